@@ -1,0 +1,177 @@
+//! Command line and environment: every flag has an environment variable (the
+//! flag wins), and the defaults make a laptop run work with no flag at all.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::domain::Domain;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "core-service",
+    version,
+    about = "Owns Flexisip accounts, Digest credentials, nonces and devices, and serves them over gRPC.",
+    long_about = "Owns Flexisip accounts, Digest credentials (HA1 hashes), nonces and registered \
+                  devices in SQLite or PostgreSQL, and serves them over gRPC (flexiapi.v1, plus \
+                  grpc.health.v1 and reflection).\n\nWith no subcommand it migrates the database, \
+                  then serves. Create the first admin with `core-service accounts create --admin …`."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// Where accounts live: sqlite://FILE?mode=rwc (embedded) or
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB (shared by replicas).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://flexiapi.sqlite?mode=rwc",
+        hide_env_values = true,
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Default registration domain: the domain of accounts created or looked
+    /// up without one, and their Digest realm.
+    #[arg(
+        long,
+        env = "FLEXIAPI_SIP_DOMAIN",
+        default_value = "sip.example.org",
+        value_parser = parse_domain,
+        global = true
+    )]
+    pub sip_domain: Domain,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address the gRPC server listens on.
+    #[arg(
+        long,
+        env = "FLEXIAPI_CORE_LISTEN",
+        default_value = "127.0.0.1:50051",
+        global = true
+    )]
+    pub listen: SocketAddr,
+
+    /// How long a Digest nonce may be used; an expired nonce is answered
+    /// "Nonce expired" (stale=true) for one more such period, then purged.
+    #[arg(
+        long,
+        env = "FLEXIAPI_NONCE_TTL_SECONDS",
+        default_value_t = 300,
+        value_parser = clap::value_parser!(u32).range(1..=86_400),
+        global = true
+    )]
+    pub nonce_ttl_seconds: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations, then serve gRPC (what a bare `core-service` does).
+    Serve,
+    /// Apply migrations and exit.
+    Migrate,
+    /// Manage accounts directly in the database.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Create an account (for instance the first admin) and print it as JSON.
+    Create(CreateAccountArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateAccountArgs {
+    /// SIP user part: 6 to 64 characters, no spaces.
+    #[arg(long)]
+    pub username: String,
+
+    /// At least 6 characters. Stored only as H(username:domain:password).
+    #[arg(long, env = "FLEXIAPI_ACCOUNT_PASSWORD", hide_env_values = true)]
+    pub password: String,
+
+    /// Hash stored for the password: SHA-256 or MD5.
+    #[arg(long)]
+    pub algorithm: String,
+
+    /// Domain of the account; defaults to --sip-domain.
+    #[arg(long)]
+    pub domain: Option<String>,
+
+    /// Make the account an administrator (may create accounts through the API).
+    #[arg(long)]
+    pub admin: bool,
+}
+
+fn parse_domain(raw: &str) -> Result<Domain, String> {
+    Domain::parse(raw).map_err(|e| format!("{e} (--sip-domain / FLEXIAPI_SIP_DOMAIN)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_command_serves_with_laptop_defaults() {
+        let cli = Cli::try_parse_from(["core-service"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.listen.to_string(), "127.0.0.1:50051");
+        assert_eq!(cli.serve.nonce_ttl_seconds, 300);
+        assert_eq!(cli.database.sip_domain.as_str(), "sip.example.org");
+    }
+
+    #[test]
+    fn flags_are_accepted_after_a_subcommand() {
+        let cli = Cli::try_parse_from([
+            "core-service",
+            "accounts",
+            "create",
+            "--username",
+            "admin1",
+            "--password",
+            "secret1",
+            "--algorithm",
+            "SHA-256",
+            "--admin",
+            "--database-url",
+            "sqlite::memory:",
+        ])
+        .unwrap();
+        assert_eq!(cli.database.database_url, "sqlite::memory:");
+        let Some(Command::Accounts {
+            command: AccountsCommand::Create(args),
+        }) = cli.command
+        else {
+            panic!("expected accounts create");
+        };
+        assert!(args.admin);
+    }
+
+    #[test]
+    fn bad_flags_are_refused_with_their_name() {
+        for args in [
+            vec!["core-service", "--nonce-ttl-seconds", "0"],
+            vec!["core-service", "--nonce-ttl-seconds", "abc"],
+            vec!["core-service", "--listen", "nowhere"],
+            vec!["core-service", "--sip-domain", "bad domain"],
+        ] {
+            let error = Cli::try_parse_from(&args).unwrap_err().to_string();
+            assert!(error.contains(args[1]), "{error}");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Device rules: the SIP bindings a registrar records for an account.
+//!
+//! A binding lives until `expires_at`; an expired one is never listed and is
+//! purged in the background. As in a SIP REGISTER, an expiry of 0 removes it.
+
+use crate::{
+    accounts,
+    domain::{AccountAddress, Contact, DeviceUuid, UserAgent},
+    error::{CoreError, Result},
+    store::{AccountStore, Device, DeviceStore, NewDevice},
+};
+
+/// The longest binding accepted: registrars ask for hours or days; a year
+/// bounds the arithmetic and any mistake.
+pub const MAX_EXPIRES_SECONDS: i64 = 366 * 24 * 3600;
+
+pub struct Registration<'a> {
+    pub uuid: &'a str,
+    pub contact: &'a str,
+    pub user_agent: &'a str,
+    pub expires_seconds: i64,
+}
+
+/// Creates or refreshes the binding; `None` when `expires_seconds` is 0 and
+/// the binding was removed.
+pub async fn upsert(
+    store: &(impl AccountStore + DeviceStore),
+    address: &AccountAddress,
+    registration: Registration<'_>,
+    now: i64,
+) -> Result<Option<Device>> {
+    let parsed = (
+        DeviceUuid::parse(registration.uuid),
+        Contact::parse(registration.contact),
+        UserAgent::parse(registration.user_agent),
+        parse_expires(registration.expires_seconds),
+    );
+    let (uuid, contact, user_agent, expires_seconds) = match parsed {
+        (Ok(u), Ok(c), Ok(a), Ok(e)) => (u, c, a, e),
+        (u, c, a, e) => return Err(CoreError::merge([u.err(), c.err(), a.err(), e.err()])),
+    };
+    let account = accounts::by_address(store, address).await?;
+    if expires_seconds == 0 {
+        store.remove_device(account.id, &uuid, now).await?;
+        return Ok(None);
+    }
+    let device = NewDevice {
+        uuid: &uuid,
+        contact: contact.as_str(),
+        user_agent: user_agent.as_str(),
+        expires_at: now + expires_seconds,
+        updated_at: now,
+    };
+    Ok(Some(store.upsert_device(account.id, device).await?))
+}
+
+fn parse_expires(seconds: i64) -> Result<i64> {
+    if (0..=MAX_EXPIRES_SECONDS).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(CoreError::invalid(
+            "expires_seconds",
+            format!("must be between 0 and {MAX_EXPIRES_SECONDS}"),
+        ))
+    }
+}
+
+pub async fn list(
+    store: &(impl AccountStore + DeviceStore),
+    address: &AccountAddress,
+    now: i64,
+) -> Result<Vec<Device>> {
+    let account = accounts::by_address(store, address).await?;
+    store.live_devices(account.id, now).await
+}
+
+/// NOT_FOUND (`device`) when the account has no such live binding.
+pub async fn remove(
+    store: &(impl AccountStore + DeviceStore),
+    address: &AccountAddress,
+    uuid: &str,
+    now: i64,
+) -> Result<()> {
+    let uuid = DeviceUuid::parse(uuid)?;
+    let account = accounts::by_address(store, address).await?;
+    if store.remove_device(account.id, &uuid, now).await? {
+        Ok(())
+    } else {
+        Err(CoreError::NotFound("device"))
+    }
+}

@@ -1,0 +1,156 @@
+//! The core's one error type, and the one place it becomes a gRPC status.
+//!
+//! Expected refusals (a bad field, an unknown account, a duplicate) carry the
+//! words the caller shows its user; anything unexpected is logged here and
+//! answered with a generic message, so no internal detail leaks to a client.
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// INVALID_ARGUMENT, with a `google.rpc.BadRequest` naming each field.
+    #[error("{}", describe(.0))]
+    InvalidArgument(Vec<FieldViolation>),
+    /// NOT_FOUND: the named thing (`account`, `device`) does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// ALREADY_EXISTS, with a field violation so a gateway can answer 422.
+    #[error("{field}: {message}")]
+    AlreadyExists {
+        field: &'static str,
+        message: String,
+    },
+    /// UNAVAILABLE: the database cannot be reached; the caller may retry.
+    #[error("database unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// INTERNAL: a bug or a broken invariant; logged, never shown.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// One broken rule: the request field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn describe(violations: &[FieldViolation]) -> String {
+    let parts: Vec<String> = violations
+        .iter()
+        .map(|v| format!("{}: {}", v.field, v.message))
+        .collect();
+    parts.join("; ")
+}
+
+impl CoreError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::InvalidArgument(vec![FieldViolation {
+            field,
+            message: message.into(),
+        }])
+    }
+
+    /// Merges the failures of several parsers into one answer listing every
+    /// broken field, as the original API's 422 answers do.
+    pub fn merge(errors: impl IntoIterator<Item = Option<CoreError>>) -> Self {
+        let mut violations = Vec::new();
+        for error in errors.into_iter().flatten() {
+            match error {
+                CoreError::InvalidArgument(found) => violations.extend(found),
+                other => return other,
+            }
+        }
+        Self::InvalidArgument(violations)
+    }
+}
+
+impl From<sqlx::Error> for CoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => Self::Unavailable(error),
+            other => Self::Unexpected(anyhow::Error::new(other).context("database query failed")),
+        }
+    }
+}
+
+impl From<CoreError> for Status {
+    fn from(error: CoreError) -> Self {
+        match &error {
+            CoreError::InvalidArgument(violations) => {
+                let mut details = ErrorDetails::new();
+                for v in violations {
+                    details.add_bad_request_violation(v.field, &v.message);
+                }
+                Status::with_error_details(Code::InvalidArgument, error.to_string(), details)
+            }
+            CoreError::AlreadyExists { field, message } => Status::with_error_details(
+                Code::AlreadyExists,
+                error.to_string(),
+                ErrorDetails::with_bad_request_violation(*field, message),
+            ),
+            CoreError::NotFound(_) => Status::not_found(error.to_string()),
+            CoreError::Unavailable(source) => {
+                tracing::warn!(error = %source, "database unavailable");
+                Status::unavailable("database unavailable")
+            }
+            CoreError::Unexpected(source) => {
+                tracing::error!(error = ?source, "unexpected error");
+                Status::internal("internal error")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_argument_names_the_field_in_message_and_details() {
+        let status = Status::from(CoreError::invalid("username", "must be 6 to 64 characters"));
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(status.message(), "username: must be 6 to 64 characters");
+        let details = status.get_error_details();
+        let violations = &details.bad_request().map(|b| b.field_violations.clone());
+        assert_eq!(
+            violations.as_deref().map(|v| v[0].field.as_str()),
+            Some("username")
+        );
+    }
+
+    #[test]
+    fn merged_violations_are_all_reported() {
+        let merged = CoreError::merge([
+            Some(CoreError::invalid("username", "too short")),
+            None,
+            Some(CoreError::invalid("password", "too short")),
+        ]);
+        let status = Status::from(merged);
+        assert_eq!(status.message(), "username: too short; password: too short");
+        let details = status.get_error_details();
+        let fields: Vec<_> = details
+            .bad_request()
+            .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(fields, ["username", "password"]);
+    }
+
+    #[test]
+    fn unreachable_database_is_unavailable_and_bugs_are_internal() {
+        assert_eq!(
+            Status::from(CoreError::from(sqlx::Error::PoolTimedOut)).code(),
+            Code::Unavailable
+        );
+        let status = Status::from(CoreError::from(sqlx::Error::RowNotFound));
+        assert_eq!(status.code(), Code::Internal);
+        assert_eq!(status.message(), "internal error");
+    }
+}

@@ -1,0 +1,141 @@
+use flexiapi_proto::pb::{self, auth_service_server::AuthService, VerifyOutcome};
+use tonic::{Request, Response, Status};
+
+use super::{unix_now, Api};
+use crate::{
+    auth::{self, Answer, Challenge},
+    digest::{DigestFields, Rejection},
+    store::Store,
+};
+
+#[tonic::async_trait]
+impl<S: Store> AuthService for Api<S> {
+    #[tracing::instrument(skip_all, fields(username = %request.get_ref().username, domain = %request.get_ref().domain))]
+    async fn challenge(
+        &self,
+        request: Request<pb::ChallengeRequest>,
+    ) -> Result<Response<pb::ChallengeResponse>, Status> {
+        let request = request.into_inner();
+        let address = self.address(&request.username, &request.domain)?;
+        let challenges = auth::challenge(
+            &self.store,
+            &address,
+            self.settings.nonce_ttl_seconds,
+            unix_now(),
+        )
+        .await?;
+        Ok(Response::new(pb::ChallengeResponse {
+            challenges: challenges.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    #[tracing::instrument(
+        skip_all,
+        fields(username = %request.get_ref().username, domain = %request.get_ref().domain, outcome)
+    )]
+    async fn verify_digest(
+        &self,
+        request: Request<pb::VerifyDigestRequest>,
+    ) -> Result<Response<pb::VerifyDigestResponse>, Status> {
+        let request = request.into_inner();
+        let address = self.address(&request.username, &request.domain)?;
+        let fields = DigestFields::from(request.digest.unwrap_or_default());
+        let answer = Answer {
+            method: &request.method,
+            request_uri: &request.request_uri,
+            fields: &fields,
+        };
+        let verdict = auth::verify(
+            &self.store,
+            &address,
+            answer,
+            self.settings.nonce_ttl_seconds,
+            unix_now(),
+        )
+        .await?;
+        let (outcome, message, field) = match &verdict.outcome {
+            Ok(()) => (VerifyOutcome::Ok, String::new(), ""),
+            Err(rejection) => (
+                outcome_of(rejection),
+                rejection.message(),
+                field_of(rejection),
+            ),
+        };
+        tracing::Span::current().record("outcome", outcome.as_str_name());
+        Ok(Response::new(pb::VerifyDigestResponse {
+            ok: verdict.outcome.is_ok(),
+            outcome: outcome.into(),
+            message,
+            field: field.into(),
+            account: Some(verdict.account.into()),
+            challenges: verdict.challenges.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(username = %request.get_ref().username, domain = %request.get_ref().domain))]
+    async fn get_credentials(
+        &self,
+        request: Request<pb::GetCredentialsRequest>,
+    ) -> Result<Response<pb::GetCredentialsResponse>, Status> {
+        let request = request.into_inner();
+        let address = self.address(&request.username, &request.domain)?;
+        let credentials = auth::credentials(&self.store, &address).await?;
+        Ok(Response::new(pb::GetCredentialsResponse {
+            credentials: credentials
+                .into_iter()
+                .map(|c| pb::Credential {
+                    algorithm: c.algorithm.as_str().into(),
+                    ha1: c.ha1.expose().into(),
+                })
+                .collect(),
+        }))
+    }
+}
+
+fn outcome_of(rejection: &Rejection) -> VerifyOutcome {
+    match rejection {
+        Rejection::NonceInvalid => VerifyOutcome::NonceInvalid,
+        Rejection::NonceReplayed => VerifyOutcome::NonceReplayed,
+        Rejection::NonceExpired => VerifyOutcome::NonceExpired,
+        Rejection::Field { .. } => VerifyOutcome::InvalidField,
+        Rejection::Unauthorized => VerifyOutcome::Unauthorized,
+    }
+}
+
+fn field_of(rejection: &Rejection) -> &'static str {
+    match rejection {
+        Rejection::Field { field, .. } => field,
+        _ => "",
+    }
+}
+
+impl From<pb::DigestFields> for DigestFields {
+    fn from(f: pb::DigestFields) -> Self {
+        Self {
+            username: f.username,
+            realm: f.realm,
+            nonce: f.nonce,
+            uri: f.uri,
+            nc: f.nc,
+            cnonce: f.cnonce,
+            qop: f.qop,
+            response: f.response,
+            opaque: f.opaque,
+            algorithm: f.algorithm,
+            userhash: f.userhash,
+        }
+    }
+}
+
+impl From<Challenge> for pb::DigestChallenge {
+    fn from(c: Challenge) -> Self {
+        Self {
+            realm: c.realm,
+            nonce: c.nonce,
+            opaque: c.opaque,
+            algorithm: c.algorithm.as_str().into(),
+            qop: "auth".into(),
+            stale: c.stale,
+        }
+    }
+}

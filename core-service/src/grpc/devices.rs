@@ -1,0 +1,51 @@
+use flexiapi_proto::pb::{self, device_service_server::DeviceService};
+use tonic::{Request, Response, Status};
+
+use super::{unix_now, Api};
+use crate::{devices, store::Store};
+
+#[tonic::async_trait]
+impl<S: Store> DeviceService for Api<S> {
+    #[tracing::instrument(skip_all, fields(username = %request.get_ref().username, domain = %request.get_ref().domain))]
+    async fn upsert_device(
+        &self,
+        request: Request<pb::UpsertDeviceRequest>,
+    ) -> Result<Response<pb::UpsertDeviceResponse>, Status> {
+        let request = request.into_inner();
+        let address = self.address(&request.username, &request.domain)?;
+        let registration = devices::Registration {
+            uuid: &request.uuid,
+            contact: &request.contact,
+            user_agent: &request.user_agent,
+            expires_seconds: request.expires_seconds,
+        };
+        let device = devices::upsert(&self.store, &address, registration, unix_now()).await?;
+        Ok(Response::new(pb::UpsertDeviceResponse {
+            device: device.map(Into::into),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(username = %request.get_ref().username, domain = %request.get_ref().domain))]
+    async fn list_devices(
+        &self,
+        request: Request<pb::ListDevicesRequest>,
+    ) -> Result<Response<pb::ListDevicesResponse>, Status> {
+        let request = request.into_inner();
+        let address = self.address(&request.username, &request.domain)?;
+        let devices = devices::list(&self.store, &address, unix_now()).await?;
+        Ok(Response::new(pb::ListDevicesResponse {
+            devices: devices.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(username = %request.get_ref().username, domain = %request.get_ref().domain))]
+    async fn remove_device(
+        &self,
+        request: Request<pb::RemoveDeviceRequest>,
+    ) -> Result<Response<pb::RemoveDeviceResponse>, Status> {
+        let request = request.into_inner();
+        let address = self.address(&request.username, &request.domain)?;
+        devices::remove(&self.store, &address, &request.uuid, unix_now()).await?;
+        Ok(Response::new(pb::RemoveDeviceResponse {}))
+    }
+}

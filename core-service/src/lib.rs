@@ -1,0 +1,24 @@
+//! The core service: the one owner of Flexisip accounts, their Digest
+//! credentials, the nonces that protect them and the devices registered to
+//! them. Everything else (the REST gateway, Flexisip's proxy and registrar)
+//! asks it over gRPC.
+//!
+//! A request travels: [`grpc`] (messages → domain inputs) → the rules
+//! ([`accounts`], [`auth`], [`devices`], with the pure checks of [`nonces`] and
+//! [`digest`]) → [`store`] (all SQL, SQLite or PostgreSQL). Errors are one
+//! type, [`error::CoreError`], mapped to a gRPC status in one place.
+
+pub mod accounts;
+pub mod auth;
+pub mod commands;
+pub mod config;
+pub mod devices;
+pub mod digest;
+pub mod domain;
+pub mod error;
+pub mod grpc;
+pub mod nonces;
+pub mod passwords;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

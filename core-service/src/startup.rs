@@ -1,0 +1,168 @@
+//! Building and running the gRPC server: the database pool and its
+//! migrations, the `flexiapi.v1` services, health, reflection, and the
+//! background purge of expired nonces and devices.
+
+use std::{future::Future, net::SocketAddr, time::Duration};
+
+use anyhow::Context as _;
+use flexiapi_proto::pb::{
+    self, account_service_server::AccountServiceServer, auth_service_server::AuthServiceServer,
+    device_service_server::DeviceServiceServer,
+};
+use tokio::{net::TcpListener, sync::watch};
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+
+use crate::{
+    domain::Domain,
+    grpc::{unix_now, Api, Settings},
+    nonces,
+    store::{DeviceStore, NonceStore, SqlStore},
+};
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub sip_domain: Domain,
+    pub nonce_ttl_seconds: u32,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    store: SqlStore,
+    settings: Settings,
+}
+
+impl Application {
+    /// Connects, migrates and binds; serving starts with [`Self::run_until_stopped`].
+    pub async fn build(config: &ServeConfig) -> anyhow::Result<Self> {
+        let store = SqlStore::connect(&config.database_url).await?;
+        store.migrate().await?;
+        let listener = TcpListener::bind(config.listen).await.with_context(|| {
+            format!(
+                "cannot listen on {} (--listen / FLEXIAPI_CORE_LISTEN)",
+                config.listen
+            )
+        })?;
+        Ok(Self {
+            listener,
+            store,
+            settings: Settings {
+                default_domain: config.sip_domain.clone(),
+                nonce_ttl_seconds: i64::from(config.nonce_ttl_seconds),
+            },
+        })
+    }
+
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    pub fn port(&self) -> anyhow::Result<u16> {
+        Ok(self.local_addr()?.port())
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight calls and
+    /// returns.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let (stop_purge, purge_stopped) = watch::channel(());
+        let purger = tokio::spawn(purge_expired(
+            self.store.clone(),
+            self.settings.nonce_ttl_seconds,
+            purge_stopped,
+        ));
+
+        let (health_reporter, health_service) = tonic_health::server::health_reporter();
+        health_reporter
+            .set_serving::<AccountServiceServer<Api<SqlStore>>>()
+            .await;
+        health_reporter
+            .set_serving::<AuthServiceServer<Api<SqlStore>>>()
+            .await;
+        health_reporter
+            .set_serving::<DeviceServiceServer<Api<SqlStore>>>()
+            .await;
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .context("reflection service")?;
+        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1alpha()
+            .context("reflection service")?;
+
+        let api = Api::new(self.store.clone(), self.settings);
+        tracing::info!(addr = %self.listener.local_addr()?, "core-service listening");
+        let served = Server::builder()
+            .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
+            .add_service(health_service)
+            .add_service(reflection)
+            .add_service(reflection_v1alpha)
+            .add_service(AccountServiceServer::new(api.clone()))
+            .add_service(AuthServiceServer::new(api.clone()))
+            .add_service(DeviceServiceServer::new(api))
+            .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), shutdown)
+            .await;
+
+        drop(stop_purge);
+        let _ = purger.await;
+        self.store.close().await;
+        served.context("gRPC server failed")
+    }
+}
+
+/// Deletes expired nonces (after their grace TTL) and expired devices, often
+/// enough that the tables stay small, until `stopped` closes.
+async fn purge_expired(store: SqlStore, ttl_seconds: i64, mut stopped: watch::Receiver<()>) {
+    let every = Duration::from_secs(ttl_seconds.clamp(1, 60).unsigned_abs());
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stopped.changed() => return,
+        }
+        let now = unix_now();
+        match store
+            .purge_nonces(nonces::purge_horizon(now, ttl_seconds))
+            .await
+        {
+            Ok(0) => {}
+            Ok(count) => tracing::debug!(count, "purged expired nonces"),
+            Err(error) => tracing::warn!(%error, "could not purge nonces"),
+        }
+        match store.purge_devices(now).await {
+            Ok(0) => {}
+            Ok(count) => tracing::debug!(count, "purged expired devices"),
+            Err(error) => tracing::warn!(%error, "could not purge devices"),
+        }
+    }
+}
+
+/// Resolves on SIGTERM (Kubernetes) or Ctrl-C (a terminal).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutdown requested; finishing in-flight calls");
+}

@@ -1,0 +1,414 @@
+//! The sqlx implementation of the store, for SQLite (the embedded default)
+//! and PostgreSQL (shared by replicas), chosen from `DATABASE_URL`.
+//!
+//! Every query is written once, in the SQL both engines accept (`$n`
+//! placeholders, `RETURNING`, `ON CONFLICT`), and [`on_pool!`] runs it against
+//! whichever pool this store holds. Only the DDL differs, one migrations
+//! folder per backend.
+
+use std::{str::FromStr, time::Duration};
+
+use anyhow::Context as _;
+use sqlx::{
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    },
+    FromRow,
+};
+
+use super::{
+    Account, AccountStore, Credential, Device, DeviceStore, NewAccount, NewDevice, NonceStore,
+};
+use crate::{
+    domain::{Algorithm, DeviceUuid, Domain},
+    error::{CoreError, Result},
+    nonces::NonceRecord,
+    passwords::Secret,
+};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long a request waits for a database connection before the caller is
+/// told UNAVAILABLE: long enough to ride out a burst, short enough that a
+/// gateway does not hang on a dead database.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Clone, Debug)]
+pub enum SqlStore {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the store's pool, whichever backend it is.
+/// The body is compiled once per backend, so each gets its own typed query.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            SqlStore::Sqlite($pool) => $body,
+            SqlStore::Postgres($pool) => $body,
+        }
+    };
+}
+
+impl SqlStore {
+    /// Opens a pool for `url`: `sqlite://…` or `postgres://…`.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_with(options)
+                .await
+                .with_context(|| format!("cannot connect to {}", redact_url(url)))?;
+            Ok(Self::Postgres(pool))
+        } else {
+            anyhow::bail!(
+                "--database-url / DATABASE_URL must start with sqlite:// or postgres://, got {}",
+                redact_url(url)
+            )
+        }
+    }
+
+    async fn connect_sqlite(url: &str) -> anyhow::Result<Self> {
+        // WAL lets readers run beside the one writer; FULL keeps every committed
+        // account through a power cut; busy_timeout queues writers instead of
+        // failing them.
+        let options = SqliteConnectOptions::from_str(url)
+            .context("invalid SQLite URL")?
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        // Each connection to an in-memory database is a database of its own:
+        // keep exactly one, forever.
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if in_memory { 1 } else { 8 })
+            .idle_timeout(if in_memory {
+                None
+            } else {
+                Some(Duration::from_secs(600))
+            })
+            .max_lifetime(if in_memory {
+                None
+            } else {
+                Some(Duration::from_secs(1800))
+            })
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open {}", redact_url(url)))?;
+        Ok(Self::Sqlite(pool))
+    }
+
+    /// Applies the embedded migrations of this backend.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        }
+        .context("database migration failed")
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// The URL with any password replaced, for log lines and error messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{tail}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(FromRow)]
+struct AccountRow {
+    id: i64,
+    username: String,
+    domain: String,
+    activated: bool,
+    admin: bool,
+    created_at: i64,
+}
+
+impl From<AccountRow> for Account {
+    fn from(row: AccountRow) -> Self {
+        Self {
+            id: row.id,
+            username: row.username,
+            domain: row.domain,
+            activated: row.activated,
+            admin: row.admin,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct CredentialRow {
+    algorithm: String,
+    password: String,
+}
+
+impl TryFrom<CredentialRow> for Credential {
+    type Error = CoreError;
+
+    fn try_from(row: CredentialRow) -> Result<Self> {
+        let algorithm = Algorithm::parse(&row.algorithm, "algorithm").map_err(|_| {
+            anyhow::anyhow!(
+                "passwords.algorithm holds {:?}, not MD5 or SHA-256",
+                row.algorithm
+            )
+        })?;
+        Ok(Self {
+            algorithm,
+            ha1: Secret::new(row.password),
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct NonceRow {
+    nonce: String,
+    opaque: String,
+    account_id: i64,
+    nc: i64,
+    expires_at: i64,
+}
+
+#[derive(FromRow)]
+struct DeviceRow {
+    uuid: String,
+    contact: String,
+    user_agent: String,
+    expires_at: i64,
+    updated_at: i64,
+}
+
+impl From<DeviceRow> for Device {
+    fn from(row: DeviceRow) -> Self {
+        Self {
+            uuid: row.uuid,
+            contact: row.contact,
+            user_agent: row.user_agent,
+            expires_at: row.expires_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "id, username, domain, activated, admin, created_at";
+
+fn duplicate_username(error: sqlx::Error) -> CoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => CoreError::AlreadyExists {
+            field: "username",
+            message: "is already taken in this domain".into(),
+        },
+        _ => error.into(),
+    }
+}
+
+impl AccountStore for SqlStore {
+    async fn create_account(&self, new: NewAccount<'_>) -> Result<Account> {
+        let insert_account = format!(
+            "INSERT INTO accounts (username, domain, activated, admin, created_at, updated_at) \
+             VALUES ($1, $2, TRUE, $3, $4, $4) RETURNING {ACCOUNT_COLUMNS}"
+        );
+        let insert_password =
+            "INSERT INTO passwords (account_id, password, algorithm) VALUES ($1, $2, $3)";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let row: AccountRow = sqlx::query_as(&insert_account)
+                .bind(new.username.as_str())
+                .bind(new.domain.as_str())
+                .bind(new.admin)
+                .bind(new.created_at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(duplicate_username)?;
+            sqlx::query(insert_password)
+                .bind(row.id)
+                .bind(new.credential.ha1.expose())
+                .bind(new.credential.algorithm.as_str())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(row.into())
+        })
+    }
+
+    async fn account_by_id(&self, id: i64) -> Result<Option<Account>> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
+        let row: Option<AccountRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
+        });
+        Ok(row.map(Account::from))
+    }
+
+    async fn account_by_address(&self, username: &str, domain: &Domain) -> Result<Option<Account>> {
+        let sql =
+            format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1 AND domain = $2");
+        let row: Option<AccountRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(username).bind(domain.as_str()).fetch_optional(pool).await?
+        });
+        Ok(row.map(Account::from))
+    }
+
+    async fn credentials(&self, account_id: i64) -> Result<Vec<Credential>> {
+        let sql = "SELECT algorithm, password FROM passwords WHERE account_id = $1";
+        let rows: Vec<CredentialRow> = on_pool!(self, pool => {
+            sqlx::query_as(sql).bind(account_id).fetch_all(pool).await?
+        });
+        let mut credentials = rows
+            .into_iter()
+            .map(Credential::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        credentials.sort_by_key(|c| c.algorithm);
+        Ok(credentials)
+    }
+}
+
+impl NonceStore for SqlStore {
+    async fn insert_nonce(&self, record: &NonceRecord) -> Result<()> {
+        let sql = "INSERT INTO nonces (nonce, opaque, account_id, nc, expires_at) VALUES ($1, $2, $3, $4, $5)";
+        on_pool!(self, pool => {
+            sqlx::query(sql)
+                .bind(&record.nonce)
+                .bind(&record.opaque)
+                .bind(record.account_id)
+                .bind(record.nc)
+                .bind(record.expires_at)
+                .execute(pool)
+                .await
+                .map(drop)?
+        });
+        Ok(())
+    }
+
+    async fn find_nonce(&self, nonce: &str) -> Result<Option<NonceRecord>> {
+        let sql = "SELECT nonce, opaque, account_id, nc, expires_at FROM nonces WHERE nonce = $1";
+        let row: Option<NonceRow> = on_pool!(self, pool => {
+            sqlx::query_as(sql).bind(nonce).fetch_optional(pool).await?
+        });
+        Ok(row.map(|row| NonceRecord {
+            nonce: row.nonce,
+            opaque: row.opaque,
+            account_id: row.account_id,
+            nc: row.nc,
+            expires_at: row.expires_at,
+        }))
+    }
+
+    async fn advance_nc(&self, nonce: &str, nc: u32) -> Result<bool> {
+        // One conditional UPDATE, never read-then-write: PostgreSQL re-checks
+        // `nc < $2` on the locked row after a concurrent update, and SQLite runs
+        // one writer at a time, so only one caller can move nc to this value.
+        let sql = "UPDATE nonces SET nc = $2 WHERE nonce = $1 AND nc < $2";
+        let result = on_pool!(self, pool => {
+            sqlx::query(sql).bind(nonce).bind(i64::from(nc)).execute(pool).await?.rows_affected()
+        });
+        Ok(result == 1)
+    }
+
+    async fn delete_nonce(&self, nonce: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM nonces WHERE nonce = $1").bind(nonce).execute(pool).await.map(drop)?
+        });
+        Ok(())
+    }
+
+    async fn purge_nonces(&self, horizon: i64) -> Result<u64> {
+        let sql = "DELETE FROM nonces WHERE expires_at < $1";
+        Ok(on_pool!(self, pool => {
+            sqlx::query(sql).bind(horizon).execute(pool).await?.rows_affected()
+        }))
+    }
+}
+
+const DEVICE_COLUMNS: &str = "uuid, contact, user_agent, expires_at, updated_at";
+
+impl DeviceStore for SqlStore {
+    async fn upsert_device(&self, account_id: i64, device: NewDevice<'_>) -> Result<Device> {
+        let sql = format!(
+            "INSERT INTO devices (account_id, uuid, contact, user_agent, expires_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (account_id, uuid) DO UPDATE SET contact = excluded.contact, \
+             user_agent = excluded.user_agent, expires_at = excluded.expires_at, \
+             updated_at = excluded.updated_at \
+             RETURNING {DEVICE_COLUMNS}"
+        );
+        let row: DeviceRow = on_pool!(self, pool => {
+            sqlx::query_as(&sql)
+                .bind(account_id)
+                .bind(device.uuid.as_str())
+                .bind(device.contact)
+                .bind(device.user_agent)
+                .bind(device.expires_at)
+                .bind(device.updated_at)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(row.into())
+    }
+
+    async fn live_devices(&self, account_id: i64, now: i64) -> Result<Vec<Device>> {
+        let sql = format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = $1 AND expires_at > $2 ORDER BY uuid"
+        );
+        let rows: Vec<DeviceRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(account_id).bind(now).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(Device::from).collect())
+    }
+
+    async fn remove_device(&self, account_id: i64, uuid: &DeviceUuid, now: i64) -> Result<bool> {
+        // An expired binding is deleted too, but reported absent: it was
+        // already invisible to the account.
+        let sql = "DELETE FROM devices WHERE account_id = $1 AND uuid = $2 RETURNING expires_at";
+        let expires_at: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar(sql).bind(account_id).bind(uuid.as_str()).fetch_optional(pool).await?
+        });
+        Ok(expires_at.is_some_and(|at| at > now))
+    }
+
+    async fn purge_devices(&self, now: i64) -> Result<u64> {
+        let sql = "DELETE FROM devices WHERE expires_at <= $1";
+        Ok(on_pool!(self, pool => {
+            sqlx::query(sql).bind(now).execute(pool).await?.rows_affected()
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn database_passwords_never_reach_a_log_line() {
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/flexiapi?sslmode=require"),
+            "postgres://app:***@db:5432/flexiapi?sslmode=require"
+        );
+        assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(
+            redact_url("sqlite://flexiapi.sqlite?mode=rwc"),
+            "sqlite://flexiapi.sqlite?mode=rwc"
+        );
+    }
+}

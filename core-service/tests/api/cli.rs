@@ -1,0 +1,152 @@
+//! The `core-service` binary itself: subcommands, exit codes, SIGTERM.
+
+use std::{
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_core-service");
+
+fn core_service(database_url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env_remove("FLEXIAPI_SIP_DOMAIN")
+        .output()
+        .unwrap()
+}
+
+fn temp_sqlite() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("cli.sqlite").display()
+    );
+    (dir, url)
+}
+
+#[test]
+fn accounts_create_prints_the_account_and_refuses_duplicates() {
+    let (_dir, url) = temp_sqlite();
+    let create = [
+        "accounts",
+        "create",
+        "--username",
+        "admin01",
+        "--password",
+        "admin-pw",
+        "--algorithm",
+        "SHA-256",
+        "--admin",
+    ];
+    let output = core_service(&url, &create);
+    assert!(output.status.success(), "{output:?}");
+    let account: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(account["username"], "admin01");
+    assert_eq!(account["domain"], "sip.example.org");
+    assert_eq!(account["admin"], true);
+    assert_eq!(account["activated"], true);
+    assert!(account["created_at"].as_str().unwrap().ends_with('Z'));
+    let printed = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !printed.contains("admin-pw"),
+        "the password is never printed"
+    );
+
+    let output = core_service(&url, &create);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("username: is already taken"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn accounts_create_names_invalid_input() {
+    let (_dir, url) = temp_sqlite();
+    let output = core_service(
+        &url,
+        &[
+            "accounts",
+            "create",
+            "--username",
+            "ab",
+            "--password",
+            "x",
+            "--algorithm",
+            "SHA-1",
+            "--domain",
+            "a b",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for field in ["username:", "password:", "algorithm:", "domain:"] {
+        assert!(stderr.contains(field), "{stderr}");
+    }
+}
+
+#[test]
+fn a_bad_database_url_is_a_clear_error() {
+    let output = core_service("mysql://nowhere/x", &["migrate"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+    let output = core_service("postgres://app:hunter2@127.0.0.1:1/x", &["migrate"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("hunter2"),
+        "the database password is masked: {stderr}"
+    );
+}
+
+#[test]
+fn migrate_creates_the_flexisip_tables() {
+    let (dir, url) = temp_sqlite();
+    let output = core_service(&url, &["migrate"]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(dir.path().join("cli.sqlite").exists());
+}
+
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    let (_dir, url) = temp_sqlite();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", &listen])
+        .env("DATABASE_URL", &url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(&listen).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "core-service never listened"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "core-service ignored SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+}

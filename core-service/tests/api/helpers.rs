@@ -1,0 +1,414 @@
+//! `spawn_app`: a fresh database and a real server on port 0 for each test.
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
+
+use core_service::{
+    domain::Domain,
+    startup::{Application, ServeConfig},
+};
+use flexiapi_proto::pb::{
+    self, account_service_client::AccountServiceClient, auth_service_client::AuthServiceClient,
+    device_service_client::DeviceServiceClient,
+};
+use md5::Md5;
+use sha2::{Digest, Sha256};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tonic::transport::Channel;
+
+pub const DOMAIN: &str = "sip.example.org";
+pub const POSTGRES_URL_VAR: &str = "FLEXIAPI_TEST_POSTGRES_URL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one test per backend for each named `async fn(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// A database of its own: a SQLite file in a temp dir, or a PostgreSQL schema
+/// dropped when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    /// `None` (and a line saying the test was skipped) when PostgreSQL is
+    /// asked for but not configured.
+    pub async fn create(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("core.sqlite").display()
+                );
+                Some(Self {
+                    url,
+                    cleanup: None,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+                    eprintln!("skipped: {POSTGRES_URL_VAR} is not set, so the PostgreSQL variant did not run");
+                    return None;
+                };
+                let schema = format!("t_{}", random_hex(8));
+                let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                admin.close().await;
+                let separator = if admin_url.contains('?') { '&' } else { '?' };
+                let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
+                Some(Self {
+                    url,
+                    cleanup: Some((admin_url, schema)),
+                    _dir: None,
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, schema)) = self.cleanup.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot block on itself.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let admin = sqlx::PgPool::connect(&admin_url).await?;
+                sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&admin)
+                    .await?;
+                admin.close().await;
+                Ok::<_, sqlx::Error>(())
+            })?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub accounts: AccountServiceClient<Channel>,
+    pub auth: AuthServiceClient<Channel>,
+    pub devices: DeviceServiceClient<Channel>,
+    channel: Channel,
+    /// A second pool on the same database, for what the API cannot do
+    /// (deactivate an account, add a second password, run Flexisip's query).
+    pub db: core_service::store::SqlStore,
+    pub database: TestDatabase,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+pub struct AppOptions {
+    pub nonce_ttl_seconds: u32,
+    pub database_url: Option<String>,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            nonce_ttl_seconds: 300,
+            database_url: None,
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<TestApp> {
+    if std::env::var_os("TEST_LOG").is_some() {
+        core_service::telemetry::init();
+    }
+    let database = TestDatabase::create(backend).await?;
+    Some(spawn_on(database, options).await)
+}
+
+/// A server on an existing database, e.g. one a stopped server used.
+pub async fn spawn_on(database: TestDatabase, options: AppOptions) -> TestApp {
+    let config = ServeConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: options
+            .database_url
+            .clone()
+            .unwrap_or_else(|| database.url.clone()),
+        sip_domain: Domain::parse(DOMAIN).unwrap(),
+        nonce_ttl_seconds: options.nonce_ttl_seconds,
+    };
+    let app = Application::build(&config).await.unwrap();
+    let addr = app.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let db = core_service::store::SqlStore::connect(&database.url)
+        .await
+        .unwrap();
+    TestApp {
+        accounts: AccountServiceClient::new(channel.clone()),
+        auth: AuthServiceClient::new(channel.clone()),
+        devices: DeviceServiceClient::new(channel.clone()),
+        channel,
+        db,
+        database,
+        stop: Some(stop),
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    /// Stops the server as SIGTERM would, checks it ended without error,
+    /// and hands back its database.
+    pub async fn stop(mut self) -> TestDatabase {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+        self.db.close().await;
+        self.database
+    }
+
+    pub async fn create_account(
+        &self,
+        username: &str,
+        password: &str,
+        algorithm: &str,
+    ) -> pb::Account {
+        self.create_account_in(username, "", password, algorithm, false)
+            .await
+    }
+
+    pub async fn create_account_in(
+        &self,
+        username: &str,
+        domain: &str,
+        password: &str,
+        algorithm: &str,
+        admin: bool,
+    ) -> pb::Account {
+        self.accounts
+            .clone()
+            .create_account(pb::CreateAccountRequest {
+                username: username.into(),
+                domain: domain.into(),
+                password: password.into(),
+                algorithm: algorithm.into(),
+                admin,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .account
+            .unwrap()
+    }
+
+    pub async fn challenge(&self, username: &str) -> Vec<pb::DigestChallenge> {
+        self.auth
+            .clone()
+            .challenge(pb::ChallengeRequest {
+                username: username.into(),
+                domain: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .challenges
+    }
+
+    pub async fn verify(&self, request: pb::VerifyDigestRequest) -> pb::VerifyDigestResponse {
+        self.auth
+            .clone()
+            .verify_digest(request)
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// Runs one statement on the test's database (both backends accept `$n`).
+    pub async fn execute(&self, sql: &str, binds: &[&str]) {
+        match &self.db {
+            core_service::store::SqlStore::Sqlite(pool) => {
+                let mut query = sqlx::query(sql);
+                for bind in binds {
+                    query = query.bind(*bind);
+                }
+                query.execute(pool).await.unwrap();
+            }
+            core_service::store::SqlStore::Postgres(pool) => {
+                let mut query = sqlx::query(sql);
+                for bind in binds {
+                    query = query.bind(*bind);
+                }
+                query.execute(pool).await.unwrap();
+            }
+        }
+    }
+}
+
+/// What a Digest client (curl, a Linphone app) computes, written here
+/// independently of the core's own `digest` module.
+pub struct DigestClient<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub method: &'a str,
+    pub uri: &'a str,
+    pub cnonce: &'a str,
+}
+
+impl DigestClient<'_> {
+    pub fn new<'a>(username: &'a str, password: &'a str) -> DigestClient<'a> {
+        DigestClient {
+            username,
+            password,
+            method: "GET",
+            uri: "/api/ping",
+            cnonce: "0a4f113b",
+        }
+    }
+
+    /// The `VerifyDigestRequest` a gateway would send for this client's
+    /// answer to `challenge` with nonce count `nc`.
+    pub fn answer(&self, challenge: &pb::DigestChallenge, nc: u32) -> pb::VerifyDigestRequest {
+        let nc = format!("{nc:08x}");
+        let h = |parts: &[&str]| hash(&challenge.algorithm, &parts.join(":"));
+        let ha1 = h(&[self.username, &challenge.realm, self.password]);
+        let ha2 = h(&[self.method, self.uri]);
+        let response = h(&[&ha1, &challenge.nonce, &nc, self.cnonce, "auth", &ha2]);
+        pb::VerifyDigestRequest {
+            username: self.username.into(),
+            domain: String::new(),
+            method: self.method.into(),
+            request_uri: self.uri.into(),
+            digest: Some(pb::DigestFields {
+                username: self.username.into(),
+                realm: challenge.realm.clone(),
+                nonce: challenge.nonce.clone(),
+                uri: self.uri.into(),
+                nc,
+                cnonce: self.cnonce.into(),
+                qop: "auth".into(),
+                response,
+                opaque: challenge.opaque.clone(),
+                algorithm: challenge.algorithm.clone(),
+                userhash: String::new(),
+            }),
+        }
+    }
+}
+
+pub fn hash(algorithm: &str, text: &str) -> String {
+    match algorithm {
+        "MD5" => hex::encode(Md5::digest(text.as_bytes())),
+        "SHA-256" => hex::encode(Sha256::digest(text.as_bytes())),
+        other => panic!("no such algorithm {other}"),
+    }
+}
+
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).unwrap();
+    hex::encode(buf)
+}
+
+/// A TCP relay between the core and PostgreSQL that a test can cut and
+/// restore, to make the database unreachable for real.
+pub struct CuttableProxy {
+    pub addr: SocketAddr,
+    target: SocketAddr,
+    relays: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    acceptor: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl CuttableProxy {
+    pub async fn start(target: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = Self {
+            addr: listener.local_addr().unwrap(),
+            target,
+            relays: Arc::default(),
+            acceptor: Mutex::default(),
+        };
+        proxy.accept_on(listener);
+        proxy
+    }
+
+    fn accept_on(&self, listener: TcpListener) {
+        let (target, relays) = (self.target, self.relays.clone());
+        let acceptor = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                relays.lock().unwrap().push(relay);
+            }
+        });
+        *self.acceptor.lock().unwrap() = Some(acceptor);
+    }
+
+    /// Closes the listener and every relayed connection.
+    pub fn cut(&self) {
+        if let Some(acceptor) = self.acceptor.lock().unwrap().take() {
+            acceptor.abort();
+        }
+        for relay in self.relays.lock().unwrap().drain(..) {
+            relay.abort();
+        }
+    }
+
+    /// Listens again on the same address.
+    pub async fn restore(&self) {
+        let listener = TcpListener::bind(self.addr).await.unwrap();
+        self.accept_on(listener);
+    }
+}
+
+impl Drop for CuttableProxy {
+    fn drop(&mut self) {
+        self.cut();
+    }
+}

@@ -1,0 +1,14 @@
+//! Integration tests: the real core-service on port 0, called with the
+//! generated gRPC clients, against a SQLite file and (when
+//! `FLEXIAPI_TEST_POSTGRES_URL` is set, as `.ci/run` does) PostgreSQL.
+//! One binary, so the helpers and the build are shared.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod accounts;
+mod cli;
+mod devices;
+mod digest_flow;
+mod discovery;
+mod storage;

@@ -1,0 +1,163 @@
+use std::time::Duration;
+
+use core_service::store::SqlStore;
+use flexiapi_proto::pb;
+use tonic::Code;
+
+use crate::helpers::{
+    hash, spawn_app, spawn_on, AppOptions, Backend, CuttableProxy, DigestClient, TestDatabase,
+    DOMAIN,
+};
+
+crate::on_both_backends!(
+    flexisip_soci_password_request_reads_the_ha1,
+    migrations_run_twice_harmlessly,
+    accounts_survive_a_restart,
+);
+
+/// Flexisip's default `soci-password-request`, verbatim.
+const SOCI_PASSWORD_REQUEST: &str = "select password, algorithm from passwords where account_id = \
+     (select id from accounts where username = :id and domain = :domain and activated = true)";
+
+async fn flexisip_soci_password_request_reads_the_ha1(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.create_account("alice01", "secret-pw", "SHA-256").await;
+    app.create_account("bob00001", "secret-pw", "MD5").await;
+    // soci hands `:name` placeholders to PostgreSQL as `$n`; sqlx does the
+    // same for SQLite, so both run this exact text.
+    let sql = SOCI_PASSWORD_REQUEST
+        .replace(":id", "$1")
+        .replace(":domain", "$2");
+    let rows: Vec<(String, String)> = match &app.db {
+        SqlStore::Sqlite(pool) => {
+            sqlx::query_as(&sql)
+                .bind("alice01")
+                .bind(DOMAIN)
+                .fetch_all(pool)
+                .await
+        }
+        SqlStore::Postgres(pool) => {
+            sqlx::query_as(&sql)
+                .bind("alice01")
+                .bind(DOMAIN)
+                .fetch_all(pool)
+                .await
+        }
+    }
+    .unwrap();
+    let expected = hash("SHA-256", &format!("alice01:{DOMAIN}:secret-pw"));
+    assert_eq!(rows, [(expected, "SHA-256".to_owned())]);
+}
+
+async fn migrations_run_twice_harmlessly(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.create_account("alice01", "secret-pw", "SHA-256").await;
+    app.db.migrate().await.unwrap();
+    let mut accounts = app.accounts.clone();
+    let found = accounts
+        .get_account(pb::GetAccountRequest {
+            lookup: Some(pb::get_account_request::Lookup::Address(
+                pb::AccountAddress {
+                    username: "alice01".into(),
+                    domain: String::new(),
+                },
+            )),
+        })
+        .await;
+    assert!(found.is_ok(), "nothing lost by a second migration");
+}
+
+async fn accounts_survive_a_restart(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.create_account("alice01", "secret-pw", "SHA-256").await;
+    let challenge = app.challenge("alice01").await.remove(0);
+    let database = app.stop().await;
+
+    let app = spawn_on(database, AppOptions::default()).await;
+    let client = DigestClient::new("alice01", "secret-pw");
+    let response = app.verify(client.answer(&challenge, 1)).await;
+    assert!(
+        response.ok,
+        "the account and its nonce outlive the process: {response:?}"
+    );
+}
+
+/// Cutting the network between the core and PostgreSQL turns calls into
+/// UNAVAILABLE within the pool's acquire timeout; restoring it heals the core.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_is_unavailable_then_recovers() {
+    let Ok(base) = std::env::var(crate::helpers::POSTGRES_URL_VAR) else {
+        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_URL_VAR);
+        return;
+    };
+    let Some(database) = TestDatabase::create(Backend::Postgres).await else {
+        return;
+    };
+    let target: std::net::SocketAddr = {
+        let options: sqlx::postgres::PgConnectOptions = base.parse().unwrap();
+        let host = if options.get_host() == "localhost" {
+            "127.0.0.1"
+        } else {
+            options.get_host()
+        };
+        format!("{host}:{}", options.get_port()).parse().unwrap()
+    };
+    let proxy = CuttableProxy::start(target).await;
+    let through_proxy = database.url.replacen(
+        &format!("{}:{}", target.ip(), target.port()),
+        &proxy.addr.to_string(),
+        1,
+    );
+    assert_ne!(
+        through_proxy, database.url,
+        "the test URL names host:port explicitly"
+    );
+    let options = AppOptions {
+        database_url: Some(through_proxy),
+        ..Default::default()
+    };
+    let app = spawn_on(database, options).await;
+    app.create_account("alice01", "secret-pw", "MD5").await;
+
+    proxy.cut();
+    let started = std::time::Instant::now();
+    let status = app
+        .auth
+        .clone()
+        .challenge(pb::ChallengeRequest {
+            username: "alice01".into(),
+            domain: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "answered in {:?}",
+        started.elapsed()
+    );
+
+    proxy.restore().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let mut auth = app.auth.clone();
+        let request = pb::ChallengeRequest {
+            username: "alice01".into(),
+            domain: String::new(),
+        };
+        match auth.challenge(request).await {
+            Ok(_) => break,
+            Err(status) if std::time::Instant::now() < deadline => {
+                assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(status) => panic!("the core did not recover: {status:?}"),
+        }
+    }
+}
