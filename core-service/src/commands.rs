@@ -11,7 +11,7 @@ use crate::{
     error::CoreError,
     grpc::unix_now,
     startup::{shutdown_signal, Application, ServeConfig},
-    store::{Account, SqlStore},
+    store::{Account, AccountStore, SqlStore},
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -47,6 +47,11 @@ async fn create_account(
 ) -> anyhow::Result<ExitCode> {
     let store = SqlStore::connect(database_url).await?;
     store.migrate().await?;
+    if args.if_no_admin && store.has_admin().await? {
+        store.close().await;
+        eprintln!("an admin account exists already; nothing created");
+        return Ok(ExitCode::SUCCESS);
+    }
     let request = accounts::CreateAccount {
         username: &args.username,
         domain: args.domain.as_deref().unwrap_or_default(),

@@ -116,6 +116,11 @@ pub struct CreateAccountArgs {
     /// Make the account an administrator (may create accounts through the API).
     #[arg(long)]
     pub admin: bool,
+
+    /// Create the account only if the database has no admin yet (exit 0
+    /// either way): bootstraps the first admin of a new deployment.
+    #[arg(long, requires = "admin")]
+    pub if_no_admin: bool,
 }
 
 fn parse_domain(raw: &str) -> Result<Domain, String> {

@@ -30,7 +30,7 @@ impl Username {
         if let Some(bad) = raw.chars().find(|c| !is_sip_user_char(*c)) {
             return Err(CoreError::invalid(
                 "username",
-                format!("{bad:?} is not allowed in a SIP user part"),
+                format!("must not contain {bad:?}"),
             ));
         }
         Ok(Self(raw.to_owned()))

@@ -22,3 +22,5 @@ pub mod passwords;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "test-support")]
+pub mod testing;

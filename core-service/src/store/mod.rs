@@ -62,6 +62,8 @@ pub trait AccountStore {
         username: &str,
         domain: &Domain,
     ) -> impl Future<Output = Result<Option<Account>>> + Send;
+    /// Whether any account is an admin (to bootstrap the first one).
+    fn has_admin(&self) -> impl Future<Output = Result<bool>> + Send;
     /// The account's passwords, MD5 first.
     fn credentials(&self, account_id: i64) -> impl Future<Output = Result<Vec<Credential>>> + Send;
 }

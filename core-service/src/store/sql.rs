@@ -270,6 +270,12 @@ impl AccountStore for SqlStore {
         Ok(row.map(Account::from))
     }
 
+    async fn has_admin(&self) -> Result<bool> {
+        let sql = "SELECT COUNT(*) FROM accounts WHERE admin = TRUE";
+        let count: i64 = on_pool!(self, pool => sqlx::query_scalar(sql).fetch_one(pool).await?);
+        Ok(count > 0)
+    }
+
     async fn credentials(&self, account_id: i64) -> Result<Vec<Credential>> {
         let sql = "SELECT algorithm, password FROM passwords WHERE account_id = $1";
         let rows: Vec<CredentialRow> = on_pool!(self, pool => {

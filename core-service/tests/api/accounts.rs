@@ -4,7 +4,7 @@ use tonic_types::StatusExt;
 
 use crate::helpers::{spawn_app, Backend, DOMAIN};
 
-crate::on_both_backends!(
+core_service::on_both_backends!(
     created_account_is_found_by_id_and_address,
     duplicate_username_in_a_domain_is_already_exists,
     same_username_in_another_domain_is_fine,

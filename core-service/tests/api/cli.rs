@@ -61,6 +61,44 @@ fn accounts_create_prints_the_account_and_refuses_duplicates() {
 }
 
 #[test]
+fn if_no_admin_creates_only_the_first_admin() {
+    let (_dir, url) = temp_sqlite();
+    let first = [
+        "accounts",
+        "create",
+        "--if-no-admin",
+        "--admin",
+        "--username",
+        "admin01",
+        "--password",
+        "admin-pw",
+        "--algorithm",
+        "SHA-256",
+    ];
+    let output = core_service(&url, &first);
+    assert!(output.status.success(), "{output:?}");
+    let account: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(account["admin"], true);
+
+    let second = [
+        "accounts",
+        "create",
+        "--if-no-admin",
+        "--admin",
+        "--username",
+        "admin02",
+        "--password",
+        "admin-pw",
+        "--algorithm",
+        "SHA-256",
+    ];
+    let output = core_service(&url, &second);
+    assert!(output.status.success(), "{output:?}");
+    assert!(output.stdout.is_empty(), "nothing created");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("admin account exists already"));
+}
+
+#[test]
 fn accounts_create_names_invalid_input() {
     let (_dir, url) = temp_sqlite();
     let output = core_service(

@@ -7,7 +7,7 @@ use crate::helpers::{
     hash, spawn_app, spawn_app_with, AppOptions, Backend, DigestClient, TestApp, DOMAIN,
 };
 
-crate::on_both_backends!(
+core_service::on_both_backends!(
     a_challenge_offers_each_algorithm_md5_first_with_one_nonce,
     correct_answers_pass_and_keep_the_nonce,
     unknown_and_foreign_nonces_are_invalid,
@@ -146,7 +146,7 @@ async fn a_replayed_count_is_refused_and_the_nonce_discarded(backend: Backend) {
 
 async fn an_expired_nonce_is_refused_as_stale(backend: Backend) {
     let options = AppOptions {
-        nonce_ttl_seconds: 1,
+        nonce_ttl_seconds: 2,
         ..Default::default()
     };
     let Some(app) = spawn_app_with(backend, options).await else {
@@ -155,7 +155,9 @@ async fn an_expired_nonce_is_refused_as_stale(backend: Backend) {
     app.create_account("alice01", "secret-pw", "MD5").await;
     let client = DigestClient::new("alice01", "secret-pw");
     let challenge = app.challenge("alice01").await.remove(0);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Times are whole seconds: past 3 s a 2 s nonce has surely expired, and
+    // the fresh one below surely has a second left.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     let response = app.verify(client.answer(&challenge, 1)).await;
     expect_refusal(&response, VerifyOutcome::NonceExpired, "Nonce expired");
     assert!(response.challenges.iter().all(|c| c.stale), "{response:?}");

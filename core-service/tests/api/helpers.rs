@@ -19,103 +19,7 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::Channel;
 
 pub const DOMAIN: &str = "sip.example.org";
-pub const POSTGRES_URL_VAR: &str = "FLEXIAPI_TEST_POSTGRES_URL";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Generates one test per backend for each named `async fn(Backend)`.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::helpers::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name($crate::helpers::Backend::Postgres).await
-            }
-        }
-    )*};
-}
-
-/// A database of its own: a SQLite file in a temp dir, or a PostgreSQL schema
-/// dropped when the test ends.
-pub struct TestDatabase {
-    pub url: String,
-    cleanup: Option<(String, String)>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl TestDatabase {
-    /// `None` (and a line saying the test was skipped) when PostgreSQL is
-    /// asked for but not configured.
-    pub async fn create(backend: Backend) -> Option<Self> {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
-                let url = format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("core.sqlite").display()
-                );
-                Some(Self {
-                    url,
-                    cleanup: None,
-                    _dir: Some(dir),
-                })
-            }
-            Backend::Postgres => {
-                let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
-                    eprintln!("skipped: {POSTGRES_URL_VAR} is not set, so the PostgreSQL variant did not run");
-                    return None;
-                };
-                let schema = format!("t_{}", random_hex(8));
-                let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-                sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                    .execute(&admin)
-                    .await
-                    .unwrap();
-                admin.close().await;
-                let separator = if admin_url.contains('?') { '&' } else { '?' };
-                let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
-                Some(Self {
-                    url,
-                    cleanup: Some((admin_url, schema)),
-                    _dir: None,
-                })
-            }
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let Some((admin_url, schema)) = self.cleanup.take() else {
-            return;
-        };
-        // Drop runs inside the test's runtime, which cannot block on itself.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async {
-                let admin = sqlx::PgPool::connect(&admin_url).await?;
-                sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                    .execute(&admin)
-                    .await?;
-                admin.close().await;
-                Ok::<_, sqlx::Error>(())
-            })?;
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-        })
-        .join();
-    }
-}
+pub use core_service::testing::{Backend, TestDatabase};
 
 pub struct TestApp {
     pub accounts: AccountServiceClient<Channel>,
@@ -152,7 +56,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<Tes
     if std::env::var_os("TEST_LOG").is_some() {
         core_service::telemetry::init();
     }
-    let database = TestDatabase::create(backend).await?;
+    let database = TestDatabase::create(backend).await.unwrap()?;
     Some(spawn_on(database, options).await)
 }
 
@@ -345,12 +249,6 @@ pub fn hash(algorithm: &str, text: &str) -> String {
         "SHA-256" => hex::encode(Sha256::digest(text.as_bytes())),
         other => panic!("no such algorithm {other}"),
     }
-}
-
-pub fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).unwrap();
-    hex::encode(buf)
 }
 
 /// A TCP relay between the core and PostgreSQL that a test can cut and

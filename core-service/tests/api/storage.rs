@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use core_service::store::SqlStore;
+use core_service::{store::SqlStore, testing::POSTGRES_URL_VAR};
 use flexiapi_proto::pb;
 use tonic::Code;
 
@@ -9,7 +9,7 @@ use crate::helpers::{
     DOMAIN,
 };
 
-crate::on_both_backends!(
+core_service::on_both_backends!(
     flexisip_soci_password_request_reads_the_ha1,
     migrations_run_twice_harmlessly,
     accounts_survive_a_restart,
@@ -92,11 +92,11 @@ async fn accounts_survive_a_restart(backend: Backend) {
 /// UNAVAILABLE within the pool's acquire timeout; restoring it heals the core.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_database_is_unavailable_then_recovers() {
-    let Ok(base) = std::env::var(crate::helpers::POSTGRES_URL_VAR) else {
-        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_URL_VAR);
+    let Ok(base) = std::env::var(POSTGRES_URL_VAR) else {
+        eprintln!("skipped: {} is not set", POSTGRES_URL_VAR);
         return;
     };
-    let Some(database) = TestDatabase::create(Backend::Postgres).await else {
+    let Some(database) = TestDatabase::create(Backend::Postgres).await.unwrap() else {
         return;
     };
     let target: std::net::SocketAddr = {
