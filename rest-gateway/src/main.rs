@@ -1,9 +1,25 @@
-//! The REST gateway is not built yet (issue 3): this skeleton only keeps the
-//! workspace shape of the contract.
-
 use std::process::ExitCode;
 
-fn main() -> ExitCode {
-    eprintln!("rest-gateway: not implemented yet; see the README");
-    ExitCode::FAILURE
+use clap::Parser;
+use rest_gateway::{
+    config::Config,
+    startup::{shutdown_signal, Application},
+    telemetry,
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    telemetry::init();
+    let run = async {
+        let app = Application::build(&config).await?;
+        app.run_until_stopped(shutdown_signal()).await
+    };
+    match run.await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

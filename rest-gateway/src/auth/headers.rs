@@ -1,0 +1,461 @@
+//! Pure parsing of the two headers that say who a request is from and how
+//! it proves it (`From`, `Authorization: Digest`), and formatting of the
+//! `WWW-Authenticate` challenges. Every input is bounded before it is looked
+//! at, and every failure is a message for the client, never a panic.
+
+use flexiapi_proto::pb;
+use percent_encoding::percent_decode_str;
+
+/// Longer `From` values are refused outright: real ones are under 200 bytes.
+const MAX_FROM_LEN: usize = 1024;
+/// Longer `Authorization` values are refused outright: real ones are under 600 bytes.
+const MAX_AUTHORIZATION_LEN: usize = 4096;
+/// More parameters than any Digest client sends.
+const MAX_DIGEST_PARAMS: usize = 32;
+
+/// The account a request says it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SipAddress {
+    pub username: String,
+    pub domain: String,
+}
+
+/// Parses `sip:user@domain` and the forms around it that SIP and HTTP
+/// clients send: `<sip:user@domain>`, a display name before it, `;tag=…`
+/// parameters after it, `sips:`, a port, URI parameters and percent-encoded
+/// user parts (`sip:j%C3%A9r%C3%B4me@…`).
+pub fn parse_from(value: &str) -> Result<SipAddress, &'static str> {
+    if value.len() > MAX_FROM_LEN {
+        return Err("The from header is too long.");
+    }
+    let value = value.trim();
+    let addr_spec = match value.find('<') {
+        Some(open) => {
+            let rest = &value[open + 1..];
+            let close = rest
+                .find('>')
+                .ok_or("The from header has an unclosed '<'.")?;
+            &rest[..close]
+        }
+        // Without brackets, what follows ';' belongs to the header (a tag).
+        None => value.split(';').next().unwrap_or_default(),
+    };
+    let rest = strip_scheme(addr_spec.trim())
+        .ok_or("The from header must be a SIP address like sip:user@domain.")?;
+    let (userinfo, hostport) = rest
+        .split_once('@')
+        .ok_or("The from header must be a SIP address like sip:user@domain.")?;
+    // RFC 3261 user parts may hold ';' and '?', so URI parameters are cut
+    // from the host side only; a `:password` in userinfo is dropped.
+    let user = userinfo.split(':').next().unwrap_or_default();
+    let host = hostport.split([';', '?']).next().unwrap_or_default();
+    let host = host.split(':').next().unwrap_or_default();
+    if !escapes_are_well_formed(user) {
+        return Err("The from header's user part has a malformed %-escape.");
+    }
+    let username = percent_decode_str(user)
+        .decode_utf8()
+        .map_err(|_| "The from header's user part is not valid UTF-8.")?;
+    if username.is_empty() || host.is_empty() {
+        return Err("The from header must be a SIP address like sip:user@domain.");
+    }
+    if username.chars().any(char::is_control)
+        || host.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err("The from header contains control characters.");
+    }
+    Ok(SipAddress {
+        username: username.into_owned(),
+        domain: host.to_owned(),
+    })
+}
+
+/// `percent_decode_str` passes a bad escape through as is; RFC 3261 does not.
+fn escapes_are_well_formed(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    })
+}
+
+fn strip_scheme(uri: &str) -> Option<&str> {
+    let (scheme, rest) = uri.split_once(':')?;
+    (scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips")).then_some(rest)
+}
+
+/// Why an `Authorization` header could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizationError {
+    /// Another scheme (Basic, Bearer…).
+    NotDigest,
+    Malformed(String),
+}
+
+impl AuthorizationError {
+    pub fn message(&self) -> String {
+        match self {
+            Self::NotDigest => "Only Digest authentication is supported".into(),
+            Self::Malformed(why) => format!("Malformed Authorization header: {why}"),
+        }
+    }
+}
+
+fn malformed(why: impl Into<String>) -> AuthorizationError {
+    AuthorizationError::Malformed(why.into())
+}
+
+/// Parses `Digest name=value, name="quoted \"value\"", …` (RFC 7616 §3.4,
+/// RFC 9110 §11). Names are case-insensitive; a duplicated known parameter is
+/// an error (which one counts would be a guess); unknown ones are ignored, as
+/// the RFC asks.
+pub fn parse_digest(value: &str) -> Result<pb::DigestFields, AuthorizationError> {
+    if value.len() > MAX_AUTHORIZATION_LEN {
+        return Err(malformed("it is too long"));
+    }
+    let value = value.trim();
+    let (scheme, params) = value.split_once([' ', '\t']).unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("Digest") {
+        return Err(AuthorizationError::NotDigest);
+    }
+    let mut fields = pb::DigestFields::default();
+    let mut seen = 0;
+    let mut cursor = Cursor {
+        text: params,
+        at: 0,
+    };
+    loop {
+        cursor.skip_list_separators();
+        if cursor.done() {
+            break;
+        }
+        seen += 1;
+        if seen > MAX_DIGEST_PARAMS {
+            return Err(malformed("too many parameters"));
+        }
+        let name = cursor
+            .token()
+            .ok_or_else(|| malformed(format!("expected a parameter name at byte {}", cursor.at)))?;
+        cursor.skip_whitespace();
+        if !cursor.eat(b'=') {
+            return Err(malformed(format!("expected '=' after {name}")));
+        }
+        cursor.skip_whitespace();
+        let value = cursor
+            .value()
+            .map_err(|why| malformed(format!("{name}: {why}")))?;
+        store(&mut fields, name, value)?;
+        cursor.skip_whitespace();
+        if !cursor.done() && !cursor.eat(b',') {
+            return Err(malformed(format!("expected ',' after the value of {name}")));
+        }
+    }
+    Ok(fields)
+}
+
+fn store(
+    fields: &mut pb::DigestFields,
+    name: &str,
+    value: String,
+) -> Result<(), AuthorizationError> {
+    let slot = match name.to_ascii_lowercase().as_str() {
+        "username" => &mut fields.username,
+        "realm" => &mut fields.realm,
+        "nonce" => &mut fields.nonce,
+        "uri" => &mut fields.uri,
+        "nc" => &mut fields.nc,
+        "cnonce" => &mut fields.cnonce,
+        "qop" => &mut fields.qop,
+        "response" => &mut fields.response,
+        "opaque" => &mut fields.opaque,
+        "algorithm" => &mut fields.algorithm,
+        "userhash" => &mut fields.userhash,
+        "username*" => return Err(malformed("username* is not supported")),
+        _ => return Ok(()),
+    };
+    if !slot.is_empty() {
+        return Err(malformed(format!("{name} is given twice")));
+    }
+    if value.is_empty() {
+        return Err(malformed(format!("{name} is empty")));
+    }
+    *slot = value;
+    Ok(())
+}
+
+struct Cursor<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn done(&self) -> bool {
+        self.at >= self.text.len()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        if self.peek() == Some(byte) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
+            self.at += 1;
+        }
+    }
+
+    fn skip_list_separators(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b',')) {
+            self.at += 1;
+        }
+    }
+
+    /// RFC 9110 `token`.
+    fn token(&mut self) -> Option<&'a str> {
+        let start = self.at;
+        while self.peek().is_some_and(is_tchar) {
+            self.at += 1;
+        }
+        (self.at > start).then(|| &self.text[start..self.at])
+    }
+
+    /// A token or a quoted-string, unescaped.
+    fn value(&mut self) -> Result<String, &'static str> {
+        if !self.eat(b'"') {
+            return self.token().map(str::to_owned).ok_or("expected a value");
+        }
+        let mut value = String::new();
+        let mut chars = self.text[self.at..].char_indices();
+        while let Some((offset, c)) = chars.next() {
+            match c {
+                '"' => {
+                    self.at += offset + 1;
+                    return Ok(value);
+                }
+                '\\' => match chars.next() {
+                    Some((_, escaped)) if !escaped.is_control() => value.push(escaped),
+                    _ => return Err("bad escape in a quoted value"),
+                },
+                c if c.is_control() && c != '\t' => {
+                    return Err("control character in a quoted value")
+                }
+                c => value.push(c),
+            }
+        }
+        Err("unterminated quoted value")
+    }
+}
+
+fn is_tchar(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+}
+
+/// `Digest realm="…",qop="auth",algorithm=…,nonce="…",opaque="…"[,stale=true]`.
+/// Realms, nonces and opaques come from the core: hex and host names, which
+/// need no escaping, but quotes and backslashes are escaped all the same.
+pub fn www_authenticate(challenge: &pb::DigestChallenge) -> String {
+    let mut header = format!(
+        "Digest realm=\"{}\",qop=\"auth\",algorithm={},nonce=\"{}\",opaque=\"{}\"",
+        escape(&challenge.realm),
+        challenge.algorithm,
+        escape(&challenge.nonce),
+        escape(&challenge.opaque),
+    );
+    if challenge.stale {
+        header.push_str(",stale=true");
+    }
+    header
+}
+
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(username: &str, domain: &str) -> SipAddress {
+        SipAddress {
+            username: username.into(),
+            domain: domain.into(),
+        }
+    }
+
+    #[test]
+    fn from_accepts_every_documented_form() {
+        let alice = address("alice01", "sip.example.org");
+        for value in [
+            "sip:alice01@sip.example.org",
+            "<sip:alice01@sip.example.org>",
+            "SIP:alice01@sip.example.org",
+            "sips:alice01@sip.example.org",
+            "\"Alice A.\" <sip:alice01@sip.example.org>",
+            "Alice <sip:alice01@sip.example.org>;tag=1928301774",
+            "sip:alice01@sip.example.org;tag=a6c85cf",
+            "<sip:alice01@sip.example.org:5061;transport=tls>",
+            "  sip:alice01@sip.example.org  ",
+            "sip:alice01:secret@sip.example.org",
+            "sip:%61lice01@sip.example.org",
+        ] {
+            assert_eq!(parse_from(value), Ok(alice.clone()), "{value:?}");
+        }
+        assert_eq!(
+            parse_from("sip:j%C3%A9r%C3%B4me@sip.example.org"),
+            Ok(address("jérôme", "sip.example.org"))
+        );
+        assert_eq!(
+            parse_from("<sip:alice;day=tuesday@atlanta.com>"),
+            Ok(address("alice;day=tuesday", "atlanta.com"))
+        );
+    }
+
+    #[test]
+    fn from_refuses_what_is_not_a_sip_address() {
+        for value in [
+            "",
+            "alice01@sip.example.org",
+            "tel:+33123456789",
+            "http://alice01@sip.example.org",
+            "sip:sip.example.org",
+            "sip:@sip.example.org",
+            "sip:alice01@",
+            "<sip:alice01@sip.example.org",
+            "sip:al%ZZice@sip.example.org",
+            "sip:alice%4@sip.example.org",
+            "sip:alice%@sip.example.org",
+            "sip:al%FFice@sip.example.org",
+            "sip:al%0Aice@sip.example.org",
+            "sip:alice01@exa mple.org",
+        ] {
+            assert!(parse_from(value).is_err(), "{value:?}");
+        }
+        assert!(parse_from(&format!("sip:{}@x.org", "a".repeat(2000))).is_err());
+    }
+
+    const CURL: &str = r#"Digest username="alice01", realm="sip.example.org", nonce="abc123", uri="/api/ping", cnonce="NjQ1", nc=00000001, qop=auth, response="0123456789abcdef0123456789abcdef", opaque="0pq", algorithm=MD5"#;
+
+    #[test]
+    fn digest_reads_quoted_and_unquoted_values() {
+        let fields = parse_digest(CURL).unwrap();
+        assert_eq!(fields.username, "alice01");
+        assert_eq!(fields.realm, "sip.example.org");
+        assert_eq!(fields.nonce, "abc123");
+        assert_eq!(fields.uri, "/api/ping");
+        assert_eq!(fields.nc, "00000001");
+        assert_eq!(fields.cnonce, "NjQ1");
+        assert_eq!(fields.qop, "auth");
+        assert_eq!(fields.response, "0123456789abcdef0123456789abcdef");
+        assert_eq!(fields.opaque, "0pq");
+        assert_eq!(fields.algorithm, "MD5");
+    }
+
+    #[test]
+    fn digest_handles_escapes_case_and_spacing() {
+        let fields = parse_digest(
+            "digest   USERNAME = \"al\\\"ice\" ,realm=\"a\\\\b\",,  Nonce=n1,uri=\"/api?x=1,2\",custom=ignored",
+        )
+        .unwrap();
+        assert_eq!(fields.username, "al\"ice");
+        assert_eq!(fields.realm, "a\\b");
+        assert_eq!(fields.nonce, "n1");
+        assert_eq!(fields.uri, "/api?x=1,2");
+    }
+
+    #[test]
+    fn digest_refuses_hostile_or_broken_headers() {
+        let cases = [
+            ("Digest username=\"a\", username=\"b\"", "given twice"),
+            ("Digest username=\"unterminated", "unterminated"),
+            ("Digest username", "expected '='"),
+            ("Digest =value", "parameter name"),
+            ("Digest username=\"a\" realm=\"b\"", "expected ','"),
+            ("Digest username=", "expected a value"),
+            ("Digest username=\"\"", "empty"),
+            ("Digest username=\"a\\\u{1}\"", "bad escape"),
+            ("Digest username=\"a\u{0}b\"", "control character"),
+            ("Digest username*=UTF-8''%c2%a3", "not supported"),
+        ];
+        for (header, why) in cases {
+            match parse_digest(header) {
+                Err(AuthorizationError::Malformed(message)) => {
+                    assert!(message.contains(why), "{header:?}: {message}")
+                }
+                other => panic!("{header:?}: {other:?}"),
+            }
+        }
+        let huge = format!("Digest username=\"{}\"", "a".repeat(10_000));
+        assert!(matches!(
+            parse_digest(&huge),
+            Err(AuthorizationError::Malformed(_))
+        ));
+        let many = format!(
+            "Digest {}",
+            (0..40)
+                .map(|i| format!("p{i}=v"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        assert!(matches!(
+            parse_digest(&many),
+            Err(AuthorizationError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn other_schemes_are_not_digest() {
+        for header in ["Basic YWxpY2U6c2VjcmV0", "Bearer x", "Digestusername=a", ""] {
+            assert_eq!(
+                parse_digest(header),
+                Err(AuthorizationError::NotDigest),
+                "{header:?}"
+            );
+        }
+        assert!(parse_digest("Digest").is_ok_and(|f| f.username.is_empty()));
+    }
+
+    #[test]
+    fn never_panics_on_arbitrary_bytes() {
+        // Every prefix of every case, cut at each char boundary, must return.
+        let samples = [
+            CURL,
+            "Digest a=\"\\",
+            "Digest a=\"é\\é\"",
+            "<sip:é@é>;",
+            "Digest ,,,=,\"\"",
+        ];
+        for sample in samples {
+            for (i, _) in sample.char_indices() {
+                let _ = parse_digest(&sample[..i]);
+                let _ = parse_from(&sample[..i]);
+            }
+        }
+    }
+
+    #[test]
+    fn challenges_are_formatted_as_the_contract_shows() {
+        let mut challenge = pb::DigestChallenge {
+            realm: "sip.example.org".into(),
+            nonce: "n1".into(),
+            opaque: "o1".into(),
+            algorithm: "SHA-256".into(),
+            qop: "auth".into(),
+            stale: false,
+        };
+        assert_eq!(
+            www_authenticate(&challenge),
+            "Digest realm=\"sip.example.org\",qop=\"auth\",algorithm=SHA-256,nonce=\"n1\",opaque=\"o1\""
+        );
+        challenge.stale = true;
+        assert!(www_authenticate(&challenge).ends_with(",stale=true"));
+    }
+}

@@ -1,0 +1,140 @@
+//! Request bodies: JSON objects only, size-limited, with every failure a
+//! JSON 4xx in the contract's shape instead of axum's plain-text rejections.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Request},
+    http::{header, StatusCode},
+};
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+/// A JSON object body (`Content-Type: application/json`).
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(request.headers().get(header::CONTENT_TYPE)) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::BadRequest("The request body could not be read".into())
+                }
+            })?;
+        match serde_json::from_slice(&bytes) {
+            Ok(Value::Object(object)) => Ok(Self(object)),
+            Ok(_) => Err(ApiError::BadRequest(
+                "The request body must be a JSON object".into(),
+            )),
+            Err(error) => Err(ApiError::BadRequest(format!(
+                "The request body is not valid JSON: {error}"
+            ))),
+        }
+    }
+}
+
+/// `application/json`, with parameters (`; charset=utf-8`) or a `+json` suffix.
+fn is_json(content_type: Option<&header::HeaderValue>) -> bool {
+    let Some(value) = content_type.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl JsonObject {
+    /// A required string field; `Err` holds Laravel's sentence for it.
+    pub fn required_string(&self, field: &str) -> Result<String, (String, String)> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => {
+                Err((field.into(), format!("The {field} field is required.")))
+            }
+            Some(Value::String(s)) if s.is_empty() => {
+                Err((field.into(), format!("The {field} field is required.")))
+            }
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err((field.into(), format!("The {field} field must be a string."))),
+        }
+    }
+
+    /// An optional string field: absent or null is `""`.
+    pub fn optional_string(&self, field: &str) -> Result<String, (String, String)> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err((field.into(), format!("The {field} field must be a string."))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        let accepted = [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/vnd.api+json",
+        ];
+        for value in accepted {
+            assert!(
+                is_json(Some(&header::HeaderValue::from_static(value))),
+                "{value}"
+            );
+        }
+        for value in ["text/plain", "application/x-www-form-urlencoded", "json"] {
+            assert!(
+                !is_json(Some(&header::HeaderValue::from_static(value))),
+                "{value}"
+            );
+        }
+        assert!(!is_json(None));
+    }
+
+    #[test]
+    fn fields_are_typed_with_laravel_messages() {
+        let body = JsonObject(
+            serde_json::json!({"username": "alice01", "password": 123456, "domain": null, "algorithm": ""})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        );
+        assert_eq!(body.required_string("username"), Ok("alice01".into()));
+        assert_eq!(
+            body.required_string("password"),
+            Err((
+                "password".into(),
+                "The password field must be a string.".into()
+            ))
+        );
+        assert_eq!(
+            body.required_string("algorithm"),
+            Err((
+                "algorithm".into(),
+                "The algorithm field is required.".into()
+            ))
+        );
+        assert_eq!(
+            body.required_string("missing"),
+            Err(("missing".into(), "The missing field is required.".into()))
+        );
+        assert_eq!(body.optional_string("domain"), Ok(String::new()));
+    }
+}

@@ -1,0 +1,84 @@
+//! Command line and environment: every flag has an environment variable (the
+//! flag wins); the defaults reach a core on the same laptop.
+
+use std::net::SocketAddr;
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "rest-gateway",
+    version,
+    about = "Serves the documented /api JSON contract, protected by HTTP Digest, by calling the core service over gRPC.",
+    long_about = "Serves the documented /api JSON contract (GET /api for the documentation page), \
+                  protected by HTTP Digest (RFC 7616, MD5 and SHA-256). It holds no state: every \
+                  request becomes gRPC calls to core-service, so any number of replicas can run."
+)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_LISTEN",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub listen: SocketAddr,
+
+    /// The core service's gRPC URL.
+    #[arg(
+        long,
+        env = "FLEXIAPI_CORE_URL",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub core_url: String,
+
+    /// Longest a whole request may take, body included; then 503.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_REQUEST_TIMEOUT_SECONDS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=300)
+    )]
+    pub request_timeout_seconds: u64,
+
+    /// Longest one gRPC call to the core may take; then 503.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_CORE_TIMEOUT_SECONDS",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u64).range(1..=300)
+    )]
+    pub core_timeout_seconds: u64,
+
+    /// Largest request body accepted; larger ones get 413.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_BODY_LIMIT_BYTES",
+        default_value_t = 64 * 1024,
+        value_parser = clap::value_parser!(u64).range(1..=16 * 1024 * 1024)
+    )]
+    pub body_limit_bytes: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_reach_a_local_core() {
+        let config = Config::try_parse_from(["rest-gateway"]).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.core_url, "http://127.0.0.1:50051");
+    }
+
+    #[test]
+    fn bad_flags_name_themselves() {
+        for args in [
+            ["rest-gateway", "--listen", "8080"],
+            ["rest-gateway", "--request-timeout-seconds", "0"],
+            ["rest-gateway", "--body-limit-bytes", "0"],
+        ] {
+            let error = Config::try_parse_from(args).unwrap_err().to_string();
+            assert!(error.contains(args[1]), "{error}");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The gateway's only way to the state: gRPC calls to the core over one lazy
+//! channel. Lazy means the gateway starts (and answers 503) while the core is
+//! down, and reconnects by itself when it comes back.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use flexiapi_proto::pb::{
+    self, account_service_client::AccountServiceClient, auth_service_client::AuthServiceClient,
+    device_service_client::DeviceServiceClient,
+};
+use tonic::transport::{Channel, Endpoint};
+
+use crate::{auth::headers::SipAddress, error::ApiError};
+
+/// How long connecting to the core may take before the request fails: a
+/// refused or silent core must turn into a 503 quickly, not a hang.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone)]
+pub struct CoreClient {
+    accounts: AccountServiceClient<Channel>,
+    auth: AuthServiceClient<Channel>,
+    devices: DeviceServiceClient<Channel>,
+}
+
+impl CoreClient {
+    /// `call_timeout` bounds every call, so a core that accepts connections
+    /// but does not answer is a 503 too.
+    pub fn connect_lazy(url: &str, call_timeout: Duration) -> anyhow::Result<Self> {
+        let channel = Endpoint::from_shared(url.to_owned())
+            .with_context(|| format!("invalid --core-url / FLEXIAPI_CORE_URL: {url}"))?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(call_timeout)
+            .connect_lazy();
+        Ok(Self {
+            accounts: AccountServiceClient::new(channel.clone()),
+            auth: AuthServiceClient::new(channel.clone()),
+            devices: DeviceServiceClient::new(channel),
+        })
+    }
+
+    pub async fn challenge(
+        &self,
+        address: &SipAddress,
+    ) -> Result<Vec<pb::DigestChallenge>, ApiError> {
+        let request = pb::ChallengeRequest {
+            username: address.username.clone(),
+            domain: address.domain.clone(),
+        };
+        Ok(self
+            .auth
+            .clone()
+            .challenge(request)
+            .await?
+            .into_inner()
+            .challenges)
+    }
+
+    pub async fn verify(
+        &self,
+        address: &SipAddress,
+        method: &str,
+        request_uri: &str,
+        digest: pb::DigestFields,
+    ) -> Result<pb::VerifyDigestResponse, ApiError> {
+        let request = pb::VerifyDigestRequest {
+            username: address.username.clone(),
+            domain: address.domain.clone(),
+            method: method.to_owned(),
+            request_uri: request_uri.to_owned(),
+            digest: Some(digest),
+        };
+        Ok(self.auth.clone().verify_digest(request).await?.into_inner())
+    }
+
+    pub async fn create_account(
+        &self,
+        request: pb::CreateAccountRequest,
+    ) -> Result<pb::Account, ApiError> {
+        self.accounts
+            .clone()
+            .create_account(request)
+            .await?
+            .into_inner()
+            .account
+            .ok_or_else(|| ApiError::Internal("CreateAccount answered without an account".into()))
+    }
+
+    pub async fn list_devices(&self, address: &SipAddress) -> Result<Vec<pb::Device>, ApiError> {
+        let request = pb::ListDevicesRequest {
+            username: address.username.clone(),
+            domain: address.domain.clone(),
+        };
+        Ok(self
+            .devices
+            .clone()
+            .list_devices(request)
+            .await?
+            .into_inner()
+            .devices)
+    }
+
+    pub async fn remove_device(&self, address: &SipAddress, uuid: &str) -> Result<(), ApiError> {
+        let request = pb::RemoveDeviceRequest {
+            username: address.username.clone(),
+            domain: address.domain.clone(),
+            uuid: uuid.to_owned(),
+        };
+        self.devices.clone().remove_device(request).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,250 @@
+//! The gateway's one error type and its one mapping to HTTP: JSON in the
+//! Laravel shape the original clients parse, `{"message": …}` plus
+//! `"errors": {field: [messages]}` on 422. Every 401 carries the Digest
+//! challenges; a 500 says nothing about its cause (the cause is logged).
+
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use flexiapi_proto::pb;
+use serde_json::{json, Map, Value};
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use crate::auth::headers::www_authenticate;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 422 with `errors`: each field and what is wrong with it.
+    #[error("validation failed")]
+    Validation(Vec<(String, String)>),
+    /// 401 with one `WWW-Authenticate` header per challenge.
+    #[error("{message}")]
+    Unauthenticated {
+        message: String,
+        challenges: Vec<pb::DigestChallenge>,
+    },
+    /// 403 `Unauthorized area`: authenticated, but not an admin.
+    #[error("Unauthorized area")]
+    Forbidden,
+    /// 404 with what was not found.
+    #[error("{0}")]
+    NotFound(String),
+    /// 400: a body that is not JSON, or not a JSON object.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 413: a body over the limit.
+    #[error("The request body is too large")]
+    PayloadTooLarge,
+    /// 415: a body that does not say `Content-Type: application/json`.
+    #[error("The request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    /// 503: the core did not answer (down, unreachable or too slow); retry later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a bug; the cause is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 422 about one field, in Laravel's words.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![(field.to_owned(), message.into())])
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn body(&self) -> Value {
+        match self {
+            Self::Validation(violations) => {
+                let mut errors = Map::new();
+                for (field, message) in violations {
+                    let list = errors.entry(field.clone()).or_insert_with(|| json!([]));
+                    if let Value::Array(list) = list {
+                        list.push(Value::String(message.clone()));
+                    }
+                }
+                json!({ "message": laravel_summary(violations), "errors": errors })
+            }
+            Self::Internal(_) => json!({ "message": "Server Error" }),
+            other => json!({ "message": other.to_string() }),
+        }
+    }
+}
+
+/// "The username field is required. (and 2 more errors)", as Laravel writes it.
+fn laravel_summary(violations: &[(String, String)]) -> String {
+    let first = violations
+        .first()
+        .map(|(_, m)| m.as_str())
+        .unwrap_or("The given data was invalid.");
+    match violations.len() {
+        0 | 1 => first.to_owned(),
+        2 => format!("{first} (and 1 more error)"),
+        n => format!("{first} (and {} more errors)", n - 1),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let mut response = (self.status(), Json(self.body())).into_response();
+        if let Self::Unauthenticated { challenges, .. } = &self {
+            append_challenges(response.headers_mut(), challenges);
+        }
+        response
+    }
+}
+
+/// One `WWW-Authenticate` per challenge, in the core's order (MD5 first).
+pub fn append_challenges(headers: &mut axum::http::HeaderMap, challenges: &[pb::DigestChallenge]) {
+    for challenge in challenges {
+        if let Ok(value) = HeaderValue::from_str(&www_authenticate(challenge)) {
+            headers.append(header::WWW_AUTHENTICATE, value);
+        }
+    }
+}
+
+/// The one place a core status becomes an HTTP answer.
+impl From<tonic::Status> for ApiError {
+    fn from(status: tonic::Status) -> Self {
+        match status.code() {
+            Code::InvalidArgument | Code::AlreadyExists => Self::Validation(violations(&status)),
+            Code::NotFound => Self::NotFound(capitalized(status.message())),
+            Code::PermissionDenied => Self::Forbidden,
+            Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
+                tracing::warn!(code = ?status.code(), message = status.message(), "core unavailable");
+                Self::Unavailable("The core service is unavailable, retry later".into())
+            }
+            code => Self::Internal(format!("core answered {code:?}: {}", status.message())),
+        }
+    }
+}
+
+/// The core's field violations, phrased for a REST client:
+/// `("username", "must be between 6 and 64 characters")` becomes
+/// `The username must be between 6 and 64 characters.`
+fn violations(status: &tonic::Status) -> Vec<(String, String)> {
+    let details = status.get_error_details();
+    let found: Vec<(String, String)> = details
+        .bad_request()
+        .map(|b| {
+            b.field_violations
+                .iter()
+                .map(|v| {
+                    (
+                        v.field.clone(),
+                        format!("The {} {}.", v.field, v.description),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if found.is_empty() {
+        vec![("request".into(), capitalized(status.message()))]
+    } else {
+        found
+    }
+}
+
+fn capitalized(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic_types::ErrorDetails;
+
+    #[test]
+    fn core_field_violations_become_a_laravel_422() {
+        let mut details = ErrorDetails::new();
+        details.add_bad_request_violation("username", "must be between 6 and 64 characters");
+        details.add_bad_request_violation("password", "must be at least 6 characters");
+        let status = tonic::Status::with_error_details(Code::InvalidArgument, "x", details);
+        let error = ApiError::from(status);
+        assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            error.body(),
+            json!({
+                "message": "The username must be between 6 and 64 characters. (and 1 more error)",
+                "errors": {
+                    "username": ["The username must be between 6 and 64 characters."],
+                    "password": ["The password must be at least 6 characters."],
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn core_codes_map_to_http() {
+        let cases = [
+            (Code::NotFound, StatusCode::NOT_FOUND),
+            (Code::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
+            (Code::DeadlineExceeded, StatusCode::SERVICE_UNAVAILABLE),
+            (Code::PermissionDenied, StatusCode::FORBIDDEN),
+            (Code::Internal, StatusCode::INTERNAL_SERVER_ERROR),
+            (Code::Unknown, StatusCode::INTERNAL_SERVER_ERROR),
+        ];
+        for (code, http) in cases {
+            assert_eq!(
+                ApiError::from(tonic::Status::new(code, "account not found")).status(),
+                http
+            );
+        }
+        let not_found = ApiError::from(tonic::Status::not_found("account not found"));
+        assert_eq!(not_found.body(), json!({"message": "Account not found"}));
+    }
+
+    #[test]
+    fn internal_errors_say_nothing_of_their_cause() {
+        let body = ApiError::Internal("db password is hunter2".into()).body();
+        assert_eq!(body, json!({"message": "Server Error"}));
+    }
+
+    #[test]
+    fn unauthenticated_answers_carry_every_challenge() {
+        let challenge = |algorithm: &str| pb::DigestChallenge {
+            realm: "r".into(),
+            nonce: "n".into(),
+            opaque: "o".into(),
+            algorithm: algorithm.into(),
+            qop: "auth".into(),
+            stale: false,
+        };
+        let response = ApiError::Unauthenticated {
+            message: "Unauthenticated request".into(),
+            challenges: vec![challenge("MD5"), challenge("SHA-256")],
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let headers: Vec<_> = response
+            .headers()
+            .get_all(header::WWW_AUTHENTICATE)
+            .iter()
+            .collect();
+        assert_eq!(headers.len(), 2);
+        assert!(headers[0].to_str().unwrap().contains("algorithm=MD5"));
+    }
+}

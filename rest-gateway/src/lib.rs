@@ -1,0 +1,19 @@
+//! The REST gateway: the documented `/api` JSON contract for external
+//! clients, protected by HTTP Digest. It owns no state: every decision about
+//! accounts, passwords, nonces and devices is a gRPC call to the core, so any
+//! replica can serve any request.
+//!
+//! A request travels: [`startup`] layers (trace, body limit, timeout) →
+//! [`routes`] → for restricted routes, [`auth::middleware`] (From +
+//! Authorization → `AuthService.VerifyDigest`) → the handler → [`core_client`].
+//! Every failure is an [`error::ApiError`], turned into the contract's JSON in
+//! one place.
+
+pub mod auth;
+pub mod body;
+pub mod config;
+pub mod core_client;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

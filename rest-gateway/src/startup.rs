@@ -1,0 +1,118 @@
+//! Building and running the HTTP server: the router, its layers (trace,
+//! body limit, request timeout) and graceful shutdown.
+
+use std::{future::Future, net::SocketAddr, time::Duration};
+
+use anyhow::Context as _;
+use axum::{
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    Router,
+};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::{config::Config, core_client::CoreClient, error::ApiError, routes::api_router};
+
+/// What every handler shares: only the way to the core, which is cheap to
+/// clone; the gateway holds no state of its own.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub core: CoreClient,
+    pub request_timeout: Duration,
+}
+
+pub fn app(state: AppState, body_limit_bytes: usize) -> Router {
+    api_router(state.clone())
+        .layer(middleware::from_fn_with_state(state, with_timeout))
+        .layer(DefaultBodyLimit::max(body_limit_bytes))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                // Only the method and the route: headers carry Digest answers.
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", MatchedPath::as_str);
+                tracing::info_span!("http", method = %request.method(), route)
+            }),
+        )
+}
+
+/// A request that takes too long, body upload included, is answered 503
+/// rather than left hanging.
+async fn with_timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            ApiError::Unavailable("The request took too long, retry later".into()).into_response()
+        }
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let core = CoreClient::connect_lazy(
+            &config.core_url,
+            Duration::from_secs(config.core_timeout_seconds),
+        )?;
+        let state = AppState {
+            core,
+            request_timeout: Duration::from_secs(config.request_timeout_seconds),
+        };
+        let body_limit = usize::try_from(config.body_limit_bytes).context("--body-limit-bytes")?;
+        let listener = TcpListener::bind(config.listen).await.with_context(|| {
+            format!(
+                "cannot listen on {} (--listen / FLEXIAPI_GATEWAY_LISTEN)",
+                config.listen
+            )
+        })?;
+        Ok(Self {
+            listener,
+            router: app(state, body_limit),
+        })
+    }
+
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.listener.local_addr()?, "rest-gateway listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("HTTP server failed")
+    }
+}
+
+/// Resolves on SIGTERM (Kubernetes) or Ctrl-C (a terminal).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

@@ -1,0 +1,16 @@
+//! Integration tests: the real core (SQLite in a temp dir, or PostgreSQL
+//! when `FLEXIAPI_TEST_POSTGRES_URL` is set) and the real gateway, both on
+//! port 0, driven over HTTP by a Digest client written here and by curl and
+//! Python `requests`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod accounts;
+mod binary;
+mod bodies;
+mod clients;
+mod devices;
+mod digest;
+mod docs;
+mod resilience;
