@@ -22,6 +22,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 database_url: cli.database.database_url,
                 sip_domain: cli.database.sip_domain,
                 nonce_ttl_seconds: cli.serve.nonce_ttl_seconds,
+                metrics_listen: cli.serve.metrics_listen,
             };
             let app = Application::build(&config).await?;
             app.run_until_stopped(shutdown_signal()).await?;

@@ -74,6 +74,11 @@ pub struct ServeArgs {
         global = true
     )]
     pub nonce_ttl_seconds: u32,
+
+    /// Address of a separate HTTP listener serving Prometheus metrics at
+    /// /metrics; none when unset.
+    #[arg(long, env = "FLEXIAPI_CORE_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,8 @@
 //! ([`accounts`], [`auth`], [`devices`], with the pure checks of [`nonces`] and
 //! [`digest`]) → [`store`] (all SQL, SQLite or PostgreSQL). Errors are one
 //! type, [`error::CoreError`], mapped to a gRPC status in one place.
+//! [`health`] and [`metrics`] tell Kubernetes and Prometheus how it fares;
+//! logs and traces are set up by `flexiapi-telemetry`.
 
 pub mod accounts;
 pub mod auth;
@@ -17,10 +19,11 @@ pub mod digest;
 pub mod domain;
 pub mod error;
 pub mod grpc;
+pub mod health;
+pub mod metrics;
 pub mod nonces;
 pub mod passwords;
 pub mod startup;
 pub mod store;
-pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod testing;

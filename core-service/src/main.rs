@@ -1,15 +1,17 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use core_service::{commands, config::Cli, telemetry};
+use core_service::{commands, config::Cli};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init();
+    // Dropped last: flushes the spans of the final requests.
+    let _telemetry = flexiapi_telemetry::init("core-service");
     match commands::run(cli).await {
         Ok(code) => code,
         Err(error) => {
+            tracing::error!("{error:#}");
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }

@@ -16,7 +16,7 @@ use tonic::transport::Server;
 use crate::{
     domain::Domain,
     grpc::{unix_now, Api, Settings},
-    nonces,
+    health, metrics, nonces,
     store::{DeviceStore, NonceStore, SqlStore},
 };
 
@@ -27,10 +27,12 @@ pub struct ServeConfig {
     pub database_url: String,
     pub sip_domain: Domain,
     pub nonce_ttl_seconds: u32,
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     store: SqlStore,
     settings: Settings,
 }
@@ -46,8 +48,13 @@ impl Application {
                 config.listen
             )
         })?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(metrics::bind(addr).await?),
+            None => None,
+        };
         Ok(Self {
             listener,
+            metrics_listener,
             store,
             settings: Settings {
                 default_domain: config.sip_domain.clone(),
@@ -60,8 +67,10 @@ impl Application {
         Ok(self.listener.local_addr()?)
     }
 
-    pub fn port(&self) -> anyhow::Result<u16> {
-        Ok(self.local_addr()?.port())
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight calls and
@@ -75,15 +84,12 @@ impl Application {
         ));
 
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
-        health_reporter
-            .set_serving::<AccountServiceServer<Api<SqlStore>>>()
-            .await;
-        health_reporter
-            .set_serving::<AuthServiceServer<Api<SqlStore>>>()
-            .await;
-        health_reporter
-            .set_serving::<DeviceServiceServer<Api<SqlStore>>>()
-            .await;
+        let health =
+            health::watch_database(self.store.clone(), health_reporter, stop_purge.subscribe())
+                .await;
+        let metrics_server = self
+            .metrics_listener
+            .map(|listener| tokio::spawn(metrics::serve(listener, self.store.clone())));
         let reflection = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -98,7 +104,19 @@ impl Application {
         let api = Api::new(self.store.clone(), self.settings);
         tracing::info!(addr = %self.listener.local_addr()?, "core-service listening");
         let served = Server::builder()
-            .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
+            .trace_fn(|request| {
+                let path = request.uri().path();
+                let span = tracing::info_span!(
+                    "grpc",
+                    otel.name = path.trim_start_matches('/'),
+                    otel.kind = "server",
+                    rpc.system = "grpc",
+                    trace_id = tracing::field::Empty,
+                );
+                flexiapi_telemetry::continue_trace(&span, request.headers());
+                span
+            })
+            .layer(tower::layer::layer_fn(metrics::GrpcMetrics))
             .add_service(health_service)
             .add_service(reflection)
             .add_service(reflection_v1alpha)
@@ -110,6 +128,10 @@ impl Application {
 
         drop(stop_purge);
         let _ = purger.await;
+        let _ = health.await;
+        if let Some(server) = metrics_server {
+            server.abort();
+        }
         self.store.close().await;
         served.context("gRPC server failed")
     }

@@ -9,7 +9,13 @@ use flexiapi_proto::pb::{
     self, account_service_client::AccountServiceClient, auth_service_client::AuthServiceClient,
     device_service_client::DeviceServiceClient,
 };
-use tonic::transport::{Channel, Endpoint};
+use tonic::{
+    service::interceptor::InterceptedService,
+    transport::{Channel, Endpoint},
+};
+use tonic_health::pb::{
+    health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
+};
 
 use crate::{auth::headers::SipAddress, error::ApiError};
 
@@ -17,11 +23,18 @@ use crate::{auth::headers::SipAddress, error::ApiError};
 /// refused or silent core must turn into a 503 quickly, not a hang.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Every call carries the caller's trace (`traceparent` in its metadata).
+type Traced = InterceptedService<
+    Channel,
+    fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>,
+>;
+
 #[derive(Debug, Clone)]
 pub struct CoreClient {
-    accounts: AccountServiceClient<Channel>,
-    auth: AuthServiceClient<Channel>,
-    devices: DeviceServiceClient<Channel>,
+    accounts: AccountServiceClient<Traced>,
+    auth: AuthServiceClient<Traced>,
+    devices: DeviceServiceClient<Traced>,
+    health: HealthClient<Channel>,
 }
 
 impl CoreClient {
@@ -33,13 +46,29 @@ impl CoreClient {
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(call_timeout)
             .connect_lazy();
+        let traced = |channel: Channel| -> Traced {
+            InterceptedService::new(channel, flexiapi_telemetry::propagate_trace)
+        };
         Ok(Self {
-            accounts: AccountServiceClient::new(channel.clone()),
-            auth: AuthServiceClient::new(channel.clone()),
-            devices: DeviceServiceClient::new(channel),
+            accounts: AccountServiceClient::new(traced(channel.clone())),
+            auth: AuthServiceClient::new(traced(channel.clone())),
+            devices: DeviceServiceClient::new(traced(channel.clone())),
+            health: HealthClient::new(channel),
         })
     }
 
+    /// Whether the core says it can serve (its database answers).
+    pub async fn ready(&self) -> bool {
+        let request = HealthCheckRequest {
+            service: String::new(),
+        };
+        match self.health.clone().check(request).await {
+            Ok(response) => response.into_inner().status() == ServingStatus::Serving,
+            Err(_) => false,
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(otel.name = "flexiapi.v1.AuthService/Challenge", otel.kind = "client", rpc.system = "grpc"))]
     pub async fn challenge(
         &self,
         address: &SipAddress,
@@ -57,6 +86,7 @@ impl CoreClient {
             .challenges)
     }
 
+    #[tracing::instrument(skip_all, fields(otel.name = "flexiapi.v1.AuthService/VerifyDigest", otel.kind = "client", rpc.system = "grpc"))]
     pub async fn verify(
         &self,
         address: &SipAddress,
@@ -74,6 +104,7 @@ impl CoreClient {
         Ok(self.auth.clone().verify_digest(request).await?.into_inner())
     }
 
+    #[tracing::instrument(skip_all, fields(otel.name = "flexiapi.v1.AccountService/CreateAccount", otel.kind = "client", rpc.system = "grpc"))]
     pub async fn create_account(
         &self,
         request: pb::CreateAccountRequest,
@@ -87,6 +118,7 @@ impl CoreClient {
             .ok_or_else(|| ApiError::Internal("CreateAccount answered without an account".into()))
     }
 
+    #[tracing::instrument(skip_all, fields(otel.name = "flexiapi.v1.DeviceService/ListDevices", otel.kind = "client", rpc.system = "grpc"))]
     pub async fn list_devices(&self, address: &SipAddress) -> Result<Vec<pb::Device>, ApiError> {
         let request = pb::ListDevicesRequest {
             username: address.username.clone(),
@@ -101,6 +133,7 @@ impl CoreClient {
             .devices)
     }
 
+    #[tracing::instrument(skip_all, fields(otel.name = "flexiapi.v1.DeviceService/RemoveDevice", otel.kind = "client", rpc.system = "grpc"))]
     pub async fn remove_device(&self, address: &SipAddress, uuid: &str) -> Result<(), ApiError> {
         let request = pb::RemoveDeviceRequest {
             username: address.username.clone(),

@@ -14,6 +14,6 @@ pub mod body;
 pub mod config;
 pub mod core_client;
 pub mod error;
+pub mod metrics;
 pub mod routes;
 pub mod startup;
-pub mod telemetry;

@@ -4,13 +4,13 @@ use clap::Parser;
 use rest_gateway::{
     config::Config,
     startup::{shutdown_signal, Application},
-    telemetry,
 };
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
-    telemetry::init();
+    // Dropped last: flushes the spans of the final requests.
+    let _telemetry = flexiapi_telemetry::init("rest-gateway");
     let run = async {
         let app = Application::build(&config).await?;
         app.run_until_stopped(shutdown_signal()).await
@@ -18,6 +18,7 @@ async fn main() -> ExitCode {
     match run.await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            tracing::error!("{error:#}");
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }

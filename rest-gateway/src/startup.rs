@@ -13,7 +13,7 @@ use axum::{
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-use crate::{config::Config, core_client::CoreClient, error::ApiError, routes::api_router};
+use crate::{config::Config, core_client::CoreClient, error::ApiError, metrics, routes};
 
 /// What every handler shares: only the way to the core, which is cheap to
 /// clone; the gateway holds no state of its own.
@@ -24,19 +24,30 @@ pub struct AppState {
 }
 
 pub fn app(state: AppState, body_limit_bytes: usize) -> Router {
-    api_router(state.clone())
+    routes::router(state.clone())
         .layer(middleware::from_fn_with_state(state, with_timeout))
         .layer(DefaultBodyLimit::max(body_limit_bytes))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                // Only the method and the route: headers carry Digest answers.
-                let route = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map_or("unmatched", MatchedPath::as_str);
-                tracing::info_span!("http", method = %request.method(), route)
-            }),
-        )
+        .layer(middleware::from_fn(metrics::record))
+        .layer(TraceLayer::new_for_http().make_span_with(http_span))
+}
+
+/// A request's root span: only the method and the route, since headers carry
+/// Digest answers; it continues the caller's trace when one is given.
+fn http_span(request: &Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    let span = tracing::info_span!(
+        "http",
+        otel.name = format!("{} {route}", request.method()),
+        otel.kind = "server",
+        http.request.method = %request.method(),
+        http.route = route,
+        trace_id = tracing::field::Empty,
+    );
+    flexiapi_telemetry::continue_trace(&span, request.headers());
+    span
 }
 
 /// A request that takes too long, body upload included, is answered 503
@@ -57,6 +68,8 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        // Installed before the first request, so no count is lost.
+        flexiapi_telemetry::prometheus();
         let core = CoreClient::connect_lazy(
             &config.core_url,
             Duration::from_secs(config.core_timeout_seconds),

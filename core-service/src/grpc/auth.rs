@@ -62,6 +62,7 @@ impl<S: Store> AuthService for Api<S> {
             ),
         };
         tracing::Span::current().record("outcome", outcome.as_str_name());
+        crate::metrics::digest_outcome(outcome.as_str_name());
         Ok(Response::new(pb::VerifyDigestResponse {
             ok: verdict.outcome.is_ok(),
             outcome: outcome.into(),

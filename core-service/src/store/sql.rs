@@ -116,6 +116,25 @@ impl SqlStore {
         .context("database migration failed")
     }
 
+    /// One trivial query: is the database answering?
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// Connections open and idle, for the pool gauges.
+    pub fn pool_usage(&self) -> (u32, usize) {
+        on_pool!(self, pool => (pool.size(), pool.num_idle()))
+    }
+
+    /// `sqlite` or `postgresql`, as OpenTelemetry's `db.system` names them.
+    pub fn system(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgresql",
+        }
+    }
+
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
     }
@@ -225,6 +244,7 @@ fn duplicate_username(error: sqlx::Error) -> CoreError {
 }
 
 impl AccountStore for SqlStore {
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn create_account(&self, new: NewAccount<'_>) -> Result<Account> {
         let insert_account = format!(
             "INSERT INTO accounts (username, domain, activated, admin, created_at, updated_at) \
@@ -253,6 +273,7 @@ impl AccountStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn account_by_id(&self, id: i64) -> Result<Option<Account>> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
         let row: Option<AccountRow> = on_pool!(self, pool => {
@@ -261,6 +282,7 @@ impl AccountStore for SqlStore {
         Ok(row.map(Account::from))
     }
 
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn account_by_address(&self, username: &str, domain: &Domain) -> Result<Option<Account>> {
         let sql =
             format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1 AND domain = $2");
@@ -270,12 +292,14 @@ impl AccountStore for SqlStore {
         Ok(row.map(Account::from))
     }
 
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn has_admin(&self) -> Result<bool> {
         let sql = "SELECT COUNT(*) FROM accounts WHERE admin = TRUE";
         let count: i64 = on_pool!(self, pool => sqlx::query_scalar(sql).fetch_one(pool).await?);
         Ok(count > 0)
     }
 
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn credentials(&self, account_id: i64) -> Result<Vec<Credential>> {
         let sql = "SELECT algorithm, password FROM passwords WHERE account_id = $1";
         let rows: Vec<CredentialRow> = on_pool!(self, pool => {
@@ -291,6 +315,7 @@ impl AccountStore for SqlStore {
 }
 
 impl NonceStore for SqlStore {
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn insert_nonce(&self, record: &NonceRecord) -> Result<()> {
         let sql = "INSERT INTO nonces (nonce, opaque, account_id, nc, expires_at) VALUES ($1, $2, $3, $4, $5)";
         on_pool!(self, pool => {
@@ -307,6 +332,7 @@ impl NonceStore for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn find_nonce(&self, nonce: &str) -> Result<Option<NonceRecord>> {
         let sql = "SELECT nonce, opaque, account_id, nc, expires_at FROM nonces WHERE nonce = $1";
         let row: Option<NonceRow> = on_pool!(self, pool => {
@@ -321,6 +347,7 @@ impl NonceStore for SqlStore {
         }))
     }
 
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn advance_nc(&self, nonce: &str, nc: u32) -> Result<bool> {
         // One conditional UPDATE, never read-then-write: PostgreSQL re-checks
         // `nc < $2` on the locked row after a concurrent update, and SQLite runs
@@ -332,6 +359,7 @@ impl NonceStore for SqlStore {
         Ok(result == 1)
     }
 
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn delete_nonce(&self, nonce: &str) -> Result<()> {
         on_pool!(self, pool => {
             sqlx::query("DELETE FROM nonces WHERE nonce = $1").bind(nonce).execute(pool).await.map(drop)?
@@ -339,6 +367,7 @@ impl NonceStore for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn purge_nonces(&self, horizon: i64) -> Result<u64> {
         let sql = "DELETE FROM nonces WHERE expires_at < $1";
         Ok(on_pool!(self, pool => {
@@ -350,6 +379,7 @@ impl NonceStore for SqlStore {
 const DEVICE_COLUMNS: &str = "uuid, contact, user_agent, expires_at, updated_at";
 
 impl DeviceStore for SqlStore {
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn upsert_device(&self, account_id: i64, device: NewDevice<'_>) -> Result<Device> {
         let sql = format!(
             "INSERT INTO devices (account_id, uuid, contact, user_agent, expires_at, updated_at) \
@@ -373,6 +403,7 @@ impl DeviceStore for SqlStore {
         Ok(row.into())
     }
 
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn live_devices(&self, account_id: i64, now: i64) -> Result<Vec<Device>> {
         let sql = format!(
             "SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = $1 AND expires_at > $2 ORDER BY uuid"
@@ -383,6 +414,7 @@ impl DeviceStore for SqlStore {
         Ok(rows.into_iter().map(Device::from).collect())
     }
 
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn remove_device(&self, account_id: i64, uuid: &DeviceUuid, now: i64) -> Result<bool> {
         // An expired binding is deleted too, but reported absent: it was
         // already invisible to the account.
@@ -393,6 +425,7 @@ impl DeviceStore for SqlStore {
         Ok(expires_at.is_some_and(|at| at > now))
     }
 
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn purge_devices(&self, now: i64) -> Result<u64> {
         let sql = "DELETE FROM devices WHERE expires_at <= $1";
         Ok(on_pool!(self, pool => {

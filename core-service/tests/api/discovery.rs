@@ -20,6 +20,7 @@ async fn health_reports_every_service_serving() {
         "flexiapi.v1.AccountService",
         "flexiapi.v1.AuthService",
         "flexiapi.v1.DeviceService",
+        "liveness",
     ] {
         let status = health
             .check(HealthCheckRequest {
@@ -75,4 +76,35 @@ async fn reflection_lists_and_describes_the_services() {
         panic!("expected the file describing AuthService");
     };
     assert!(!files.file_descriptor_proto.is_empty());
+}
+
+#[tokio::test]
+async fn metrics_count_calls_outcomes_and_pool_connections() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    app.create_account("alice01", "secret-pw", "MD5").await;
+    let challenge = app.challenge("alice01").await.remove(0);
+    let answer = crate::helpers::DigestClient::new("alice01", "secret-pw").answer(&challenge, 1);
+    assert!(app.verify(answer.clone()).await.ok);
+    assert!(!app.verify(answer).await.ok);
+
+    let addr = app.metrics_addr.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: core\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).await.unwrap();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    for expected in [
+        "flexiapi_core_grpc_requests_total{method=\"/flexiapi.v1.AuthService/VerifyDigest\",code=\"0\"} 2",
+        "flexiapi_core_grpc_requests_total{method=\"/flexiapi.v1.AccountService/CreateAccount\",code=\"0\"} 1",
+        "flexiapi_core_grpc_request_duration_seconds_bucket{method=\"/flexiapi.v1.AuthService/Challenge\",code=\"0\",le=",
+        "flexiapi_core_digest_verifications_total{outcome=\"VERIFY_OUTCOME_OK\"} 1",
+        "flexiapi_core_digest_verifications_total{outcome=\"VERIFY_OUTCOME_NONCE_REPLAYED\"} 1",
+        "flexiapi_core_db_pool_connections{state=\"idle\"}",
+    ] {
+        assert!(text.contains(expected), "missing {expected}\n{text}");
+    }
 }

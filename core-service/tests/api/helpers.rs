@@ -22,6 +22,8 @@ pub const DOMAIN: &str = "sip.example.org";
 pub use core_service::testing::{Backend, TestDatabase};
 
 pub struct TestApp {
+    /// Where `GET /metrics` answers.
+    pub metrics_addr: Option<SocketAddr>,
     pub accounts: AccountServiceClient<Channel>,
     pub auth: AuthServiceClient<Channel>,
     pub devices: DeviceServiceClient<Channel>,
@@ -54,7 +56,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> Option<TestApp> {
     if std::env::var_os("TEST_LOG").is_some() {
-        core_service::telemetry::init();
+        let _ = flexiapi_telemetry::init("core-service");
     }
     let database = TestDatabase::create(backend).await.unwrap()?;
     Some(spawn_on(database, options).await)
@@ -70,9 +72,11 @@ pub async fn spawn_on(database: TestDatabase, options: AppOptions) -> TestApp {
             .unwrap_or_else(|| database.url.clone()),
         sip_domain: Domain::parse(DOMAIN).unwrap(),
         nonce_ttl_seconds: options.nonce_ttl_seconds,
+        metrics_listen: Some("127.0.0.1:0".parse().unwrap()),
     };
     let app = Application::build(&config).await.unwrap();
     let addr = app.local_addr().unwrap();
+    let metrics_addr = app.metrics_addr();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
@@ -86,6 +90,7 @@ pub async fn spawn_on(database: TestDatabase, options: AppOptions) -> TestApp {
         .await
         .unwrap();
     TestApp {
+        metrics_addr,
         accounts: AccountServiceClient::new(channel.clone()),
         auth: AuthServiceClient::new(channel.clone()),
         devices: DeviceServiceClient::new(channel.clone()),

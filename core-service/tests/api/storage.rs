@@ -125,6 +125,18 @@ async fn an_unreachable_database_is_unavailable_then_recovers() {
     let app = spawn_on(database, options).await;
     app.create_account("alice01", "secret-pw", "MD5").await;
 
+    let ready = |app: &crate::helpers::TestApp| {
+        let mut health = tonic_health::pb::health_client::HealthClient::new(app.channel());
+        async move {
+            let request = tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            };
+            health.check(request).await.unwrap().into_inner().status()
+        }
+    };
+    use tonic_health::pb::health_check_response::ServingStatus;
+    assert_eq!(ready(&app).await, ServingStatus::Serving);
+
     proxy.cut();
     let started = std::time::Instant::now();
     let status = app
@@ -143,6 +155,15 @@ async fn an_unreachable_database_is_unavailable_then_recovers() {
         started.elapsed()
     );
 
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while ready(&app).await != ServingStatus::NotServing {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "health never said NOT_SERVING"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     proxy.restore().await;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
@@ -159,5 +180,13 @@ async fn an_unreachable_database_is_unavailable_then_recovers() {
             }
             Err(status) => panic!("the core did not recover: {status:?}"),
         }
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while ready(&app).await != ServingStatus::Serving {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "health never said SERVING again"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

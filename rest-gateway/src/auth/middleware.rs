@@ -15,6 +15,7 @@ use flexiapi_proto::pb;
 use super::headers::{parse_digest, parse_from, SipAddress};
 use crate::{
     error::{append_challenges, ApiError},
+    metrics,
     startup::AppState,
 };
 
@@ -32,16 +33,19 @@ pub async fn require_digest(
 ) -> Result<Response, ApiError> {
     let address = from_header(request.headers())?;
     let Some(authorization) = request.headers().get(header::AUTHORIZATION) else {
+        metrics::digest_outcome("missing");
         return Err(challenge(&state, &address, "Unauthenticated request").await);
     };
-    let fields = match authorization
+    let parsed = authorization
         .to_str()
-        .map_err(|_| "not text".to_owned())
-        .map(parse_digest)
-    {
-        Ok(Ok(fields)) => fields,
-        Ok(Err(error)) => return Err(challenge(&state, &address, &error.message()).await),
-        Err(_) => return Err(challenge(&state, &address, "Malformed Authorization header").await),
+        .map_err(|_| "Malformed Authorization header: it is not text".to_owned())
+        .and_then(|text| parse_digest(text).map_err(|error| error.message()));
+    let fields = match parsed {
+        Ok(fields) => fields,
+        Err(message) => {
+            metrics::digest_outcome("malformed");
+            return Err(challenge(&state, &address, &message).await);
+        }
     };
     // The Digest uri is the request target as the client wrote it.
     let uri = request
@@ -54,6 +58,7 @@ pub async fn require_digest(
         .verify(&address, request.method().as_str(), target, fields)
         .await
         .map_err(about_from)?;
+    metrics::digest_outcome(verdict.outcome().as_str_name());
     if !verdict.ok {
         return Err(ApiError::Unauthenticated {
             message: verdict.message,

@@ -1,4 +1,4 @@
-//! The `/api` routes, each resource's handlers beside its routes. Every
+//! The routes, each resource's handlers beside its routes. Every `/api`
 //! route but the documentation page sits behind the Digest middleware.
 
 use axum::{
@@ -14,9 +14,11 @@ use crate::{auth::require_digest, startup::AppState};
 mod accounts;
 mod devices;
 mod docs;
+mod health;
 mod ping;
 
-pub fn api_router(state: AppState) -> Router {
+/// `/api` plus the operators' endpoints (`/healthz/*`, `/metrics`).
+pub fn router(state: AppState) -> Router {
     let protected = Router::new()
         .merge(ping::router())
         .merge(accounts::router())
@@ -27,6 +29,8 @@ pub fn api_router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(docs::router())
+        .merge(health::router())
+        .merge(crate::metrics::router())
         .merge(protected)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -61,7 +61,7 @@ pub async fn spawn_system(backend: Backend) -> Option<TestSystem> {
 
 pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<TestSystem> {
     if std::env::var_os("TEST_LOG").is_some() {
-        rest_gateway::telemetry::init();
+        let _ = flexiapi_telemetry::init("rest-gateway");
     }
     let database = TestDatabase::create(backend).await.unwrap()?;
     let (core, core_addr) = start_core(
@@ -107,6 +107,7 @@ async fn start_core(
         database_url: database_url.to_owned(),
         sip_domain: Domain::parse(DOMAIN).unwrap(),
         nonce_ttl_seconds,
+        metrics_listen: None,
     };
     let core = Core::build(&config).await.unwrap();
     let addr = core.local_addr().unwrap();
@@ -170,14 +171,7 @@ impl TestSystem {
     }
 
     pub fn client(&self, username: &str, password: &str) -> DigestClient {
-        DigestClient {
-            http: self.http.clone(),
-            base: self.base.clone(),
-            username: username.into(),
-            password: password.into(),
-            challenge: None,
-            nc: 0,
-        }
+        DigestClient::new(&self.base, username, password)
     }
 
     pub fn admin(&self) -> DigestClient {
@@ -250,6 +244,17 @@ pub struct DigestClient {
 }
 
 impl DigestClient {
+    pub fn new(base: &str, username: &str, password: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            username: username.into(),
+            password: password.into(),
+            challenge: None,
+            nc: 0,
+        }
+    }
+
     pub fn sip_from(&self) -> String {
         format!("sip:{}@{DOMAIN}", self.username)
     }

@@ -13,4 +13,6 @@ mod clients;
 mod devices;
 mod digest;
 mod docs;
+mod operations;
 mod resilience;
+mod tracing;

@@ -17,7 +17,20 @@ async fn a_stopped_core_is_a_fast_503_and_its_return_heals(backend: Backend) {
     let mut admin = system.admin();
     assert_eq!(admin.get("/api/ping").await.status(), StatusCode::OK);
 
+    let base = system.base.clone();
+    let status = |path: &'static str| {
+        let url = format!("{base}{path}");
+        async move { reqwest::get(url).await.unwrap().status() }
+    };
+    assert_eq!(status("/healthz/ready").await, StatusCode::OK);
+
     system.stop_core().await;
+    assert_eq!(
+        status("/healthz/ready").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not ready without a core"
+    );
+    assert_eq!(status("/healthz/live").await, StatusCode::OK, "but alive");
     for _ in 0..3 {
         let started = Instant::now();
         let response = admin.get("/api/ping").await;

@@ -1,0 +1,72 @@
+//! `grpc.health.v1`: SERVING while the database answers, NOT_SERVING while it
+//! does not, so Kubernetes stops routing to a core that can only fail.
+//! The service `liveness` stays SERVING as long as the process serves gRPC:
+//! a database outage is no reason to restart the pod.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tonic_health::{server::HealthReporter, ServingStatus};
+
+use crate::store::SqlStore;
+
+/// What the readiness of each service follows.
+const SERVICES: &[&str] = &[
+    "",
+    "flexiapi.v1.AccountService",
+    "flexiapi.v1.AuthService",
+    "flexiapi.v1.DeviceService",
+];
+pub const LIVENESS: &str = "liveness";
+
+/// How often the database is probed, and how long a probe may take.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Reports the database's state now, then keeps probing it in a task until
+/// `stopped` closes, reporting each change once.
+pub async fn watch_database(
+    store: SqlStore,
+    reporter: HealthReporter,
+    mut stopped: watch::Receiver<()>,
+) -> tokio::task::JoinHandle<()> {
+    reporter
+        .set_service_status(LIVENESS, ServingStatus::Serving)
+        .await;
+    let mut last = probe(&store).await;
+    report(&reporter, last).await;
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(PROBE_EVERY);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = stopped.changed() => return,
+            }
+            let up = probe(&store).await;
+            if up != last {
+                last = up;
+                report(&reporter, up).await;
+            }
+        }
+    })
+}
+
+async fn probe(store: &SqlStore) -> bool {
+    matches!(
+        tokio::time::timeout(PROBE_TIMEOUT, store.ping()).await,
+        Ok(Ok(()))
+    )
+}
+
+async fn report(reporter: &HealthReporter, up: bool) {
+    let status = if up {
+        tracing::info!("database reachable: SERVING");
+        ServingStatus::Serving
+    } else {
+        tracing::warn!("database unreachable: NOT_SERVING");
+        ServingStatus::NotServing
+    };
+    for service in SERVICES {
+        reporter.set_service_status(*service, status).await;
+    }
+}
