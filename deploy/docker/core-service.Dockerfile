@@ -1,0 +1,18 @@
+# syntax=docker/dockerfile:1.7
+# Build from the repository root:  docker build -f deploy/docker/core-service.Dockerfile -t flexiapi/core-service .
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked -p core-service \
+ && install -D target/release/core-service /out/core-service
+
+# glibc and CA certificates, no shell, no package manager, user 65532.
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /out/core-service /usr/local/bin/core-service
+USER 65532:65532
+EXPOSE 50051 9090
+ENV FLEXIAPI_CORE_LISTEN=0.0.0.0:50051
+ENTRYPOINT ["/usr/local/bin/core-service"]
+CMD ["serve"]
