@@ -11,7 +11,6 @@ async fn main() -> ExitCode {
     match commands::run(cli).await {
         Ok(code) => code,
         Err(error) => {
-            tracing::error!("{error:#}");
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }

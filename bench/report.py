@@ -1,0 +1,69 @@
+"""Turns bench/run.sh's results.tsv into BENCHMARKS.md: every figure with the
+command that produced it, then the ratios of the targets."""
+
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+results_path, seconds, connections = sys.argv[1], sys.argv[2], sys.argv[3]
+rows = [line.rstrip("\n").split("\t") for line in open(results_path) if line.strip()]
+value = {r[0]: r[1] for r in rows}
+
+
+def num(name):
+    try:
+        return float(value[name].split()[0])
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
+def ratio(a, b):
+    x, y = num(a), num(b)
+    return f"{x / y:.2f}x" if x and y else "n/a"
+
+
+def p99(name):
+    for r in rows:
+        if r[0] == name and len(r) > 3 and r[3]:
+            return float(r[3])
+    return None
+
+
+cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True, text=True).stdout.strip()
+print("# Benchmarks\n")
+print(f"Run of `bench/run.sh` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+      f"{cpu or 'unknown CPU'}, 2 cores shared by servers and load; {connections} connections, {seconds} s per figure, "
+      "all on loopback. Absolute figures drift on this shared machine; the ratios are taken within one run.\n")
+print("## Figures\n")
+print("| what | req/s | p50 ms | p99 ms | errors | command |")
+print("|---|---:|---:|---:|---:|---|")
+for r in rows:
+    r += [""] * (6 - len(r))
+    print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | `{r[5]}` |")
+
+print("\n## Targets\n")
+print("| target | measured |")
+print("|---|---|")
+apache, apache_fresh = "Apache mod_auth_digest: ping, nonce reused (MD5)", "Apache mod_auth_digest: ping, fresh challenge (MD5)"
+sizes = sorted({r[0].split(" accounts:")[0].split(", ")[-1] for r in rows if " accounts:" in r[0]}, key=int)
+for size in sizes:
+    for backend in ["SQLite", "PostgreSQL"]:
+        label = f"{backend}, {size} accounts:"
+        print(f"| REST ping, nonce reused, {backend}, {size} accounts ≥ 1.0× Apache | {ratio(label + ' REST ping, nonce reused (MD5)', apache)} |")
+        print(f"| REST ping, fresh challenge, {backend}, {size} accounts ≥ 1.0× Apache | {ratio(label + ' REST ping, fresh challenge (MD5)', apache_fresh)} |")
+        rest, grpc = p99(label + " REST ping at half load"), p99(label + " gRPC VerifyDigest at half load")
+        print(f"| p99 at half load, {backend}, {size} accounts: REST ≤ 2 ms, gRPC ≤ 1 ms | REST {rest} ms, gRPC {grpc} ms |")
+    pg = f"PostgreSQL, {size} accounts:"
+    print(f"| VerifyDigest on PostgreSQL ≥ 2× pgbench soci + nonce CAS ({size} accounts) | "
+          f"{ratio(pg + ' gRPC VerifyDigest', f'pgbench, {size} accounts: soci query + nonce compare-and-set')} |")
+    print(f"| GetCredentials ≥ 1.0× pgbench soci query ({size} accounts) | "
+          f"{ratio(pg + ' gRPC GetCredentials', f'pgbench, {size} accounts: soci query')} |")
+if len(sizes) >= 2:
+    small, large = sizes[0], sizes[-1]
+    for backend in ["SQLite", "PostgreSQL"]:
+        a, b = p99(f"{backend}, {small} accounts: REST ping at half load"), p99(f"{backend}, {large} accounts: REST ping at half load")
+        growth = f"{b / a:.2f}x" if a and b else "n/a"
+        print(f"| {backend}: p99 at {large} accounts ≤ 1.2× at {small} | {growth} |")
+        print(f"| {backend}: core RSS at {large} accounts ≤ 64 MiB | {value.get(f'{backend}, {large} accounts: core RSS', 'n/a')} |")
+print(f"| HTTP ceiling (nginx, static) | {value.get('nginx: static pong (no authentication)', 'n/a')} req/s |")
