@@ -60,15 +60,3 @@ pub async fn by_address(store: &impl AccountStore, address: &AccountAddress) -> 
         .await?
         .ok_or(CoreError::NotFound("account"))
 }
-
-/// An account that may authenticate. A deactivated one is reported as not
-/// found, exactly as Flexisip's own password query (`activated = true`) sees it.
-pub async fn active_by_address(
-    store: &impl AccountStore,
-    address: &AccountAddress,
-) -> Result<Account> {
-    match by_address(store, address).await? {
-        account if account.activated => Ok(account),
-        _ => Err(CoreError::NotFound("account")),
-    }
-}

@@ -3,12 +3,11 @@
 //! [`crate::digest`]; this module fetches what they need and records the outcome.
 
 use crate::{
-    accounts,
     digest::{self, DigestFields, Rejection},
     domain::{AccountAddress, Algorithm},
-    error::Result,
+    error::{CoreError, Result},
     nonces::{self, NonceRecord},
-    store::{Account, AccountStore, Credential, NonceStore},
+    store::{Account, AccountStore, Credential, NonceStore, Verification},
 };
 
 /// One `WWW-Authenticate: Digest …` challenge (qop is always `auth`).
@@ -39,26 +38,52 @@ pub struct Verdict {
 
 /// A new nonce for the account, offered once per algorithm it has a password for.
 pub async fn challenge(
-    store: &(impl AccountStore + NonceStore),
+    store: &impl NonceStore,
     address: &AccountAddress,
     ttl_seconds: i64,
     now: i64,
 ) -> Result<Vec<Challenge>> {
-    let account = accounts::active_by_address(store, address).await?;
-    let credentials = store.credentials(account.id).await?;
-    issue(store, &account, &credentials, ttl_seconds, now, false).await
+    let found = active_verification(store, address, "").await?;
+    issue(
+        store,
+        &found.account,
+        &found.credentials,
+        ttl_seconds,
+        now,
+        false,
+    )
+    .await
+}
+
+/// One round trip for the account, its passwords and the nonce. A
+/// deactivated account is not found, exactly as Flexisip's own password
+/// query (`activated = true`) sees it.
+async fn active_verification(
+    store: &impl NonceStore,
+    address: &AccountAddress,
+    nonce: &str,
+) -> Result<Verification> {
+    match store
+        .verification(&address.username, &address.domain, nonce)
+        .await?
+    {
+        Some(found) if found.account.activated => Ok(found),
+        _ => Err(CoreError::NotFound("account")),
+    }
 }
 
 pub async fn verify(
-    store: &(impl AccountStore + NonceStore),
+    store: &impl NonceStore,
     address: &AccountAddress,
     answer: Answer<'_>,
     ttl_seconds: i64,
     now: i64,
 ) -> Result<Verdict> {
-    let account = accounts::active_by_address(store, address).await?;
-    let credentials = store.credentials(account.id).await?;
-    let record = store.find_nonce(&answer.fields.nonce).await?;
+    let Verification {
+        account,
+        credentials,
+        nonce: record,
+    } = active_verification(store, address, &answer.fields.nonce).await?;
     let outcome = match judge(&answer, &account, &credentials, record.as_ref(), now) {
         Ok((record, nc)) if store.advance_nc(&record.nonce, nc).await? => Ok(record),
         // Another request, perhaps on another replica, took this nc first.
@@ -135,10 +160,17 @@ fn challenges_for(
 }
 
 /// The HA1s of an activated account, for a SIP proxy computing Digest itself.
+/// One query, Flexisip's own joined: no credentials means no such activated
+/// account (or one without a password, which cannot authenticate either).
 pub async fn credentials(
     store: &impl AccountStore,
     address: &AccountAddress,
 ) -> Result<Vec<Credential>> {
-    let account = accounts::active_by_address(store, address).await?;
-    store.credentials(account.id).await
+    let credentials = store
+        .active_credentials(&address.username, &address.domain)
+        .await?;
+    if credentials.is_empty() {
+        return Err(CoreError::NotFound("account"));
+    }
+    Ok(credentials)
 }

@@ -64,13 +64,35 @@ pub trait AccountStore {
     ) -> impl Future<Output = Result<Option<Account>>> + Send;
     /// Whether any account is an admin (to bootstrap the first one).
     fn has_admin(&self) -> impl Future<Output = Result<bool>> + Send;
-    /// The account's passwords, MD5 first.
-    fn credentials(&self, account_id: i64) -> impl Future<Output = Result<Vec<Credential>>> + Send;
+    /// The passwords of the activated account at this address, MD5 first, in
+    /// one query (Flexisip's own, joined); empty when there is no such account.
+    fn active_credentials(
+        &self,
+        username: &str,
+        domain: &Domain,
+    ) -> impl Future<Output = Result<Vec<Credential>>> + Send;
+}
+
+/// Everything checking a Digest answer needs, read in one round trip.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub account: Account,
+    /// MD5 first.
+    pub credentials: Vec<Credential>,
+    /// The record of the nonce asked about, whichever account it belongs to.
+    pub nonce: Option<NonceRecord>,
 }
 
 pub trait NonceStore {
+    /// The account at this address with its passwords and the record of
+    /// `nonce` (empty: none); `None` when there is no such account.
+    fn verification(
+        &self,
+        username: &str,
+        domain: &Domain,
+        nonce: &str,
+    ) -> impl Future<Output = Result<Option<Verification>>> + Send;
     fn insert_nonce(&self, record: &NonceRecord) -> impl Future<Output = Result<()>> + Send;
-    fn find_nonce(&self, nonce: &str) -> impl Future<Output = Result<Option<NonceRecord>>> + Send;
     /// Accepts `nc` if and only if it is above the stored one, atomically:
     /// of concurrent callers with the same `nc`, on any replica, one gets true.
     fn advance_nc(&self, nonce: &str, nc: u32) -> impl Future<Output = Result<bool>> + Send;

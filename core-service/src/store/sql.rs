@@ -20,6 +20,7 @@ use sqlx::{
 
 use super::{
     Account, AccountStore, Credential, Device, DeviceStore, NewAccount, NewDevice, NonceStore,
+    Verification,
 };
 use crate::{
     domain::{Algorithm, DeviceUuid, Domain},
@@ -38,16 +39,23 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Clone, Debug)]
 pub enum SqlStore {
-    Sqlite(SqlitePool),
+    /// SQLite allows one writer at a time: writes go through a pool of one
+    /// connection, so they queue in the pool instead of spinning on
+    /// SQLITE_BUSY; reads use their own pool (WAL lets them run alongside).
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
-/// Runs `$body` with `$pool` bound to the store's pool, whichever backend it is.
-/// The body is compiled once per backend, so each gets its own typed query.
+/// Runs `$body` with `$pool` bound to the store's pool for `read` or `write`,
+/// whichever backend it is. The body is compiled once per backend, so each
+/// gets its own typed query.
 macro_rules! on_pool {
-    ($store:expr, $pool:ident => $body:expr) => {
+    ($store:expr, $side:ident, $pool:ident => $body:expr) => {
         match $store {
-            SqlStore::Sqlite($pool) => $body,
+            SqlStore::Sqlite { $side: $pool, .. } => $body,
             SqlStore::Postgres($pool) => $body,
         }
     };
@@ -77,40 +85,51 @@ impl SqlStore {
 
     async fn connect_sqlite(url: &str) -> anyhow::Result<Self> {
         // WAL lets readers run beside the one writer; FULL keeps every committed
-        // account through a power cut; busy_timeout queues writers instead of
-        // failing them.
+        // account through a power cut; busy_timeout covers other processes.
         let options = SqliteConnectOptions::from_str(url)
             .context("invalid SQLite URL")?
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        // Each connection to an in-memory database is a database of its own:
-        // keep exactly one, forever.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(if in_memory { 1 } else { 8 })
-            .idle_timeout(if in_memory {
-                None
-            } else {
-                Some(Duration::from_secs(600))
-            })
-            .max_lifetime(if in_memory {
-                None
-            } else {
-                Some(Duration::from_secs(1800))
-            })
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
+        let volatile = if in_memory {
+            ":memory:".to_owned()
+        } else {
+            format!("{}-nonces", options.get_filename().display())
+        };
+        let pool = |max: u32| {
+            let volatile = volatile.clone();
+            SqlitePoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                // Each connection to an in-memory database is a database of
+                // its own: never let the only one go.
+                .idle_timeout((!in_memory).then_some(Duration::from_secs(600)))
+                .max_lifetime((!in_memory).then_some(Duration::from_secs(1800)))
+                .after_connect(move |connection, _| {
+                    let volatile = volatile.clone();
+                    Box::pin(async move { attach_volatile(connection, &volatile).await })
+                })
+                .connect_with(options.clone())
+        };
+        let write = pool(1)
             .await
             .with_context(|| format!("cannot open {}", redact_url(url)))?;
-        Ok(Self::Sqlite(pool))
+        let read = if in_memory {
+            write.clone()
+        } else {
+            pool(4)
+                .await
+                .with_context(|| format!("cannot open {}", redact_url(url)))?
+        };
+        Ok(Self::Sqlite { read, write })
     }
 
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Self::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await,
             Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         }
         .context("database migration failed")
@@ -118,26 +137,65 @@ impl SqlStore {
 
     /// One trivial query: is the database answering?
     pub async fn ping(&self) -> Result<()> {
-        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop)?);
+        on_pool!(self, read, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop)?);
         Ok(())
     }
 
-    /// Connections open and idle, for the pool gauges.
+    /// Connections open and idle, for the pool gauges (both SQLite pools).
     pub fn pool_usage(&self) -> (u32, usize) {
-        on_pool!(self, pool => (pool.size(), pool.num_idle()))
+        match self {
+            Self::Sqlite { read, write } => (
+                read.size() + write.size(),
+                read.num_idle() + write.num_idle(),
+            ),
+            Self::Postgres(pool) => (pool.size(), pool.num_idle()),
+        }
     }
 
     /// `sqlite` or `postgresql`, as OpenTelemetry's `db.system` names them.
     pub fn system(&self) -> &'static str {
         match self {
-            Self::Sqlite(_) => "sqlite",
+            Self::Sqlite { .. } => "sqlite",
             Self::Postgres(_) => "postgresql",
         }
     }
 
     pub async fn close(&self) {
-        on_pool!(self, pool => pool.close().await)
+        match self {
+            Self::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Self::Postgres(pool) => pool.close().await,
+        }
     }
+}
+
+/// Attaches the nonce database as `volatile`: WAL with synchronous=NORMAL,
+/// so a commit does not wait for the disk (a crash may lose the last nonces,
+/// never corrupt them), and creates its table if the file is new or was lost.
+async fn attach_volatile(
+    connection: &mut sqlx::SqliteConnection,
+    path: &str,
+) -> Result<(), sqlx::Error> {
+    use sqlx::Executor as _;
+    connection
+        .execute(sqlx::raw_sql(&format!(
+            "ATTACH DATABASE '{}' AS volatile;
+             PRAGMA volatile.journal_mode = WAL;
+             PRAGMA volatile.synchronous = NORMAL;
+             CREATE TABLE IF NOT EXISTS volatile.nonces (
+                 nonce TEXT PRIMARY KEY NOT NULL,
+                 opaque TEXT NOT NULL,
+                 account_id BIGINT NOT NULL,
+                 nc BIGINT NOT NULL DEFAULT 0,
+                 expires_at BIGINT NOT NULL
+             ) WITHOUT ROWID;
+             CREATE INDEX IF NOT EXISTS volatile.nonces_expires_at_idx ON nonces (expires_at);",
+            path.replace('\'', "''")
+        )))
+        .await
+        .map(drop)
 }
 
 /// The URL with any password replaced, for log lines and error messages.
@@ -202,12 +260,15 @@ impl TryFrom<CredentialRow> for Credential {
 }
 
 #[derive(FromRow)]
-struct NonceRow {
-    nonce: String,
-    opaque: String,
-    account_id: i64,
-    nc: i64,
-    expires_at: i64,
+struct VerificationRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    algorithm: Option<String>,
+    password: Option<String>,
+    nonce_opaque: Option<String>,
+    nonce_account_id: Option<i64>,
+    nonce_nc: Option<i64>,
+    nonce_expires_at: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -252,7 +313,7 @@ impl AccountStore for SqlStore {
         );
         let insert_password =
             "INSERT INTO passwords (account_id, password, algorithm) VALUES ($1, $2, $3)";
-        on_pool!(self, pool => {
+        on_pool!(self, write, pool => {
             let mut tx = pool.begin().await?;
             let row: AccountRow = sqlx::query_as(&insert_account)
                 .bind(new.username.as_str())
@@ -276,7 +337,7 @@ impl AccountStore for SqlStore {
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn account_by_id(&self, id: i64) -> Result<Option<Account>> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
-        let row: Option<AccountRow> = on_pool!(self, pool => {
+        let row: Option<AccountRow> = on_pool!(self, read, pool => {
             sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
         });
         Ok(row.map(Account::from))
@@ -286,7 +347,7 @@ impl AccountStore for SqlStore {
     async fn account_by_address(&self, username: &str, domain: &Domain) -> Result<Option<Account>> {
         let sql =
             format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1 AND domain = $2");
-        let row: Option<AccountRow> = on_pool!(self, pool => {
+        let row: Option<AccountRow> = on_pool!(self, read, pool => {
             sqlx::query_as(&sql).bind(username).bind(domain.as_str()).fetch_optional(pool).await?
         });
         Ok(row.map(Account::from))
@@ -295,30 +356,93 @@ impl AccountStore for SqlStore {
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn has_admin(&self) -> Result<bool> {
         let sql = "SELECT COUNT(*) FROM accounts WHERE admin = TRUE";
-        let count: i64 = on_pool!(self, pool => sqlx::query_scalar(sql).fetch_one(pool).await?);
+        let count: i64 =
+            on_pool!(self, read, pool => sqlx::query_scalar(sql).fetch_one(pool).await?);
         Ok(count > 0)
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
-    async fn credentials(&self, account_id: i64) -> Result<Vec<Credential>> {
-        let sql = "SELECT algorithm, password FROM passwords WHERE account_id = $1";
-        let rows: Vec<CredentialRow> = on_pool!(self, pool => {
-            sqlx::query_as(sql).bind(account_id).fetch_all(pool).await?
+    async fn active_credentials(&self, username: &str, domain: &Domain) -> Result<Vec<Credential>> {
+        let sql = "SELECT p.algorithm, p.password FROM passwords p JOIN accounts a ON a.id = p.account_id \
+                   WHERE a.username = $1 AND a.domain = $2 AND a.activated = TRUE";
+        let rows: Vec<CredentialRow> = on_pool!(self, read, pool => {
+            sqlx::query_as(sql).bind(username).bind(domain.as_str()).fetch_all(pool).await?
         });
-        let mut credentials = rows
-            .into_iter()
-            .map(Credential::try_from)
-            .collect::<Result<Vec<_>>>()?;
-        credentials.sort_by_key(|c| c.algorithm);
-        Ok(credentials)
+        sorted_credentials(rows)
     }
+}
+
+fn sorted_credentials(rows: Vec<CredentialRow>) -> Result<Vec<Credential>> {
+    let mut credentials = rows
+        .into_iter()
+        .map(Credential::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    credentials.sort_by_key(|c| c.algorithm);
+    Ok(credentials)
 }
 
 impl NonceStore for SqlStore {
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn verification(
+        &self,
+        username: &str,
+        domain: &Domain,
+        nonce: &str,
+    ) -> Result<Option<Verification>> {
+        let sql = "SELECT a.id, a.username, a.domain, a.activated, a.admin, a.created_at, \
+                   p.algorithm, p.password, n.opaque AS nonce_opaque, n.account_id AS nonce_account_id, \
+                   n.nc AS nonce_nc, n.expires_at AS nonce_expires_at \
+                   FROM accounts a \
+                   LEFT JOIN passwords p ON p.account_id = a.id \
+                   LEFT JOIN nonces n ON n.nonce = $3 \
+                   WHERE a.username = $1 AND a.domain = $2";
+        let rows: Vec<VerificationRow> = on_pool!(self, read, pool => {
+            sqlx::query_as(sql).bind(username).bind(domain.as_str()).bind(nonce).fetch_all(pool).await?
+        });
+        let mut rows = rows.into_iter().peekable();
+        let Some(first) = rows.peek() else {
+            return Ok(None);
+        };
+        let nonce = match (
+            &first.nonce_opaque,
+            first.nonce_account_id,
+            first.nonce_nc,
+            first.nonce_expires_at,
+        ) {
+            (Some(opaque), Some(account_id), Some(nc), Some(expires_at)) => Some(NonceRecord {
+                nonce: nonce.to_owned(),
+                opaque: opaque.clone(),
+                account_id,
+                nc,
+                expires_at,
+            }),
+            _ => None,
+        };
+        let mut account = None;
+        let mut credential_rows = Vec::new();
+        for row in rows {
+            if let (Some(algorithm), Some(password)) = (row.algorithm, row.password) {
+                credential_rows.push(CredentialRow {
+                    algorithm,
+                    password,
+                });
+            }
+            account.get_or_insert(row.account);
+        }
+        let Some(account) = account else {
+            return Ok(None);
+        };
+        Ok(Some(Verification {
+            account: account.into(),
+            credentials: sorted_credentials(credential_rows)?,
+            nonce,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn insert_nonce(&self, record: &NonceRecord) -> Result<()> {
         let sql = "INSERT INTO nonces (nonce, opaque, account_id, nc, expires_at) VALUES ($1, $2, $3, $4, $5)";
-        on_pool!(self, pool => {
+        on_pool!(self, write, pool => {
             sqlx::query(sql)
                 .bind(&record.nonce)
                 .bind(&record.opaque)
@@ -333,27 +457,12 @@ impl NonceStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
-    async fn find_nonce(&self, nonce: &str) -> Result<Option<NonceRecord>> {
-        let sql = "SELECT nonce, opaque, account_id, nc, expires_at FROM nonces WHERE nonce = $1";
-        let row: Option<NonceRow> = on_pool!(self, pool => {
-            sqlx::query_as(sql).bind(nonce).fetch_optional(pool).await?
-        });
-        Ok(row.map(|row| NonceRecord {
-            nonce: row.nonce,
-            opaque: row.opaque,
-            account_id: row.account_id,
-            nc: row.nc,
-            expires_at: row.expires_at,
-        }))
-    }
-
-    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn advance_nc(&self, nonce: &str, nc: u32) -> Result<bool> {
         // One conditional UPDATE, never read-then-write: PostgreSQL re-checks
         // `nc < $2` on the locked row after a concurrent update, and SQLite runs
         // one writer at a time, so only one caller can move nc to this value.
         let sql = "UPDATE nonces SET nc = $2 WHERE nonce = $1 AND nc < $2";
-        let result = on_pool!(self, pool => {
+        let result = on_pool!(self, write, pool => {
             sqlx::query(sql).bind(nonce).bind(i64::from(nc)).execute(pool).await?.rows_affected()
         });
         Ok(result == 1)
@@ -361,7 +470,7 @@ impl NonceStore for SqlStore {
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn delete_nonce(&self, nonce: &str) -> Result<()> {
-        on_pool!(self, pool => {
+        on_pool!(self, write, pool => {
             sqlx::query("DELETE FROM nonces WHERE nonce = $1").bind(nonce).execute(pool).await.map(drop)?
         });
         Ok(())
@@ -370,7 +479,7 @@ impl NonceStore for SqlStore {
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn purge_nonces(&self, horizon: i64) -> Result<u64> {
         let sql = "DELETE FROM nonces WHERE expires_at < $1";
-        Ok(on_pool!(self, pool => {
+        Ok(on_pool!(self, write, pool => {
             sqlx::query(sql).bind(horizon).execute(pool).await?.rows_affected()
         }))
     }
@@ -389,7 +498,7 @@ impl DeviceStore for SqlStore {
              updated_at = excluded.updated_at \
              RETURNING {DEVICE_COLUMNS}"
         );
-        let row: DeviceRow = on_pool!(self, pool => {
+        let row: DeviceRow = on_pool!(self, write, pool => {
             sqlx::query_as(&sql)
                 .bind(account_id)
                 .bind(device.uuid.as_str())
@@ -408,7 +517,7 @@ impl DeviceStore for SqlStore {
         let sql = format!(
             "SELECT {DEVICE_COLUMNS} FROM devices WHERE account_id = $1 AND expires_at > $2 ORDER BY uuid"
         );
-        let rows: Vec<DeviceRow> = on_pool!(self, pool => {
+        let rows: Vec<DeviceRow> = on_pool!(self, read, pool => {
             sqlx::query_as(&sql).bind(account_id).bind(now).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(Device::from).collect())
@@ -419,7 +528,7 @@ impl DeviceStore for SqlStore {
         // An expired binding is deleted too, but reported absent: it was
         // already invisible to the account.
         let sql = "DELETE FROM devices WHERE account_id = $1 AND uuid = $2 RETURNING expires_at";
-        let expires_at: Option<i64> = on_pool!(self, pool => {
+        let expires_at: Option<i64> = on_pool!(self, write, pool => {
             sqlx::query_scalar(sql).bind(account_id).bind(uuid.as_str()).fetch_optional(pool).await?
         });
         Ok(expires_at.is_some_and(|at| at > now))
@@ -428,7 +537,7 @@ impl DeviceStore for SqlStore {
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn purge_devices(&self, now: i64) -> Result<u64> {
         let sql = "DELETE FROM devices WHERE expires_at <= $1";
-        Ok(on_pool!(self, pool => {
+        Ok(on_pool!(self, write, pool => {
             sqlx::query(sql).bind(now).execute(pool).await?.rows_affected()
         }))
     }

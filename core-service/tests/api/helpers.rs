@@ -179,7 +179,7 @@ impl TestApp {
     /// Runs one statement on the test's database (both backends accept `$n`).
     pub async fn execute(&self, sql: &str, binds: &[&str]) {
         match &self.db {
-            core_service::store::SqlStore::Sqlite(pool) => {
+            core_service::store::SqlStore::Sqlite { write: pool, .. } => {
                 let mut query = sqlx::query(sql);
                 for bind in binds {
                     query = query.bind(*bind);

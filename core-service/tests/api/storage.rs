@@ -13,6 +13,7 @@ core_service::on_both_backends!(
     flexisip_soci_password_request_reads_the_ha1,
     migrations_run_twice_harmlessly,
     accounts_survive_a_restart,
+    nonces_are_kept_apart_from_durable_accounts,
 );
 
 /// Flexisip's default `soci-password-request`, verbatim.
@@ -31,7 +32,7 @@ async fn flexisip_soci_password_request_reads_the_ha1(backend: Backend) {
         .replace(":id", "$1")
         .replace(":domain", "$2");
     let rows: Vec<(String, String)> = match &app.db {
-        SqlStore::Sqlite(pool) => {
+        SqlStore::Sqlite { write: pool, .. } => {
             sqlx::query_as(&sql)
                 .bind("alice01")
                 .bind(DOMAIN)
@@ -86,6 +87,53 @@ async fn accounts_survive_a_restart(backend: Backend) {
         response.ok,
         "the account and its nonce outlive the process: {response:?}"
     );
+}
+
+/// Nonces are written without waiting for the disk (their loss only means a
+/// new challenge); accounts and passwords are not.
+async fn nonces_are_kept_apart_from_durable_accounts(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.create_account("alice01", "secret-pw", "MD5").await;
+    app.challenge("alice01").await;
+    match &app.db {
+        SqlStore::Sqlite { write, .. } => {
+            let main: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM main.sqlite_master WHERE type = 'table'")
+                    .fetch_all(write)
+                    .await
+                    .unwrap();
+            assert!(
+                main.contains(&"accounts".to_owned()) && !main.contains(&"nonces".to_owned()),
+                "{main:?}"
+            );
+            let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM volatile.nonces")
+                .fetch_one(write)
+                .await
+                .unwrap();
+            assert_eq!(issued, 1);
+            let file: String =
+                sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'volatile'")
+                    .fetch_one(write)
+                    .await
+                    .unwrap();
+            assert!(file.ends_with("core.sqlite-nonces"), "{file}");
+        }
+        SqlStore::Postgres(pool) => {
+            let persistence: Vec<(String, String)> = sqlx::query_as(
+                "SELECT relname::text, relpersistence::text FROM pg_class \
+                 WHERE relname IN ('accounts', 'passwords', 'nonces') AND relnamespace = current_schema()::regnamespace \
+                 ORDER BY relname",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            let expected = [("accounts", "p"), ("nonces", "u"), ("passwords", "p")]
+                .map(|(t, p)| (t.to_owned(), p.to_owned()));
+            assert_eq!(persistence, expected);
+        }
+    }
 }
 
 /// Cutting the network between the core and PostgreSQL turns calls into

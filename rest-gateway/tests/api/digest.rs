@@ -75,7 +75,7 @@ async fn no_authorization_gets_one_challenge_per_algorithm(backend: Backend) {
     let add_sha256 = "INSERT INTO passwords (account_id, password, algorithm) \
                       SELECT id, $2, 'SHA-256' FROM accounts WHERE username = $1";
     match system.database.connect().await.unwrap() {
-        core_service::store::SqlStore::Sqlite(pool) => {
+        core_service::store::SqlStore::Sqlite { write: pool, .. } => {
             sqlx::query(add_sha256)
                 .bind("alice01")
                 .bind(&sha256)

@@ -183,7 +183,7 @@ async fn one_request_is_one_trace_across_both_services_without_secrets() {
 
     let spans = receiver.0.lock().unwrap().clone();
     // The authenticated ping: the gateway's HTTP span whose trace also holds
-    // the gateway's gRPC client span, the core's handler span and a database span.
+    // the gateway's gRPC client span, the core's handler span and its database spans.
     let ping_traces: Vec<&str> = spans
         .iter()
         .filter(|s| s.service == "rest-gateway" && s.name == "GET /api/ping")
@@ -199,7 +199,8 @@ async fn one_request_is_one_trace_across_both_services_without_secrets() {
             };
             in_trace("rest-gateway", "flexiapi.v1.AuthService/VerifyDigest")
                 && in_trace("core-service", "flexiapi.v1.AuthService/VerifyDigest")
-                && in_trace("core-service", "find_nonce")
+                && in_trace("core-service", "verification")
+                && in_trace("core-service", "advance_nc")
         })
         .unwrap_or_else(|| panic!("no trace joins both services; spans: {spans:#?}"));
 
