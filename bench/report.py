@@ -67,3 +67,27 @@ if len(sizes) >= 2:
         print(f"| {backend}: p99 at {large} accounts ≤ 1.2× at {small} | {growth} |")
         print(f"| {backend}: core RSS at {large} accounts ≤ 64 MiB | {value.get(f'{backend}, {large} accounts: core RSS', 'n/a')} |")
 print(f"| HTTP ceiling (nginx, static) | {value.get('nginx: static pong (no authentication)', 'n/a')} req/s |")
+
+print("""
+## How the hot path is built, and why
+
+- **One read per check.** `VerifyDigest` reads the account, its passwords and the nonce in one
+  joined query, judges the answer in memory (nonce known and the account's, `nc` above the last,
+  not expired, fields, response in constant time), then accepts the `nc` with one conditional
+  `UPDATE nonces SET nc = $new WHERE nonce = $n AND nc < $new`. Two round trips, and the second
+  is the only arbiter between replicas: PostgreSQL re-checks `nc < $new` on the locked row, SQLite
+  has one writer. A wrong password never reaches the `UPDATE`, so it cannot burn a client's `nc`.
+- **Nonces are not account data.** Losing them in a crash only makes clients take a new
+  challenge (`Nonce invalid`, then a fresh 401). So they are written without waiting for the
+  disk: on PostgreSQL the `nonces` table is `UNLOGGED` (a transaction touching only it writes no
+  WAL, so its commit waits for no flush); on SQLite they live in an attached database
+  (`<file>-nonces`, WAL with `synchronous=NORMAL`). Accounts and passwords keep their full
+  durability (`synchronous=FULL` on SQLite, ordinary logged tables on PostgreSQL).
+- **SQLite writes queue in the process.** One write connection: concurrent writers wait in the
+  pool rather than spinning on `SQLITE_BUSY` in SQLite's sleep-and-retry busy handler.
+- **Statements are prepared once per connection** (sqlx's statement cache).
+
+What the figures include: the load tool, the gateway, the core and the database all share the
+same 2 cores, so every figure here is a whole-system figure; Apache and nginx run alone with the
+load tool.
+""")

@@ -71,6 +71,10 @@ impl SqlStore {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
+                // sqlx pings a connection before each use by default: a round
+                // trip per query. A dead connection fails its query instead
+                // (UNAVAILABLE) and is replaced.
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("cannot connect to {}", redact_url(url)))?;
@@ -103,6 +107,7 @@ impl SqlStore {
             SqlitePoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
+                .test_before_acquire(false)
                 // Each connection to an in-memory database is a database of
                 // its own: never let the only one go.
                 .idle_timeout((!in_memory).then_some(Duration::from_secs(600)))
