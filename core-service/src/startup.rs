@@ -76,28 +76,29 @@ impl Application {
     /// Serves until `shutdown` resolves, then finishes in-flight calls and
     /// returns.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let (stop_purge, purge_stopped) = watch::channel(());
+        // Closed when serving ends: stops the purge and the health watcher.
+        let (stop_background, background_stopped) = watch::channel(());
         let purger = tokio::spawn(purge_expired(
             self.store.clone(),
             self.settings.nonce_ttl_seconds,
-            purge_stopped,
+            background_stopped,
         ));
 
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
-        let health =
-            health::watch_database(self.store.clone(), health_reporter, stop_purge.subscribe())
-                .await;
+        let health = health::watch_database(
+            self.store.clone(),
+            health_reporter,
+            stop_background.subscribe(),
+        )
+        .await;
         let metrics_server = self
             .metrics_listener
             .map(|listener| tokio::spawn(metrics::serve(listener, self.store.clone())));
-        let reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        // Both reflection versions: grpcurl asks v1, older tools v1alpha.
+        let reflection = reflection_builder()
             .build_v1()
             .context("reflection service")?;
-        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        let reflection_v1alpha = reflection_builder()
             .build_v1alpha()
             .context("reflection service")?;
 
@@ -126,7 +127,7 @@ impl Application {
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), shutdown)
             .await;
 
-        drop(stop_purge);
+        drop(stop_background);
         let _ = purger.await;
         let _ = health.await;
         if let Some(server) = metrics_server {
@@ -135,6 +136,12 @@ impl Application {
         self.store.close().await;
         served.context("gRPC server failed")
     }
+}
+
+fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
 }
 
 /// Deletes expired nonces (after their grace TTL) and expired devices, often
