@@ -76,7 +76,7 @@ async fn create_account(
 }
 
 /// The account as the REST API shows it.
-pub fn account_json(account: &Account) -> serde_json::Value {
+fn account_json(account: &Account) -> serde_json::Value {
     serde_json::json!({
         "id": account.id,
         "username": account.username,
@@ -87,7 +87,7 @@ pub fn account_json(account: &Account) -> serde_json::Value {
     })
 }
 
-pub fn rfc3339(unix_seconds: i64) -> String {
+fn rfc3339(unix_seconds: i64) -> String {
     DateTime::from_timestamp(unix_seconds, 0)
         .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
         .unwrap_or_default()

@@ -16,6 +16,22 @@ fn core_service(database_url: &str, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// `accounts create` for `username` with a valid password, plus `extra` flags.
+fn create_args<'a>(username: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "accounts",
+        "create",
+        "--username",
+        username,
+        "--password",
+        "admin-pw",
+        "--algorithm",
+        "SHA-256",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn temp_sqlite() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!(
@@ -28,17 +44,7 @@ fn temp_sqlite() -> (tempfile::TempDir, String) {
 #[test]
 fn accounts_create_prints_the_account_and_refuses_duplicates() {
     let (_dir, url) = temp_sqlite();
-    let create = [
-        "accounts",
-        "create",
-        "--username",
-        "admin01",
-        "--password",
-        "admin-pw",
-        "--algorithm",
-        "SHA-256",
-        "--admin",
-    ];
+    let create = create_args("admin01", &["--admin"]);
     let output = core_service(&url, &create);
     assert!(output.status.success(), "{output:?}");
     let account: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -63,35 +69,13 @@ fn accounts_create_prints_the_account_and_refuses_duplicates() {
 #[test]
 fn if_no_admin_creates_only_the_first_admin() {
     let (_dir, url) = temp_sqlite();
-    let first = [
-        "accounts",
-        "create",
-        "--if-no-admin",
-        "--admin",
-        "--username",
-        "admin01",
-        "--password",
-        "admin-pw",
-        "--algorithm",
-        "SHA-256",
-    ];
+    let first = create_args("admin01", &["--if-no-admin", "--admin"]);
     let output = core_service(&url, &first);
     assert!(output.status.success(), "{output:?}");
     let account: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(account["admin"], true);
 
-    let second = [
-        "accounts",
-        "create",
-        "--if-no-admin",
-        "--admin",
-        "--username",
-        "admin02",
-        "--password",
-        "admin-pw",
-        "--algorithm",
-        "SHA-256",
-    ];
+    let second = create_args("admin02", &["--if-no-admin", "--admin"]);
     let output = core_service(&url, &second);
     assert!(output.status.success(), "{output:?}");
     assert!(output.stdout.is_empty(), "nothing created");
