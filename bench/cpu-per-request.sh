@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # CPU time per request of each process (from /proc/<pid>/stat) during an
-# 8 s REST ping run, nonce reused, core on SQLite, 32 connections. Needs the
-# release binaries: cargo build --release -p core-service -p rest-gateway -p flexiapi-bench
+# 8 s run, core on SQLite, 32 connections. The mode is the first argument:
+# http (REST ping, nonce reused; the default), verify or credentials (gRPC,
+# straight to the core). Needs the release binaries:
+#   cargo build --release -p core-service -p rest-gateway -p flexiapi-bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case "${1:-http}" in
+    http) target=(http --addr 127.0.0.1:58061) ;;
+    verify|credentials) target=("$1" --url http://127.0.0.1:55061) ;;
+    *) echo "usage: $0 [http|verify|credentials]" >&2; exit 2 ;;
+esac
 bin=target/release
 work=$(mktemp -d)
 url="sqlite://$work/p.sqlite?mode=rwc"
@@ -14,7 +21,7 @@ RUST_LOG=warn $bin/rest-gateway --listen 127.0.0.1:58061 --core-url http://127.0
 sleep 1
 ticks() { awk '{print $14+$15}' /proc/$1/stat; }
 c0=$(ticks $core); g0=$(ticks $gw)
-$bin/flexiapi-bench --json --connections 32 --seconds 8 --username bench01 --password bench-password http --addr 127.0.0.1:58061 > $work/out.json &
+$bin/flexiapi-bench --json --connections 32 --seconds 8 --username bench01 --password bench-password "${target[@]}" > $work/out.json &
 b=$!; sleep 0.2; b0=$(ticks $b)
 sleep 7.5; b1=$(ticks $b); c1=$(ticks $core); g1=$(ticks $gw)
 wait $b

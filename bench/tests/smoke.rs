@@ -25,6 +25,7 @@ async fn every_mode_runs_against_a_local_pair() {
         sip_domain: Domain::parse("sip.example.org").unwrap(),
         nonce_ttl_seconds: 300,
         metrics_listen: None,
+        account_cache_entries: 100,
     })
     .await
     .unwrap();

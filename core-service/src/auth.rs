@@ -2,12 +2,15 @@
 //! HA1s to SIP proxies. The pure checks live in [`crate::nonces`] and
 //! [`crate::digest`]; this module fetches what they need and records the outcome.
 
+use std::sync::Arc;
+
 use crate::{
+    account_cache::AccountCache,
     digest::{self, DigestFields, Rejection},
     domain::{AccountAddress, Algorithm},
     error::{CoreError, Result},
     nonces::{self, NonceRecord},
-    store::{Account, AccountStore, Credential, NonceStore, Verification},
+    store::{Account, ActiveAccount, Credential, NonceUse, Store},
 };
 
 /// One `WWW-Authenticate: Digest …` challenge (qop is always `auth`).
@@ -38,121 +41,164 @@ pub struct Verdict {
 
 /// A new nonce for the account, offered once per algorithm it has a password for.
 pub async fn challenge(
-    store: &impl NonceStore,
+    store: &impl Store,
+    accounts: &AccountCache,
     address: &AccountAddress,
     ttl_seconds: i64,
     now: i64,
 ) -> Result<Vec<Challenge>> {
-    let found = active_verification(store, address, "").await?;
-    issue(
-        store,
-        &found.account,
-        &found.credentials,
-        ttl_seconds,
-        now,
-        false,
-    )
-    .await
+    let active = accounts.active(store, address).await?;
+    let (_, challenges) = issue(store, accounts, address, active, ttl_seconds, now, false).await?;
+    Ok(challenges)
 }
 
-/// One round trip for the account, its passwords and the nonce. A
-/// deactivated account is not found, exactly as Flexisip's own password
-/// query (`activated = true`) sees it.
-async fn active_verification(
-    store: &impl NonceStore,
-    address: &AccountAddress,
-    nonce: &str,
-) -> Result<Verification> {
-    match store
-        .verification(&address.username, &address.domain, nonce)
-        .await?
-    {
-        Some(found) if found.account.activated => Ok(found),
-        _ => Err(CoreError::NotFound("account")),
-    }
-}
-
+/// Judges an answer. The common case, a right answer on a known nonce, is
+/// checked in memory against the cached account and then accepted by one
+/// statement; anything else is judged again on fresh reads, so the reason
+/// given is exact and in the contract's order.
 pub async fn verify(
-    store: &impl NonceStore,
+    store: &impl Store,
+    accounts: &AccountCache,
     address: &AccountAddress,
     answer: Answer<'_>,
     ttl_seconds: i64,
     now: i64,
 ) -> Result<Verdict> {
-    let Verification {
-        account,
-        credentials,
-        nonce: record,
-    } = active_verification(store, address, &answer.fields.nonce).await?;
-    let outcome = match judge(&answer, &account, &credentials, record.as_ref(), now) {
-        Ok((record, nc)) if store.advance_nc(&record.nonce, nc).await? => Ok(record),
-        // Another request, perhaps on another replica, took this nc first.
-        Ok(_) => Err(Rejection::NonceReplayed),
-        Err(rejection) => Err(rejection),
-    };
-    let challenges = match &outcome {
-        Ok(record) => challenges_for(&account, &credentials, record, false),
-        Err(rejection) => {
-            if *rejection == Rejection::NonceReplayed {
-                store.delete_nonce(&answer.fields.nonce).await?;
-            }
-            let stale = *rejection == Rejection::NonceExpired;
-            issue(store, &account, &credentials, ttl_seconds, now, stale).await?
+    let active = accounts.active(store, address).await?;
+    if let Ok(nc) = check_without_record(&answer, &active) {
+        if store
+            .accept_nonce(&use_of(&answer, &active, nc, now))
+            .await?
+        {
+            return Ok(accepted(&active, &answer));
         }
+    }
+    let active = accounts.reload(store, address).await?;
+    let record = store.nonce(&answer.fields.nonce).await?;
+    let outcome = match judge(&answer, &active, record.as_ref(), now) {
+        Ok(nc)
+            if store
+                .accept_nonce(&use_of(&answer, &active, nc, now))
+                .await? =>
+        {
+            return Ok(accepted(&active, &answer));
+        }
+        // The statement refused what the read allowed: another request,
+        // perhaps on another replica, took this nc first, or the account
+        // changed in between.
+        Ok(_) => Rejection::NonceReplayed,
+        Err(rejection) => rejection,
     };
+    if outcome == Rejection::NonceReplayed {
+        store.delete_nonce(&answer.fields.nonce).await?;
+    }
+    let stale = outcome == Rejection::NonceExpired;
+    let (active, challenges) =
+        issue(store, accounts, address, active, ttl_seconds, now, stale).await?;
     Ok(Verdict {
-        account,
-        outcome: outcome.map(|_| ()),
+        account: active.account.clone(),
+        outcome: Err(outcome),
         challenges,
     })
 }
 
-/// The pure decision: nonce state first, then fields and response.
-fn judge<'r>(
-    answer: &Answer<'_>,
-    account: &Account,
-    credentials: &[Credential],
-    record: Option<&'r NonceRecord>,
-    now: i64,
-) -> Result<(&'r NonceRecord, u32), Rejection> {
-    let (record, nc) = nonces::check(record, account.id, &answer.fields.nc, now)?;
+/// Every check that does not need the stored nonce, taking the client's
+/// opaque as the stored one: [`crate::store::NonceStore::accept_nonce`] checks the rest.
+fn check_without_record(answer: &Answer<'_>, active: &ActiveAccount) -> Result<u32, Rejection> {
+    let nc = nonces::parse_nc(&answer.fields.nc)?;
     digest::check_answer(
         answer.fields,
         answer.method,
         answer.request_uri,
-        account,
-        credentials,
-        &record.opaque,
+        &active.account,
+        &active.credentials,
+        &answer.fields.opaque,
     )?;
-    Ok((record, nc))
+    Ok(nc)
 }
 
+/// The pure decision: nonce state first, then fields and response.
+fn judge(
+    answer: &Answer<'_>,
+    active: &ActiveAccount,
+    record: Option<&NonceRecord>,
+    now: i64,
+) -> Result<u32, Rejection> {
+    let (record, nc) = nonces::check(record, active.account.id, &answer.fields.nc, now)?;
+    digest::check_answer(
+        answer.fields,
+        answer.method,
+        answer.request_uri,
+        &active.account,
+        &active.credentials,
+        &record.opaque,
+    )?;
+    Ok(nc)
+}
+
+fn use_of<'a>(answer: &'a Answer<'_>, active: &ActiveAccount, nc: u32, now: i64) -> NonceUse<'a> {
+    NonceUse {
+        nonce: &answer.fields.nonce,
+        opaque: &answer.fields.opaque,
+        account_id: active.account.id,
+        nc,
+        now,
+        epoch: active.epoch,
+    }
+}
+
+/// Success: the same nonce again, for the client's next `nc`.
+fn accepted(active: &ActiveAccount, answer: &Answer<'_>) -> Verdict {
+    Verdict {
+        account: active.account.clone(),
+        outcome: Ok(()),
+        challenges: challenges_for(active, &answer.fields.nonce, &answer.fields.opaque, false),
+    }
+}
+
+/// How many times a nonce is issued again when accounts keep changing under
+/// it before the caller is told to retry.
+const ISSUE_ATTEMPTS: usize = 3;
+
+/// Stores a new nonce for the account as it stands now: when the copy at
+/// hand turns out stale, the account is read again (it may be gone).
 async fn issue(
-    store: &impl NonceStore,
-    account: &Account,
-    credentials: &[Credential],
+    store: &impl Store,
+    accounts: &AccountCache,
+    address: &AccountAddress,
+    mut active: Arc<ActiveAccount>,
     ttl_seconds: i64,
     now: i64,
     stale: bool,
-) -> Result<Vec<Challenge>> {
-    let record = NonceRecord::issue(account.id, now, ttl_seconds)?;
-    store.insert_nonce(&record).await?;
-    Ok(challenges_for(account, credentials, &record, stale))
+) -> Result<(Arc<ActiveAccount>, Vec<Challenge>)> {
+    for _ in 0..ISSUE_ATTEMPTS {
+        let record = NonceRecord::issue(active.account.id, now, ttl_seconds)?;
+        if store.insert_nonce(&record, active.epoch).await? {
+            let challenges = challenges_for(&active, &record.nonce, &record.opaque, stale);
+            return Ok((active, challenges));
+        }
+        active = accounts.reload(store, address).await?;
+    }
+    Err(anyhow::anyhow!(
+        "accounts changed during each of {ISSUE_ATTEMPTS} attempts to issue a nonce"
+    )
+    .into())
 }
 
 /// One challenge per stored algorithm, in store order (MD5 first).
 fn challenges_for(
-    account: &Account,
-    credentials: &[Credential],
-    record: &NonceRecord,
+    active: &ActiveAccount,
+    nonce: &str,
+    opaque: &str,
     stale: bool,
 ) -> Vec<Challenge> {
-    credentials
+    active
+        .credentials
         .iter()
         .map(|credential| Challenge {
-            realm: account.domain.clone(),
-            nonce: record.nonce.clone(),
-            opaque: record.opaque.clone(),
+            realm: active.account.domain.clone(),
+            nonce: nonce.to_owned(),
+            opaque: opaque.to_owned(),
             algorithm: credential.algorithm,
             stale,
         })
@@ -163,14 +209,13 @@ fn challenges_for(
 /// One query, Flexisip's own joined: no credentials means no such activated
 /// account (or one without a password, which cannot authenticate either).
 pub async fn credentials(
-    store: &impl AccountStore,
+    store: &impl Store,
+    accounts: &AccountCache,
     address: &AccountAddress,
 ) -> Result<Vec<Credential>> {
-    let credentials = store
-        .active_credentials(&address.username, &address.domain)
-        .await?;
-    if credentials.is_empty() {
+    let active = accounts.reload(store, address).await?;
+    if active.credentials.is_empty() {
         return Err(CoreError::NotFound("account"));
     }
-    Ok(credentials)
+    Ok(active.credentials.clone())
 }

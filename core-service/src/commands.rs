@@ -23,6 +23,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 sip_domain: cli.database.sip_domain,
                 nonce_ttl_seconds: cli.serve.nonce_ttl_seconds,
                 metrics_listen: cli.serve.metrics_listen,
+                account_cache_entries: cli.serve.account_cache_entries,
             };
             let app = Application::build(&config).await?;
             app.run_until_stopped(shutdown_signal()).await?;

@@ -79,6 +79,18 @@ pub struct ServeArgs {
     /// /metrics; none when unset.
     #[arg(long, env = "FLEXIAPI_CORE_METRICS_LISTEN", global = true)]
     pub metrics_listen: Option<SocketAddr>,
+
+    /// How many active accounts (with their HA1s) are kept in memory, so a
+    /// Digest check with a reused nonce is one statement; 0 keeps none. A
+    /// copy is checked against the database's account epoch before it is
+    /// trusted, so a change made anywhere takes effect at once.
+    #[arg(
+        long,
+        env = "FLEXIAPI_ACCOUNT_CACHE_ENTRIES",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub account_cache_entries: usize,
 }
 
 #[derive(Debug, Subcommand)]

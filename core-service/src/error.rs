@@ -25,7 +25,7 @@ pub enum CoreError {
     },
     /// UNAVAILABLE: the database cannot be reached; the caller may retry.
     #[error("database unavailable")]
-    Unavailable(#[source] sqlx::Error),
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// INTERNAL: a bug or a broken invariant; logged, never shown.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -75,8 +75,24 @@ impl From<sqlx::Error> for CoreError {
             | sqlx::Error::Tls(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed => Self::Unavailable(error),
+            | sqlx::Error::WorkerCrashed => Self::Unavailable(error.into()),
             other => Self::Unexpected(anyhow::Error::new(other).context("database query failed")),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for CoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        match error.sqlite_error_code() {
+            Some(
+                ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::CannotOpen
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::DiskFull,
+            ) => Self::Unavailable(error.into()),
+            _ => Self::Unexpected(anyhow::Error::new(error).context("database statement failed")),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! [`health`] and [`metrics`] tell Kubernetes and Prometheus how it fares;
 //! logs and traces are set up by `flexiapi-telemetry`.
 
+pub mod account_cache;
 pub mod accounts;
 pub mod auth;
 pub mod commands;

@@ -4,7 +4,7 @@
 //! The state checks here are pure functions of the stored record and an
 //! injected `now` (Unix seconds), so each rule is tested without a clock. The
 //! one step that must be atomic across replicas, accepting an `nc`, is a
-//! single conditional UPDATE in the store ([`crate::store::NonceStore::advance_nc`]).
+//! single conditional UPDATE in the store ([`crate::store::NonceStore::accept_nonce`]).
 //!
 //! An expired nonce is kept for one more TTL before it is purged, so a client
 //! that comes back late is told `Nonce expired` (and `stale=true`, meaning "retry

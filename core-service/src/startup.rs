@@ -28,6 +28,7 @@ pub struct ServeConfig {
     pub sip_domain: Domain,
     pub nonce_ttl_seconds: u32,
     pub metrics_listen: Option<SocketAddr>,
+    pub account_cache_entries: usize,
 }
 
 pub struct Application {
@@ -59,6 +60,7 @@ impl Application {
             settings: Settings {
                 default_domain: config.sip_domain.clone(),
                 nonce_ttl_seconds: i64::from(config.nonce_ttl_seconds),
+                account_cache_entries: config.account_cache_entries,
             },
         })
     }

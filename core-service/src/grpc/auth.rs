@@ -19,6 +19,7 @@ impl<S: Store> AuthService for Api<S> {
         let address = self.address(&request.username, &request.domain)?;
         let challenges = auth::challenge(
             &self.store,
+            &self.accounts,
             &address,
             self.settings.nonce_ttl_seconds,
             unix_now(),
@@ -47,6 +48,7 @@ impl<S: Store> AuthService for Api<S> {
         };
         let verdict = auth::verify(
             &self.store,
+            &self.accounts,
             &address,
             answer,
             self.settings.nonce_ttl_seconds,
@@ -80,7 +82,7 @@ impl<S: Store> AuthService for Api<S> {
     ) -> Result<Response<pb::GetCredentialsResponse>, Status> {
         let request = request.into_inner();
         let address = self.address(&request.username, &request.domain)?;
-        let credentials = auth::credentials(&self.store, &address).await?;
+        let credentials = auth::credentials(&self.store, &self.accounts, &address).await?;
         Ok(Response::new(pb::GetCredentialsResponse {
             credentials: credentials
                 .into_iter()

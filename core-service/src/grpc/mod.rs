@@ -10,6 +10,7 @@ use std::{
 use flexiapi_proto::pb;
 
 use crate::{
+    account_cache::AccountCache,
     domain::{AccountAddress, Domain},
     error::Result,
     store::{Account, Device},
@@ -25,12 +26,14 @@ pub struct Settings {
     /// `--sip-domain`: the domain of requests that name none, and its realm.
     pub default_domain: Domain,
     pub nonce_ttl_seconds: i64,
+    pub account_cache_entries: usize,
 }
 
 /// The three `flexiapi.v1` services, over one store.
 #[derive(Debug)]
 pub struct Api<S> {
     store: S,
+    accounts: Arc<AccountCache>,
     settings: Arc<Settings>,
 }
 
@@ -38,6 +41,7 @@ impl<S: Clone> Clone for Api<S> {
     fn clone(&self) -> Self {
         Self {
             store: self.store.clone(),
+            accounts: self.accounts.clone(),
             settings: self.settings.clone(),
         }
     }
@@ -47,6 +51,7 @@ impl<S> Api<S> {
     pub fn new(store: S, settings: Settings) -> Self {
         Self {
             store,
+            accounts: Arc::new(AccountCache::new(settings.account_cache_entries)),
             settings: Arc::new(settings),
         }
     }

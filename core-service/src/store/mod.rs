@@ -15,6 +15,7 @@ use crate::{
 };
 
 pub mod sql;
+mod sqlite_nonces;
 
 pub use sql::SqlStore;
 
@@ -64,38 +65,53 @@ pub trait AccountStore {
     ) -> impl Future<Output = Result<Option<Account>>> + Send;
     /// Whether any account is an admin (to bootstrap the first one).
     fn has_admin(&self) -> impl Future<Output = Result<bool>> + Send;
-    /// The passwords of the activated account at this address, MD5 first, in
-    /// one query (Flexisip's own, joined); empty when there is no such account.
-    fn active_credentials(
+    /// The activated account at this address with its passwords, in one
+    /// query (Flexisip's own, joined, plus the account epoch); `None` when
+    /// there is no such activated account.
+    fn active_account(
         &self,
         username: &str,
         domain: &Domain,
-    ) -> impl Future<Output = Result<Vec<Credential>>> + Send;
+    ) -> impl Future<Output = Result<Option<ActiveAccount>>> + Send;
 }
 
-/// Everything checking a Digest answer needs, read in one round trip.
+/// An activated account with its passwords, as read at one account epoch.
 #[derive(Debug, Clone)]
-pub struct Verification {
+pub struct ActiveAccount {
     pub account: Account,
-    /// MD5 first.
+    /// MD5 first; empty for an account without a password.
     pub credentials: Vec<Credential>,
-    /// The record of the nonce asked about, whichever account it belongs to.
-    pub nonce: Option<NonceRecord>,
+    /// The `account_epoch` counter at the time of the read. Every change to
+    /// accounts or passwords moves it on, so a statement that requires it
+    /// unchanged cannot act on a stale copy of this account.
+    pub epoch: i64,
+}
+
+/// A use of a nonce to accept, if and only if every stored fact still holds.
+pub struct NonceUse<'a> {
+    pub nonce: &'a str,
+    pub opaque: &'a str,
+    pub account_id: i64,
+    pub nc: u32,
+    pub now: i64,
+    /// The epoch the caller's copy of the account was read at.
+    pub epoch: i64,
 }
 
 pub trait NonceStore {
-    /// The account at this address with its passwords and the record of
-    /// `nonce` (empty: none); `None` when there is no such account.
-    fn verification(
+    fn nonce(&self, nonce: &str) -> impl Future<Output = Result<Option<NonceRecord>>> + Send;
+    /// Stores the nonce unless the account epoch has moved on from `epoch`
+    /// (then false: the caller's account is stale, and nothing was stored).
+    fn insert_nonce(
         &self,
-        username: &str,
-        domain: &Domain,
-        nonce: &str,
-    ) -> impl Future<Output = Result<Option<Verification>>> + Send;
-    fn insert_nonce(&self, record: &NonceRecord) -> impl Future<Output = Result<()>> + Send;
-    /// Accepts `nc` if and only if it is above the stored one, atomically:
-    /// of concurrent callers with the same `nc`, on any replica, one gets true.
-    fn advance_nc(&self, nonce: &str, nc: u32) -> impl Future<Output = Result<bool>> + Send;
+        record: &NonceRecord,
+        epoch: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Accepts the use in one atomic statement: the nonce is the account's,
+    /// with this opaque, unexpired, its last `nc` below this one, and the
+    /// epoch unchanged. Of concurrent callers with the same `nc`, on any
+    /// replica, at most one gets true.
+    fn accept_nonce(&self, used: &NonceUse<'_>) -> impl Future<Output = Result<bool>> + Send;
     fn delete_nonce(&self, nonce: &str) -> impl Future<Output = Result<()>> + Send;
     /// Deletes nonces that expired before `horizon`; returns how many.
     fn purge_nonces(&self, horizon: i64) -> impl Future<Output = Result<u64>> + Send;

@@ -19,8 +19,8 @@ use sqlx::{
 };
 
 use super::{
-    Account, AccountStore, Credential, Device, DeviceStore, NewAccount, NewDevice, NonceStore,
-    Verification,
+    sqlite_nonces::SqliteNonces, Account, AccountStore, ActiveAccount, Credential, Device,
+    DeviceStore, NewAccount, NewDevice, NonceStore, NonceUse,
 };
 use crate::{
     domain::{Algorithm, DeviceUuid, Domain},
@@ -45,6 +45,7 @@ pub enum SqlStore {
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
+        nonces: SqliteNonces,
     },
     Postgres(PgPool),
 }
@@ -96,39 +97,30 @@ impl SqlStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let volatile = if in_memory {
-            ":memory:".to_owned()
-        } else {
-            format!("{}-nonces", options.get_filename().display())
-        };
+        anyhow::ensure!(
+            !url.contains(":memory:") && !url.contains("mode=memory"),
+            "an in-memory SQLite database would lose every account when the core stops, \
+             and no other connection could see it: give a file, sqlite://FILE?mode=rwc"
+        );
         let pool = |max: u32| {
-            let volatile = volatile.clone();
             SqlitePoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
                 .test_before_acquire(false)
-                // Each connection to an in-memory database is a database of
-                // its own: never let the only one go.
-                .idle_timeout((!in_memory).then_some(Duration::from_secs(600)))
-                .max_lifetime((!in_memory).then_some(Duration::from_secs(1800)))
-                .after_connect(move |connection, _| {
-                    let volatile = volatile.clone();
-                    Box::pin(async move { attach_volatile(connection, &volatile).await })
-                })
+                .idle_timeout(Duration::from_secs(600))
+                .max_lifetime(Duration::from_secs(1800))
                 .connect_with(options.clone())
         };
-        let write = pool(1)
-            .await
-            .with_context(|| format!("cannot open {}", redact_url(url)))?;
-        let read = if in_memory {
-            write.clone()
-        } else {
-            pool(4)
-                .await
-                .with_context(|| format!("cannot open {}", redact_url(url)))?
-        };
-        Ok(Self::Sqlite { read, write })
+        let cannot_open = || format!("cannot open {}", redact_url(url));
+        // The write pool creates the file; the nonce connection attaches it.
+        let write = pool(1).await.with_context(cannot_open)?;
+        let read = pool(4).await.with_context(cannot_open)?;
+        let nonces = SqliteNonces::open(options.get_filename())?;
+        Ok(Self::Sqlite {
+            read,
+            write,
+            nonces,
+        })
     }
 
     /// Applies the embedded migrations of this backend.
@@ -149,7 +141,7 @@ impl SqlStore {
     /// Connections open and idle, for the pool gauges (both SQLite pools).
     pub fn pool_usage(&self) -> (u32, usize) {
         match self {
-            Self::Sqlite { read, write } => (
+            Self::Sqlite { read, write, .. } => (
                 read.size() + write.size(),
                 read.num_idle() + write.num_idle(),
             ),
@@ -167,40 +159,13 @@ impl SqlStore {
 
     pub async fn close(&self) {
         match self {
-            Self::Sqlite { read, write } => {
+            Self::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }
             Self::Postgres(pool) => pool.close().await,
         }
     }
-}
-
-/// Attaches the nonce database as `volatile`: WAL with synchronous=NORMAL,
-/// so a commit does not wait for the disk (a crash may lose the last nonces,
-/// never corrupt them), and creates its table if the file is new or was lost.
-async fn attach_volatile(
-    connection: &mut sqlx::SqliteConnection,
-    path: &str,
-) -> Result<(), sqlx::Error> {
-    use sqlx::Executor as _;
-    connection
-        .execute(sqlx::raw_sql(&format!(
-            "ATTACH DATABASE '{}' AS volatile;
-             PRAGMA volatile.journal_mode = WAL;
-             PRAGMA volatile.synchronous = NORMAL;
-             CREATE TABLE IF NOT EXISTS volatile.nonces (
-                 nonce TEXT PRIMARY KEY NOT NULL,
-                 opaque TEXT NOT NULL,
-                 account_id BIGINT NOT NULL,
-                 nc BIGINT NOT NULL DEFAULT 0,
-                 expires_at BIGINT NOT NULL
-             ) WITHOUT ROWID;
-             CREATE INDEX IF NOT EXISTS volatile.nonces_expires_at_idx ON nonces (expires_at);",
-            path.replace('\'', "''")
-        )))
-        .await
-        .map(drop)
 }
 
 /// The URL with any password replaced, for log lines and error messages.
@@ -265,15 +230,20 @@ impl TryFrom<CredentialRow> for Credential {
 }
 
 #[derive(FromRow)]
-struct VerificationRow {
+struct ActiveAccountRow {
     #[sqlx(flatten)]
     account: AccountRow,
     algorithm: Option<String>,
     password: Option<String>,
-    nonce_opaque: Option<String>,
-    nonce_account_id: Option<i64>,
-    nonce_nc: Option<i64>,
-    nonce_expires_at: Option<i64>,
+    epoch: i64,
+}
+
+#[derive(FromRow)]
+struct NonceRow {
+    opaque: String,
+    account_id: i64,
+    nc: i64,
+    expires_at: i64,
 }
 
 #[derive(FromRow)]
@@ -367,13 +337,37 @@ impl AccountStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
-    async fn active_credentials(&self, username: &str, domain: &Domain) -> Result<Vec<Credential>> {
-        let sql = "SELECT p.algorithm, p.password FROM passwords p JOIN accounts a ON a.id = p.account_id \
+    async fn active_account(
+        &self,
+        username: &str,
+        domain: &Domain,
+    ) -> Result<Option<ActiveAccount>> {
+        let sql = "SELECT a.id, a.username, a.domain, a.activated, a.admin, a.created_at, \
+                   p.algorithm, p.password, (SELECT epoch FROM account_epoch) AS epoch \
+                   FROM accounts a LEFT JOIN passwords p ON p.account_id = a.id \
                    WHERE a.username = $1 AND a.domain = $2 AND a.activated = TRUE";
-        let rows: Vec<CredentialRow> = on_pool!(self, read, pool => {
+        let rows: Vec<ActiveAccountRow> = on_pool!(self, read, pool => {
             sqlx::query_as(sql).bind(username).bind(domain.as_str()).fetch_all(pool).await?
         });
-        sorted_credentials(rows)
+        let mut found: Option<(AccountRow, i64)> = None;
+        let mut credential_rows = Vec::new();
+        for row in rows {
+            if let (Some(algorithm), Some(password)) = (row.algorithm, row.password) {
+                credential_rows.push(CredentialRow {
+                    algorithm,
+                    password,
+                });
+            }
+            found.get_or_insert((row.account, row.epoch));
+        }
+        let Some((account, epoch)) = found else {
+            return Ok(None);
+        };
+        Ok(Some(ActiveAccount {
+            account: account.into(),
+            credentials: sorted_credentials(credential_rows)?,
+            epoch,
+        }))
     }
 }
 
@@ -386,107 +380,108 @@ fn sorted_credentials(rows: Vec<CredentialRow>) -> Result<Vec<Credential>> {
     Ok(credentials)
 }
 
+/// The nonce statements, in the SQL both engines accept. `accept_nonce` is
+/// the one every Digest check runs: one conditional UPDATE, never a read
+/// then a write, so PostgreSQL re-checks the conditions on the locked row
+/// after a concurrent update and SQLite runs one writer at a time; of the
+/// callers with one `nc`, one moves the nonce on.
+pub(super) mod nonce_sql {
+    pub const SELECT: &str =
+        "SELECT opaque, account_id, nc, expires_at FROM nonces WHERE nonce = $1";
+    // The casts give PostgreSQL the parameter types a bare SELECT list lacks.
+    pub const INSERT: &str = "INSERT INTO nonces (nonce, opaque, account_id, nc, expires_at) \
+        SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT), CAST($4 AS BIGINT), \
+        CAST($5 AS BIGINT) FROM account_epoch WHERE epoch = $6";
+    pub const ACCEPT: &str = "UPDATE nonces SET nc = $4 \
+        WHERE nonce = $1 AND account_id = $2 AND opaque = $3 AND nc < $4 AND expires_at > $5 \
+        AND (SELECT epoch FROM account_epoch) = $6";
+    pub const DELETE: &str = "DELETE FROM nonces WHERE nonce = $1";
+    pub const PURGE: &str = "DELETE FROM nonces WHERE expires_at < $1";
+}
+
 impl NonceStore for SqlStore {
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
-    async fn verification(
-        &self,
-        username: &str,
-        domain: &Domain,
-        nonce: &str,
-    ) -> Result<Option<Verification>> {
-        let sql = "SELECT a.id, a.username, a.domain, a.activated, a.admin, a.created_at, \
-                   p.algorithm, p.password, n.opaque AS nonce_opaque, n.account_id AS nonce_account_id, \
-                   n.nc AS nonce_nc, n.expires_at AS nonce_expires_at \
-                   FROM accounts a \
-                   LEFT JOIN passwords p ON p.account_id = a.id \
-                   LEFT JOIN nonces n ON n.nonce = $3 \
-                   WHERE a.username = $1 AND a.domain = $2";
-        let rows: Vec<VerificationRow> = on_pool!(self, read, pool => {
-            sqlx::query_as(sql).bind(username).bind(domain.as_str()).bind(nonce).fetch_all(pool).await?
-        });
-        let mut rows = rows.into_iter().peekable();
-        let Some(first) = rows.peek() else {
-            return Ok(None);
+    async fn nonce(&self, nonce: &str) -> Result<Option<NonceRecord>> {
+        let pool = match self {
+            Self::Sqlite { nonces, .. } => return nonces.nonce(nonce),
+            Self::Postgres(pool) => pool,
         };
-        let nonce = match (
-            &first.nonce_opaque,
-            first.nonce_account_id,
-            first.nonce_nc,
-            first.nonce_expires_at,
-        ) {
-            (Some(opaque), Some(account_id), Some(nc), Some(expires_at)) => Some(NonceRecord {
-                nonce: nonce.to_owned(),
-                opaque: opaque.clone(),
-                account_id,
-                nc,
-                expires_at,
-            }),
-            _ => None,
-        };
-        let mut account = None;
-        let mut credential_rows = Vec::new();
-        for row in rows {
-            if let (Some(algorithm), Some(password)) = (row.algorithm, row.password) {
-                credential_rows.push(CredentialRow {
-                    algorithm,
-                    password,
-                });
-            }
-            account.get_or_insert(row.account);
-        }
-        let Some(account) = account else {
-            return Ok(None);
-        };
-        Ok(Some(Verification {
-            account: account.into(),
-            credentials: sorted_credentials(credential_rows)?,
-            nonce,
+        let row: Option<NonceRow> = sqlx::query_as(nonce_sql::SELECT)
+            .bind(nonce)
+            .fetch_optional(pool)
+            .await?;
+        Ok(row.map(|row| NonceRecord {
+            nonce: nonce.to_owned(),
+            opaque: row.opaque,
+            account_id: row.account_id,
+            nc: row.nc,
+            expires_at: row.expires_at,
         }))
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
-    async fn insert_nonce(&self, record: &NonceRecord) -> Result<()> {
-        let sql = "INSERT INTO nonces (nonce, opaque, account_id, nc, expires_at) VALUES ($1, $2, $3, $4, $5)";
-        on_pool!(self, write, pool => {
-            sqlx::query(sql)
-                .bind(&record.nonce)
-                .bind(&record.opaque)
-                .bind(record.account_id)
-                .bind(record.nc)
-                .bind(record.expires_at)
-                .execute(pool)
-                .await
-                .map(drop)?
-        });
-        Ok(())
+    async fn insert_nonce(&self, record: &NonceRecord, epoch: i64) -> Result<bool> {
+        let pool = match self {
+            Self::Sqlite { nonces, .. } => return nonces.insert(record, epoch),
+            Self::Postgres(pool) => pool,
+        };
+        let inserted = sqlx::query(nonce_sql::INSERT)
+            .bind(&record.nonce)
+            .bind(&record.opaque)
+            .bind(record.account_id)
+            .bind(record.nc)
+            .bind(record.expires_at)
+            .bind(epoch)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        Ok(inserted == 1)
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
-    async fn advance_nc(&self, nonce: &str, nc: u32) -> Result<bool> {
-        // One conditional UPDATE, never read-then-write: PostgreSQL re-checks
-        // `nc < $2` on the locked row after a concurrent update, and SQLite runs
-        // one writer at a time, so only one caller can move nc to this value.
-        let sql = "UPDATE nonces SET nc = $2 WHERE nonce = $1 AND nc < $2";
-        let result = on_pool!(self, write, pool => {
-            sqlx::query(sql).bind(nonce).bind(i64::from(nc)).execute(pool).await?.rows_affected()
-        });
-        Ok(result == 1)
+    async fn accept_nonce(&self, used: &NonceUse<'_>) -> Result<bool> {
+        let pool = match self {
+            Self::Sqlite { nonces, .. } => return nonces.accept(used),
+            Self::Postgres(pool) => pool,
+        };
+        let accepted = sqlx::query(nonce_sql::ACCEPT)
+            .bind(used.nonce)
+            .bind(used.account_id)
+            .bind(used.opaque)
+            .bind(i64::from(used.nc))
+            .bind(used.now)
+            .bind(used.epoch)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        Ok(accepted == 1)
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn delete_nonce(&self, nonce: &str) -> Result<()> {
-        on_pool!(self, write, pool => {
-            sqlx::query("DELETE FROM nonces WHERE nonce = $1").bind(nonce).execute(pool).await.map(drop)?
-        });
+        let pool = match self {
+            Self::Sqlite { nonces, .. } => return nonces.delete(nonce),
+            Self::Postgres(pool) => pool,
+        };
+        sqlx::query(nonce_sql::DELETE)
+            .bind(nonce)
+            .execute(pool)
+            .await?;
         Ok(())
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn purge_nonces(&self, horizon: i64) -> Result<u64> {
-        let sql = "DELETE FROM nonces WHERE expires_at < $1";
-        Ok(on_pool!(self, write, pool => {
-            sqlx::query(sql).bind(horizon).execute(pool).await?.rows_affected()
-        }))
+        let pool = match self {
+            Self::Sqlite { nonces, .. } => return nonces.purge(horizon).await,
+            Self::Postgres(pool) => pool,
+        };
+        let purged = sqlx::query(nonce_sql::PURGE)
+            .bind(horizon)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        Ok(purged)
     }
 }
 

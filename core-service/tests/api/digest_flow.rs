@@ -18,6 +18,7 @@ core_service::on_both_backends!(
     unknown_and_deactivated_accounts_are_not_found,
     credentials_are_the_stored_ha1s,
     fifty_concurrent_answers_with_one_count_let_exactly_one_through,
+    changes_made_in_the_database_apply_to_the_next_check,
 );
 
 /// An account with both an MD5 and a SHA-256 password, as accounts migrated
@@ -346,4 +347,52 @@ async fn fifty_concurrent_answers_with_one_count_let_exactly_one_through(backend
         }
     }
     assert_eq!(passed, 1, "exactly one of 50 identical answers passes");
+}
+
+/// The core keeps accounts in memory; a password changed or an account
+/// deactivated by plain SQL (an operator, Flexisip's tools, another replica)
+/// must still decide the very next check on a nonce already in use.
+async fn changes_made_in_the_database_apply_to_the_next_check(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.create_account("alice01", "old-password", "MD5").await;
+    let challenge = app.challenge("alice01").await.remove(0);
+    let old = DigestClient::new("alice01", "old-password");
+    let new = DigestClient::new("alice01", "new-password");
+    assert!(app.verify(old.answer(&challenge, 1)).await.ok);
+
+    let new_ha1 = hash("MD5", &format!("alice01:{DOMAIN}:new-password"));
+    app.execute(
+        "UPDATE passwords SET password = $1 WHERE account_id = \
+         (SELECT id FROM accounts WHERE username = 'alice01')",
+        &[&new_ha1],
+    )
+    .await;
+    expect_refusal(
+        &app.verify(old.answer(&challenge, 2)).await,
+        VerifyOutcome::Unauthorized,
+        "Unauthorized",
+    );
+    // The refusal did not burn the count, and the new password works at once.
+    assert!(app.verify(new.answer(&challenge, 2)).await.ok);
+
+    app.execute(
+        "UPDATE accounts SET activated = FALSE WHERE username = $1",
+        &["alice01"],
+    )
+    .await;
+    let status = app
+        .auth
+        .clone()
+        .verify_digest(new.answer(&challenge, 3))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    app.execute(
+        "UPDATE accounts SET activated = TRUE WHERE username = $1",
+        &["alice01"],
+    )
+    .await;
+    assert!(app.verify(new.answer(&challenge, 3)).await.ok);
 }

@@ -73,6 +73,7 @@ pub async fn spawn_on(database: TestDatabase, options: AppOptions) -> TestApp {
         sip_domain: Domain::parse(DOMAIN).unwrap(),
         nonce_ttl_seconds: options.nonce_ttl_seconds,
         metrics_listen: Some("127.0.0.1:0".parse().unwrap()),
+        account_cache_entries: 100,
     };
     let app = Application::build(&config).await.unwrap();
     let addr = app.local_addr().unwrap();

@@ -108,17 +108,24 @@ async fn nonces_are_kept_apart_from_durable_accounts(backend: Backend) {
                 main.contains(&"accounts".to_owned()) && !main.contains(&"nonces".to_owned()),
                 "{main:?}"
             );
-            let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM volatile.nonces")
-                .fetch_one(write)
+            // The nonces sit in a file of their own, beside the accounts.
+            let nonce_file = app
+                .database
+                .url
+                .replace("core.sqlite", "core.sqlite-nonces");
+            let nonces = sqlx::SqlitePool::connect(&nonce_file.replace("mode=rwc", "mode=ro"))
+                .await
+                .unwrap();
+            let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM nonces")
+                .fetch_one(&nonces)
                 .await
                 .unwrap();
             assert_eq!(issued, 1);
-            let file: String =
-                sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'volatile'")
-                    .fetch_one(write)
-                    .await
-                    .unwrap();
-            assert!(file.ends_with("core.sqlite-nonces"), "{file}");
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(write)
+                .await
+                .unwrap();
+            assert_eq!(synchronous, 2, "accounts are written with synchronous=FULL");
         }
         SqlStore::Postgres(pool) => {
             let persistence: Vec<(String, String)> = sqlx::query_as(

@@ -108,6 +108,7 @@ async fn start_core(
         sip_domain: Domain::parse(DOMAIN).unwrap(),
         nonce_ttl_seconds,
         metrics_listen: None,
+        account_cache_entries: 100,
     };
     let core = Core::build(&config).await.unwrap();
     let addr = core.local_addr().unwrap();

@@ -199,8 +199,7 @@ async fn one_request_is_one_trace_across_both_services_without_secrets() {
             };
             in_trace("rest-gateway", "flexiapi.v1.AuthService/VerifyDigest")
                 && in_trace("core-service", "flexiapi.v1.AuthService/VerifyDigest")
-                && in_trace("core-service", "verification")
-                && in_trace("core-service", "advance_nc")
+                && in_trace("core-service", "accept_nonce")
         })
         .unwrap_or_else(|| panic!("no trace joins both services; spans: {spans:#?}"));
 

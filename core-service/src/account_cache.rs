@@ -1,0 +1,118 @@
+//! Active accounts kept in memory, so that checking a Digest answer with a
+//! reused nonce costs one statement (the nonce's compare-and-set) instead of
+//! a read of the account and its passwords first.
+//!
+//! A copy is never trusted on its own: each carries the account epoch it was
+//! read at (see the `account_epoch` migration), and the nonce statements that
+//! decide anything require that epoch unchanged. When any change to accounts
+//! or passwords has moved the epoch on, by this replica, another one or an
+//! operator's SQL, those statements refuse, and the caller reads the account
+//! again. A stale copy can cost a read; it can never let anyone in.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc, Mutex, PoisonError,
+    },
+};
+
+use crate::{
+    domain::AccountAddress,
+    error::{CoreError, Result},
+    store::{AccountStore, ActiveAccount},
+};
+
+type Key = (String, String);
+
+#[derive(Debug)]
+pub struct AccountCache {
+    entries: Mutex<HashMap<Key, Arc<ActiveAccount>>>,
+    /// Bound on the number of accounts held; 0 keeps none.
+    capacity: usize,
+    /// The newest epoch any read has shown: copies older than it are stale.
+    newest_epoch: AtomicI64,
+}
+
+impl AccountCache {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity,
+            newest_epoch: AtomicI64::new(0),
+        }
+    }
+
+    /// The account at this address: the copy in memory unless it is known
+    /// to be stale, else a fresh read. NOT_FOUND for no such activated account.
+    pub async fn active(
+        &self,
+        store: &impl AccountStore,
+        address: &AccountAddress,
+    ) -> Result<Arc<ActiveAccount>> {
+        match self.cached(address) {
+            Some(active) => Ok(active),
+            None => self.reload(store, address).await,
+        }
+    }
+
+    /// A fresh read of the account, which replaces the copy in memory.
+    pub async fn reload(
+        &self,
+        store: &impl AccountStore,
+        address: &AccountAddress,
+    ) -> Result<Arc<ActiveAccount>> {
+        let key = key_of(address);
+        match store
+            .active_account(&address.username, &address.domain)
+            .await?
+        {
+            Some(active) => {
+                let active = Arc::new(active);
+                self.newest_epoch.fetch_max(active.epoch, Ordering::Relaxed);
+                self.insert(key, active.clone());
+                Ok(active)
+            }
+            None => {
+                self.lock().remove(&key);
+                Err(CoreError::NotFound("account"))
+            }
+        }
+    }
+
+    fn cached(&self, address: &AccountAddress) -> Option<Arc<ActiveAccount>> {
+        let newest = self.newest_epoch.load(Ordering::Relaxed);
+        self.lock()
+            .get(&key_of(address))
+            .filter(|active| active.epoch >= newest)
+            .cloned()
+    }
+
+    fn insert(&self, key: Key, active: Arc<ActiveAccount>) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut entries = self.lock();
+        if entries.len() >= self.capacity && !entries.contains_key(&key) {
+            let newest = self.newest_epoch.load(Ordering::Relaxed);
+            entries.retain(|_, active| active.epoch >= newest);
+            // Still full of current accounts: drop an arbitrary one (the
+            // map's order is random), which needs no bookkeeping per hit.
+            if entries.len() >= self.capacity {
+                if let Some(victim) = entries.keys().next().cloned() {
+                    entries.remove(&victim);
+                }
+            }
+        }
+        entries.insert(key, active);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<ActiveAccount>>> {
+        // The map holds no invariant a panicking holder could break halfway.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn key_of(address: &AccountAddress) -> Key {
+    (address.username.clone(), address.domain.as_str().to_owned())
+}

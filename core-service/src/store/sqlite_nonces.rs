@@ -1,0 +1,191 @@
+//! Nonces on SQLite, run on the calling thread through one connection.
+//!
+//! Every Digest check writes a nonce, so this is the hottest statement of
+//! the embedded backend. sqlx runs each SQLite connection on a thread of its
+//! own, and a profile of that showed the core spending most of its CPU time
+//! switching threads, not running SQL. Here the statements run inline under
+//! a mutex instead: they touch a few pages of a file that lives in the page
+//! cache and never wait for the disk (synchronous=OFF), so they take
+//! microseconds, less than the hand-off they replace.
+//!
+//! The nonces live in their own file, `<database>-nonces`, with the accounts
+//! database attached read-only in spirit (only `account_epoch` is read), so
+//! the statements are the same SQL text as on PostgreSQL. Nonces are
+//! short-lived security state: a crash may lose the last ones (clients take
+//! a new challenge), and if the machine itself went down mid-write and left
+//! the file damaged, it is replaced by an empty one at the next start.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::Duration,
+};
+
+use anyhow::Context as _;
+use rusqlite::{named_params, Connection, OpenFlags, OptionalExtension as _};
+
+use super::{sql::nonce_sql, NonceUse};
+use crate::{error::Result, nonces::NonceRecord};
+
+/// Expired nonces are deleted this many at a time, so the purge never holds
+/// the connection for long against the requests waiting on it.
+const PURGE_BATCH: usize = 1_000;
+
+#[derive(Clone)]
+pub struct SqliteNonces {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteNonces {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteNonces").finish_non_exhaustive()
+    }
+}
+
+impl SqliteNonces {
+    /// Opens (or creates, or replaces if damaged) the nonce file beside the
+    /// accounts database `accounts`.
+    pub fn open(accounts: &Path) -> anyhow::Result<Self> {
+        let mut path = accounts.as_os_str().to_owned();
+        path.push("-nonces");
+        let path = PathBuf::from(path);
+        let connection = match open_checked(&path, accounts) {
+            Ok(connection) => connection,
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), file = %path.display(),
+                    "the nonce file is unreadable; starting with no nonces");
+                remove_database_files(&path)?;
+                open_checked(&path, accounts)?
+            }
+        };
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    pub fn nonce(&self, nonce: &str) -> Result<Option<NonceRecord>> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(nonce_sql::SELECT)?;
+        let record = statement
+            .query_row(named_params! { "$1": nonce }, |row| {
+                Ok(NonceRecord {
+                    nonce: nonce.to_owned(),
+                    opaque: row.get(0)?,
+                    account_id: row.get(1)?,
+                    nc: row.get(2)?,
+                    expires_at: row.get(3)?,
+                })
+            })
+            .optional()?;
+        Ok(record)
+    }
+
+    pub fn insert(&self, record: &NonceRecord, epoch: i64) -> Result<bool> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(nonce_sql::INSERT)?;
+        let inserted = statement.execute(named_params! {
+            "$1": record.nonce,
+            "$2": record.opaque,
+            "$3": record.account_id,
+            "$4": record.nc,
+            "$5": record.expires_at,
+            "$6": epoch,
+        })?;
+        Ok(inserted == 1)
+    }
+
+    pub fn accept(&self, used: &NonceUse<'_>) -> Result<bool> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(nonce_sql::ACCEPT)?;
+        let accepted = statement.execute(named_params! {
+            "$1": used.nonce,
+            "$2": used.account_id,
+            "$3": used.opaque,
+            "$4": used.nc,
+            "$5": used.now,
+            "$6": used.epoch,
+        })?;
+        Ok(accepted == 1)
+    }
+
+    pub fn delete(&self, nonce: &str) -> Result<()> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(nonce_sql::DELETE)?;
+        statement.execute(named_params! { "$1": nonce })?;
+        Ok(())
+    }
+
+    pub async fn purge(&self, horizon: i64) -> Result<u64> {
+        let mut purged = 0;
+        loop {
+            let deleted = {
+                let connection = self.lock();
+                let mut statement = connection.prepare_cached(PURGE_SOME)?;
+                statement.execute(named_params! { "$1": horizon, "$2": PURGE_BATCH })?
+            };
+            purged += deleted as u64;
+            if deleted < PURGE_BATCH {
+                return Ok(purged);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A statement that panicked leaves no transaction open (each one
+        // commits on its own), so the connection is still sound.
+        self.connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+const PURGE_SOME: &str = "DELETE FROM nonces WHERE nonce IN \
+                          (SELECT nonce FROM nonces WHERE expires_at < $1 LIMIT $2)";
+
+fn open_checked(path: &Path, accounts: &Path) -> anyhow::Result<Connection> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("cannot open {}", path.display()))?;
+    // WAL: a crash of the process never damages the file; OFF: no commit
+    // waits for the disk. The busy timeout covers a checkpoint of the
+    // accounts file by another connection.
+    connection.busy_timeout(Duration::from_secs(1))?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "OFF")?;
+    let check: String = connection.pragma_query_value(None, "quick_check", |row| row.get(0))?;
+    anyhow::ensure!(check == "ok", "quick_check: {check}");
+    connection.execute(
+        "ATTACH DATABASE ?1 AS accounts",
+        [accounts.to_string_lossy()],
+    )?;
+    connection.execute_batch(
+        "CREATE TABLE IF NOT EXISTS main.nonces (
+             nonce TEXT PRIMARY KEY NOT NULL,
+             opaque TEXT NOT NULL,
+             account_id BIGINT NOT NULL,
+             nc BIGINT NOT NULL DEFAULT 0,
+             expires_at BIGINT NOT NULL
+         ) WITHOUT ROWID;
+         CREATE INDEX IF NOT EXISTS main.nonces_expires_at_idx ON nonces (expires_at);",
+    )?;
+    Ok(connection)
+}
+
+fn remove_database_files(path: &Path) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        match std::fs::remove_file(&file) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(error).with_context(|| format!("cannot remove {file:?}"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
