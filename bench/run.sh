@@ -119,7 +119,10 @@ start_pair() { # DATABASE_URL
   DATABASE_URL=$1 "$bin/core-service" migrate 2>/dev/null
   DATABASE_URL=$1 FLEXIAPI_ACCOUNT_PASSWORD=$password "$bin/core-service" accounts create \
     --username "$user" --algorithm MD5 --domain "$domain" >/dev/null 2>&1
-  RUST_LOG=warn DATABASE_URL=$1 "$bin/core-service" serve --listen "$core_addr" --sip-domain "$domain" 2>>"$work/core.log" &
+  # PostgreSQL shares these 2 cores: about twice its cores in connections
+  # (the usual sizing rule); more only adds context switches.
+  RUST_LOG=warn DATABASE_URL=$1 FLEXIAPI_DATABASE_MAX_CONNECTIONS=4 \
+    "$bin/core-service" serve --listen "$core_addr" --sip-domain "$domain" 2>>"$work/core.log" &
   core_pid=$!; pids+=("$core_pid")
   RUST_LOG=warn "$bin/rest-gateway" --listen "$gateway_addr" --core-url "http://$core_addr" 2>>"$work/gateway.log" &
   gateway_pid=$!; pids+=("$gateway_pid")

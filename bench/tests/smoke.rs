@@ -22,6 +22,7 @@ async fn every_mode_runs_against_a_local_pair() {
     let core = Core::build(&ServeConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: database.url.clone(),
+        database_max_connections: 4,
         sip_domain: Domain::parse("sip.example.org").unwrap(),
         nonce_ttl_seconds: 300,
         metrics_listen: None,

@@ -8,14 +8,21 @@
 //! or passwords has moved the epoch on, by this replica, another one or an
 //! operator's SQL, those statements refuse, and the caller reads the account
 //! again. A stale copy can cost a read; it can never let anyone in.
+//!
+//! `GetCredentials` runs no such statement: it answers from memory only
+//! while [`AccountCache::follow_epoch`] has read the epoch in the last
+//! [`CONFIRMED_WITHIN`], so a change reaches it within about that long.
 
 use std::{
     collections::HashMap,
     sync::{
-        atomic::{AtomicI64, Ordering},
+        atomic::{AtomicI64, AtomicU64, Ordering},
         Arc, Mutex, PoisonError,
     },
+    time::{Duration, Instant},
 };
+
+use tokio::sync::watch;
 
 use crate::{
     domain::AccountAddress,
@@ -25,6 +32,13 @@ use crate::{
 
 type Key = (String, String);
 
+/// How often [`AccountCache::follow_epoch`] reads the epoch.
+const FOLLOW_EVERY: Duration = Duration::from_millis(100);
+/// How recent the last read of the epoch must be for `GetCredentials` to
+/// answer from memory: a missed read or two, then every call reads again
+/// (and the database being down shows as UNAVAILABLE, not as old data).
+pub const CONFIRMED_WITHIN: Duration = Duration::from_millis(250);
+
 #[derive(Debug)]
 pub struct AccountCache {
     entries: Mutex<HashMap<Key, Arc<ActiveAccount>>>,
@@ -32,6 +46,9 @@ pub struct AccountCache {
     capacity: usize,
     /// The newest epoch any read has shown: copies older than it are stale.
     newest_epoch: AtomicI64,
+    /// When a read last showed the epoch, in milliseconds since `started`.
+    confirmed_at: AtomicU64,
+    started: Instant,
 }
 
 impl AccountCache {
@@ -40,7 +57,48 @@ impl AccountCache {
             entries: Mutex::new(HashMap::new()),
             capacity,
             newest_epoch: AtomicI64::new(0),
+            confirmed_at: AtomicU64::new(0),
+            started: Instant::now(),
         }
+    }
+
+    /// For an answer that no statement checks afterwards: the copy in memory
+    /// only while the epoch is known to be current (see [`CONFIRMED_WITHIN`]).
+    pub async fn confirmed(
+        &self,
+        store: &impl AccountStore,
+        address: &AccountAddress,
+    ) -> Result<Arc<ActiveAccount>> {
+        let confirmed_at = Duration::from_millis(self.confirmed_at.load(Ordering::Relaxed));
+        if self.started.elapsed().saturating_sub(confirmed_at) < CONFIRMED_WITHIN {
+            if let Some(active) = self.cached(address) {
+                return Ok(active);
+            }
+        }
+        self.reload(store, address).await
+    }
+
+    /// Reads the epoch every [`FOLLOW_EVERY`] until `stopped` closes.
+    pub async fn follow_epoch(&self, store: impl AccountStore, mut stopped: watch::Receiver<()>) {
+        let mut ticker = tokio::time::interval(FOLLOW_EVERY);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = stopped.changed() => return,
+            }
+            match tokio::time::timeout(CONFIRMED_WITHIN, store.account_epoch()).await {
+                Ok(Ok(epoch)) => self.observe(epoch),
+                Ok(Err(error)) => tracing::debug!(%error, "cannot read the account epoch"),
+                Err(_) => tracing::debug!("reading the account epoch timed out"),
+            }
+        }
+    }
+
+    fn observe(&self, epoch: i64) {
+        self.newest_epoch.fetch_max(epoch, Ordering::Relaxed);
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.confirmed_at.fetch_max(now, Ordering::Relaxed);
     }
 
     /// The account at this address: the copy in memory unless it is known
@@ -69,7 +127,7 @@ impl AccountCache {
         {
             Some(active) => {
                 let active = Arc::new(active);
-                self.newest_epoch.fetch_max(active.epoch, Ordering::Relaxed);
+                self.observe(active.epoch);
                 self.insert(key, active.clone());
                 Ok(active)
             }

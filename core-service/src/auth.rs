@@ -213,7 +213,7 @@ pub async fn credentials(
     accounts: &AccountCache,
     address: &AccountAddress,
 ) -> Result<Vec<Credential>> {
-    let active = accounts.reload(store, address).await?;
+    let active = accounts.confirmed(store, address).await?;
     if active.credentials.is_empty() {
         return Err(CoreError::NotFound("account"));
     }

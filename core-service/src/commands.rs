@@ -20,6 +20,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = ServeConfig {
                 listen: cli.serve.listen,
                 database_url: cli.database.database_url,
+                database_max_connections: cli.database.database_max_connections,
                 sip_domain: cli.database.sip_domain,
                 nonce_ttl_seconds: cli.serve.nonce_ttl_seconds,
                 metrics_listen: cli.serve.metrics_listen,

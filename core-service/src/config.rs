@@ -41,6 +41,17 @@ pub struct DatabaseArgs {
     )]
     pub database_url: String,
 
+    /// Most PostgreSQL connections this process opens. About twice the
+    /// database server's cores is a good start; more only adds switching.
+    #[arg(
+        long,
+        env = "FLEXIAPI_DATABASE_MAX_CONNECTIONS",
+        default_value_t = crate::store::sql::DEFAULT_POSTGRES_CONNECTIONS,
+        value_parser = clap::value_parser!(u32).range(1..=1000),
+        global = true
+    )]
+    pub database_max_connections: u32,
+
     /// Default registration domain: the domain of accounts created or looked
     /// up without one, and their Digest realm.
     #[arg(

@@ -2,7 +2,7 @@
 //! migrations, the `flexiapi.v1` services, health, reflection, and the
 //! background purge of expired nonces and devices.
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use flexiapi_proto::pb::{
@@ -14,6 +14,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
 use crate::{
+    account_cache::AccountCache,
     domain::Domain,
     grpc::{unix_now, Api, Settings},
     health, metrics, nonces,
@@ -25,6 +26,7 @@ use crate::{
 pub struct ServeConfig {
     pub listen: SocketAddr,
     pub database_url: String,
+    pub database_max_connections: u32,
     pub sip_domain: Domain,
     pub nonce_ttl_seconds: u32,
     pub metrics_listen: Option<SocketAddr>,
@@ -41,7 +43,8 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds; serving starts with [`Self::run_until_stopped`].
     pub async fn build(config: &ServeConfig) -> anyhow::Result<Self> {
-        let store = SqlStore::connect(&config.database_url).await?;
+        let store =
+            SqlStore::connect_with(&config.database_url, config.database_max_connections).await?;
         store.migrate().await?;
         let listener = TcpListener::bind(config.listen).await.with_context(|| {
             format!(
@@ -78,7 +81,8 @@ impl Application {
     /// Serves until `shutdown` resolves, then finishes in-flight calls and
     /// returns.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        // Closed when serving ends: stops the purge and the health watcher.
+        // Closed when serving ends: stops the purge, the health watcher and the
+        // account epoch follower.
         let (stop_background, background_stopped) = watch::channel(());
         let purger = tokio::spawn(purge_expired(
             self.store.clone(),
@@ -104,7 +108,13 @@ impl Application {
             .build_v1alpha()
             .context("reflection service")?;
 
-        let api = Api::new(self.store.clone(), self.settings);
+        let accounts = Arc::new(AccountCache::new(self.settings.account_cache_entries));
+        let follower = tokio::spawn({
+            let (accounts, store) = (accounts.clone(), self.store.clone());
+            let stopped = stop_background.subscribe();
+            async move { accounts.follow_epoch(store, stopped).await }
+        });
+        let api = Api::new(self.store.clone(), accounts, self.settings);
         tracing::info!(addr = %self.listener.local_addr()?, "core-service listening");
         let served = Server::builder()
             .trace_fn(|request| {
@@ -131,6 +141,7 @@ impl Application {
 
         drop(stop_background);
         let _ = purger.await;
+        let _ = follower.await;
         let _ = health.await;
         if let Some(server) = metrics_server {
             server.abort();

@@ -48,10 +48,10 @@ impl<S: Clone> Clone for Api<S> {
 }
 
 impl<S> Api<S> {
-    pub fn new(store: S, settings: Settings) -> Self {
+    pub fn new(store: S, accounts: Arc<AccountCache>, settings: Settings) -> Self {
         Self {
             store,
-            accounts: Arc::new(AccountCache::new(settings.account_cache_entries)),
+            accounts,
             settings: Arc::new(settings),
         }
     }

@@ -65,6 +65,8 @@ pub trait AccountStore {
     ) -> impl Future<Output = Result<Option<Account>>> + Send;
     /// Whether any account is an admin (to bootstrap the first one).
     fn has_admin(&self) -> impl Future<Output = Result<bool>> + Send;
+    /// The current `account_epoch` (see [`ActiveAccount::epoch`]).
+    fn account_epoch(&self) -> impl Future<Output = Result<i64>> + Send;
     /// The activated account at this address with its passwords, in one
     /// query (Flexisip's own, joined, plus the account epoch); `None` when
     /// there is no such activated account.

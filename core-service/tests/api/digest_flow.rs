@@ -287,27 +287,12 @@ async fn credentials_are_the_stored_ha1s(backend: Backend) {
         return;
     };
     account_with_both_algorithms(&app, "alice01", "secret-pw").await;
-    let credentials = app
-        .auth
-        .clone()
-        .get_credentials(pb::GetCredentialsRequest {
-            username: "alice01".into(),
-            domain: DOMAIN.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .credentials;
-    let got: Vec<_> = credentials
-        .iter()
-        .map(|c| (c.algorithm.as_str(), c.ha1.as_str()))
-        .collect();
     let text = format!("alice01:{DOMAIN}:secret-pw");
     assert_eq!(
-        got,
+        app.credentials("alice01").await,
         [
-            ("MD5", hash("MD5", &text).as_str()),
-            ("SHA-256", hash("SHA-256", &text).as_str())
+            ("MD5".into(), hash("MD5", &text)),
+            ("SHA-256".into(), hash("SHA-256", &text))
         ]
     );
 }
@@ -376,6 +361,25 @@ async fn changes_made_in_the_database_apply_to_the_next_check(backend: Backend) 
     );
     // The refusal did not burn the count, and the new password works at once.
     assert!(app.verify(new.answer(&challenge, 2)).await.ok);
+    // A SIP proxy asking for the HA1 sees the change within a fraction of a
+    // second (it is answered from memory while the epoch is known current).
+    assert_eq!(
+        app.credentials("alice01").await,
+        [("MD5".into(), new_ha1.clone())]
+    );
+    let newer_ha1 = hash("MD5", &format!("alice01:{DOMAIN}:newer-password"));
+    app.execute("UPDATE passwords SET password = $1", &[&newer_ha1])
+        .await;
+    let changed = std::time::Instant::now();
+    while app.credentials("alice01").await != [("MD5".into(), newer_ha1.clone())] {
+        assert!(
+            changed.elapsed() < Duration::from_secs(1),
+            "GetCredentials stayed stale"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    app.execute("UPDATE passwords SET password = $1", &[&new_ha1])
+        .await;
 
     app.execute(
         "UPDATE accounts SET activated = FALSE WHERE username = $1",

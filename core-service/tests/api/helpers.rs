@@ -70,6 +70,7 @@ pub async fn spawn_on(database: TestDatabase, options: AppOptions) -> TestApp {
             .database_url
             .clone()
             .unwrap_or_else(|| database.url.clone()),
+        database_max_connections: 4,
         sip_domain: Domain::parse(DOMAIN).unwrap(),
         nonce_ttl_seconds: options.nonce_ttl_seconds,
         metrics_listen: Some("127.0.0.1:0".parse().unwrap()),
@@ -166,6 +167,25 @@ impl TestApp {
             .unwrap()
             .into_inner()
             .challenges
+    }
+
+    /// GetCredentials, as (algorithm, HA1) pairs.
+    pub async fn credentials(&self, username: &str) -> Vec<(String, String)> {
+        let response = self
+            .auth
+            .clone()
+            .get_credentials(pb::GetCredentialsRequest {
+                username: username.into(),
+                domain: DOMAIN.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        response
+            .credentials
+            .into_iter()
+            .map(|c| (c.algorithm, c.ha1))
+            .collect()
     }
 
     pub async fn verify(&self, request: pb::VerifyDigestRequest) -> pb::VerifyDigestResponse {

@@ -105,6 +105,7 @@ async fn start_core(
     let config = ServeConfig {
         listen,
         database_url: database_url.to_owned(),
+        database_max_connections: 4,
         sip_domain: Domain::parse(DOMAIN).unwrap(),
         nonce_ttl_seconds,
         metrics_listen: None,
