@@ -164,18 +164,21 @@ for size in $sizes; do
   stop_pair
 
   # pgbench on the same PostgreSQL data: Flexisip's soci query alone, and
-  # followed by a durable nonce compare-and-set (one row per client).
+  # followed by a durable nonce compare-and-set (one row per client) in an
+  # ordinary, logged table: the project's own nonces table is UNLOGGED, and
+  # the naive design this compares against writes its nonces durably.
   cat > "$work/soci.sql" <<SQL
 select password, algorithm from passwords where account_id =
   (select id from accounts where username = '$user' and domain = '$domain' and activated = true);
 SQL
-  psql -q "$pg_url" -c "INSERT INTO nonces (nonce, opaque, account_id, nc, expires_at)
+  psql -q "$pg_url" -c "CREATE TABLE durable_nonces (LIKE nonces INCLUDING ALL)" \
+    -c "INSERT INTO durable_nonces (nonce, opaque, account_id, nc, expires_at)
     SELECT 'pgbench-' || c, 'o', (SELECT id FROM accounts WHERE username = '$user'), 0, 4102444800
     FROM generate_series(0, $connections) AS c"
   cat > "$work/naive.sql" <<SQL
 select password, algorithm from passwords where account_id =
   (select id from accounts where username = '$user' and domain = '$domain' and activated = true);
-update nonces set nc = nc + 1 where nonce = 'pgbench-' || :client_id and nc < 4294967295;
+update durable_nonces set nc = nc + 1 where nonce = 'pgbench-' || :client_id and nc < 4294967295;
 SQL
   pgbench_run "pgbench, $size accounts: soci query" "$work/soci.sql"
   pgbench_run "pgbench, $size accounts: soci query + nonce compare-and-set" "$work/naive.sql"

@@ -14,6 +14,7 @@ use crate::{
     passwords::Secret,
 };
 
+mod pg_nonces;
 pub mod sql;
 mod sqlite_nonces;
 

@@ -19,8 +19,8 @@ use sqlx::{
 };
 
 use super::{
-    sqlite_nonces::SqliteNonces, Account, AccountStore, ActiveAccount, Credential, Device,
-    DeviceStore, NewAccount, NewDevice, NonceStore, NonceUse,
+    pg_nonces::PgNonces, sqlite_nonces::SqliteNonces, Account, AccountStore, ActiveAccount,
+    Credential, Device, DeviceStore, NewAccount, NewDevice, NonceStore, NonceUse,
 };
 use crate::{
     domain::{Algorithm, DeviceUuid, Domain},
@@ -51,7 +51,9 @@ pub enum SqlStore {
         write: SqlitePool,
         nonces: SqliteNonces,
     },
-    Postgres(PgPool),
+    /// The nonce statements go through `nonces`, which groups concurrent
+    /// callers into one statement; everything else uses `pool` directly.
+    Postgres { pool: PgPool, nonces: PgNonces },
 }
 
 /// Runs `$body` with `$pool` bound to the store's pool for `read` or `write`,
@@ -61,7 +63,7 @@ macro_rules! on_pool {
     ($store:expr, $side:ident, $pool:ident => $body:expr) => {
         match $store {
             SqlStore::Sqlite { $side: $pool, .. } => $body,
-            SqlStore::Postgres($pool) => $body,
+            SqlStore::Postgres { pool: $pool, .. } => $body,
         }
     };
 }
@@ -99,7 +101,10 @@ impl SqlStore {
                 .connect_with(options)
                 .await
                 .with_context(|| format!("cannot connect to {}", redact_url(url)))?;
-            Ok(Self::Postgres(pool))
+            // A quarter of the pool per kind of nonce statement leaves the
+            // rest to account reads and writes.
+            let nonces = PgNonces::start(pool.clone(), (postgres_connections / 4).max(1) as usize);
+            Ok(Self::Postgres { pool, nonces })
         } else {
             anyhow::bail!(
                 "--database-url / DATABASE_URL must start with sqlite:// or postgres://, got {}",
@@ -147,7 +152,7 @@ impl SqlStore {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
             Self::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await,
-            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+            Self::Postgres { pool, .. } => POSTGRES_MIGRATIONS.run(pool).await,
         }
         .context("database migration failed")
     }
@@ -165,7 +170,7 @@ impl SqlStore {
                 read.size() + write.size(),
                 read.num_idle() + write.num_idle(),
             ),
-            Self::Postgres(pool) => (pool.size(), pool.num_idle()),
+            Self::Postgres { pool, .. } => (pool.size(), pool.num_idle()),
         }
     }
 
@@ -173,7 +178,7 @@ impl SqlStore {
     pub fn system(&self) -> &'static str {
         match self {
             Self::Sqlite { .. } => "sqlite",
-            Self::Postgres(_) => "postgresql",
+            Self::Postgres { .. } => "postgresql",
         }
     }
 
@@ -183,7 +188,7 @@ impl SqlStore {
                 read.close().await;
                 write.close().await;
             }
-            Self::Postgres(pool) => pool.close().await,
+            Self::Postgres { pool, .. } => pool.close().await,
         }
     }
 }
@@ -429,7 +434,7 @@ impl NonceStore for SqlStore {
     async fn nonce(&self, nonce: &str) -> Result<Option<NonceRecord>> {
         let pool = match self {
             Self::Sqlite { nonces, .. } => return nonces.nonce(nonce),
-            Self::Postgres(pool) => pool,
+            Self::Postgres { pool, .. } => pool,
         };
         let row: Option<NonceRow> = sqlx::query_as(nonce_sql::SELECT)
             .bind(nonce)
@@ -446,47 +451,25 @@ impl NonceStore for SqlStore {
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn insert_nonce(&self, record: &NonceRecord, epoch: i64) -> Result<bool> {
-        let pool = match self {
-            Self::Sqlite { nonces, .. } => return nonces.insert(record, epoch),
-            Self::Postgres(pool) => pool,
-        };
-        let inserted = sqlx::query(nonce_sql::INSERT)
-            .bind(&record.nonce)
-            .bind(&record.opaque)
-            .bind(record.account_id)
-            .bind(record.nc)
-            .bind(record.expires_at)
-            .bind(epoch)
-            .execute(pool)
-            .await?
-            .rows_affected();
-        Ok(inserted == 1)
+        match self {
+            Self::Sqlite { nonces, .. } => nonces.insert(record, epoch),
+            Self::Postgres { nonces, .. } => nonces.insert(record, epoch).await,
+        }
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn accept_nonce(&self, used: &NonceUse<'_>) -> Result<bool> {
-        let pool = match self {
-            Self::Sqlite { nonces, .. } => return nonces.accept(used),
-            Self::Postgres(pool) => pool,
-        };
-        let accepted = sqlx::query(nonce_sql::ACCEPT)
-            .bind(used.nonce)
-            .bind(used.account_id)
-            .bind(used.opaque)
-            .bind(i64::from(used.nc))
-            .bind(used.now)
-            .bind(used.epoch)
-            .execute(pool)
-            .await?
-            .rows_affected();
-        Ok(accepted == 1)
+        match self {
+            Self::Sqlite { nonces, .. } => nonces.accept(used),
+            Self::Postgres { nonces, .. } => nonces.accept(used).await,
+        }
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn delete_nonce(&self, nonce: &str) -> Result<()> {
         let pool = match self {
             Self::Sqlite { nonces, .. } => return nonces.delete(nonce),
-            Self::Postgres(pool) => pool,
+            Self::Postgres { pool, .. } => pool,
         };
         sqlx::query(nonce_sql::DELETE)
             .bind(nonce)
@@ -499,7 +482,7 @@ impl NonceStore for SqlStore {
     async fn purge_nonces(&self, horizon: i64) -> Result<u64> {
         let pool = match self {
             Self::Sqlite { nonces, .. } => return nonces.purge(horizon).await,
-            Self::Postgres(pool) => pool,
+            Self::Postgres { pool, .. } => pool,
         };
         let purged = sqlx::query(nonce_sql::PURGE)
             .bind(horizon)

@@ -19,6 +19,7 @@ core_service::on_both_backends!(
     credentials_are_the_stored_ha1s,
     fifty_concurrent_answers_with_one_count_let_exactly_one_through,
     changes_made_in_the_database_apply_to_the_next_check,
+    concurrent_checks_on_many_nonces_each_get_their_own_outcome,
 );
 
 /// An account with both an MD5 and a SHA-256 password, as accounts migrated
@@ -399,4 +400,73 @@ async fn changes_made_in_the_database_apply_to_the_next_check(backend: Backend) 
     )
     .await;
     assert!(app.verify(new.answer(&challenge, 3)).await.ok);
+}
+
+/// Many clients at once: on PostgreSQL their nonce statements are grouped,
+/// and each caller must still get exactly its own row's outcome.
+async fn concurrent_checks_on_many_nonces_each_get_their_own_outcome(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.create_account("alice01", "secret-pw", "MD5").await;
+    let client = DigestClient::new("alice01", "secret-pw");
+    let at_once = |requests: Vec<pb::VerifyDigestRequest>| {
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));
+        let calls: Vec<_> = requests
+            .into_iter()
+            .map(|request| {
+                let (mut auth, barrier) = (app.auth.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    auth.verify_digest(request).await.unwrap().into_inner()
+                })
+            })
+            .collect();
+        async move {
+            let mut responses = Vec::new();
+            for call in calls {
+                responses.push(call.await.unwrap());
+            }
+            responses
+        }
+    };
+    let issued: Vec<_> = (0..40)
+        .map(|_| {
+            let mut auth = app.auth.clone();
+            tokio::spawn(async move {
+                let request = pb::ChallengeRequest {
+                    username: "alice01".into(),
+                    domain: String::new(),
+                };
+                auth.challenge(request)
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .challenges
+            })
+        })
+        .collect();
+    let mut challenges = Vec::new();
+    for call in issued {
+        challenges.push(call.await.unwrap().remove(0));
+    }
+    let distinct: std::collections::HashSet<_> = challenges.iter().map(|c| &c.nonce).collect();
+    assert_eq!(distinct.len(), 40);
+
+    let first = at_once(challenges.iter().map(|c| client.answer(c, 1)).collect()).await;
+    assert!(first.iter().all(|r| r.ok), "{first:?}");
+
+    // Half replay nc=1, half move on to nc=2, all in the same instant.
+    let requests = challenges
+        .iter()
+        .enumerate()
+        .map(|(i, c)| client.answer(c, if i % 2 == 0 { 1 } else { 2 }))
+        .collect();
+    for (i, response) in at_once(requests).await.iter().enumerate() {
+        if i % 2 == 0 {
+            assert_eq!(response.outcome(), VerifyOutcome::NonceReplayed, "{i}");
+        } else {
+            assert!(response.ok, "{i}: {response:?}");
+        }
+    }
 }

@@ -207,7 +207,7 @@ impl TestApp {
                 }
                 query.execute(pool).await.unwrap();
             }
-            core_service::store::SqlStore::Postgres(pool) => {
+            core_service::store::SqlStore::Postgres { pool, .. } => {
                 let mut query = sqlx::query(sql);
                 for bind in binds {
                     query = query.bind(*bind);

@@ -39,7 +39,7 @@ async fn flexisip_soci_password_request_reads_the_ha1(backend: Backend) {
                 .fetch_all(pool)
                 .await
         }
-        SqlStore::Postgres(pool) => {
+        SqlStore::Postgres { pool, .. } => {
             sqlx::query_as(&sql)
                 .bind("alice01")
                 .bind(DOMAIN)
@@ -127,7 +127,7 @@ async fn nonces_are_kept_apart_from_durable_accounts(backend: Backend) {
                 .unwrap();
             assert_eq!(synchronous, 2, "accounts are written with synchronous=FULL");
         }
-        SqlStore::Postgres(pool) => {
+        SqlStore::Postgres { pool, .. } => {
             let persistence: Vec<(String, String)> = sqlx::query_as(
                 "SELECT relname::text, relpersistence::text FROM pg_class \
                  WHERE relname IN ('accounts', 'passwords', 'nonces') AND relnamespace = current_schema()::regnamespace \

@@ -83,7 +83,7 @@ async fn no_authorization_gets_one_challenge_per_algorithm(backend: Backend) {
                 .await
                 .unwrap();
         }
-        core_service::store::SqlStore::Postgres(pool) => {
+        core_service::store::SqlStore::Postgres { pool, .. } => {
             sqlx::query(add_sha256)
                 .bind("alice01")
                 .bind(&sha256)
