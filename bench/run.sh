@@ -120,11 +120,17 @@ start_pair() { # DATABASE_URL
   DATABASE_URL=$1 FLEXIAPI_ACCOUNT_PASSWORD=$password "$bin/core-service" accounts create \
     --username "$user" --algorithm MD5 --domain "$domain" >/dev/null 2>&1
   # PostgreSQL shares these 2 cores: about twice its cores in connections
-  # (the usual sizing rule); more only adds context switches.
-  RUST_LOG=warn DATABASE_URL=$1 FLEXIAPI_DATABASE_MAX_CONNECTIONS=4 \
+  # (the usual sizing rule); more only adds context switches. Each server
+  # gets one worker thread, as in a pod with a 1-CPU limit (tokio sizes
+  # itself to the CPUs a process may use): the load tool, the gateway, the
+  # core and the database share 2 cores, and a second worker per server
+  # only trades work for cross-thread wake-ups (about 15 % fewer requests/s
+  # measured with two).
+  RUST_LOG=warn DATABASE_URL=$1 FLEXIAPI_DATABASE_MAX_CONNECTIONS=4 FLEXIAPI_WORKER_THREADS=1 \
     "$bin/core-service" serve --listen "$core_addr" --sip-domain "$domain" 2>>"$work/core.log" &
   core_pid=$!; pids+=("$core_pid")
-  RUST_LOG=warn "$bin/rest-gateway" --listen "$gateway_addr" --core-url "http://$core_addr" 2>>"$work/gateway.log" &
+  RUST_LOG=warn FLEXIAPI_WORKER_THREADS=1 \
+    "$bin/rest-gateway" --listen "$gateway_addr" --core-url "http://$core_addr" 2>>"$work/gateway.log" &
   gateway_pid=$!; pids+=("$gateway_pid")
   wait_for "$core_addr"; wait_for "$gateway_addr"
 }

@@ -38,6 +38,7 @@ async fn every_mode_runs_against_a_local_pair() {
         request_timeout_seconds: 10,
         core_timeout_seconds: 5,
         body_limit_bytes: 1024,
+        worker_threads: None,
     })
     .await
     .unwrap();

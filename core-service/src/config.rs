@@ -102,6 +102,11 @@ pub struct ServeArgs {
         global = true
     )]
     pub account_cache_entries: usize,
+
+    /// Threads serving requests. Default: one per CPU this process may use
+    /// (a container's CPU limit included).
+    #[arg(long, env = "FLEXIAPI_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024), global = true)]
+    pub worker_threads: Option<u16>,
 }
 
 #[derive(Debug, Subcommand)]

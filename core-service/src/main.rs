@@ -3,16 +3,34 @@ use std::process::ExitCode;
 use clap::Parser;
 use core_service::{commands, config::Cli};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Dropped last: flushes the spans of the final requests.
-    let _telemetry = flexiapi_telemetry::init("core-service");
-    match commands::run(cli).await {
-        Ok(code) => code,
+    let runtime = match runtime(cli.serve.worker_threads) {
+        Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
         }
+    };
+    runtime.block_on(async {
+        // Dropped last: flushes the spans of the final requests.
+        let _telemetry = flexiapi_telemetry::init("core-service");
+        match commands::run(cli).await {
+            Ok(code) => code,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// A multi-threaded runtime with `worker_threads` workers, or tokio's
+/// default (one per CPU this process may use).
+fn runtime(worker_threads: Option<u16>) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = worker_threads {
+        builder.worker_threads(usize::from(threads));
     }
+    builder.enable_all().build()
 }

@@ -57,6 +57,11 @@ pub struct Config {
         value_parser = clap::value_parser!(u64).range(1..=16 * 1024 * 1024)
     )]
     pub body_limit_bytes: u64,
+
+    /// Threads serving requests. Default: one per CPU this process may use
+    /// (a container's CPU limit included).
+    #[arg(long, env = "FLEXIAPI_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub worker_threads: Option<u16>,
 }
 
 #[cfg(test)]

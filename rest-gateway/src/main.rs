@@ -6,20 +6,38 @@ use rest_gateway::{
     startup::{shutdown_signal, Application},
 };
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let config = Config::parse();
-    // Dropped last: flushes the spans of the final requests.
-    let _telemetry = flexiapi_telemetry::init("rest-gateway");
-    let run = async {
-        let app = Application::build(&config).await?;
-        app.run_until_stopped(shutdown_signal()).await
-    };
-    match run.await {
-        Ok(()) => ExitCode::SUCCESS,
+    let runtime = match runtime(config.worker_threads) {
+        Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
         }
+    };
+    runtime.block_on(async {
+        // Dropped last: flushes the spans of the final requests.
+        let _telemetry = flexiapi_telemetry::init("rest-gateway");
+        let run = async {
+            let app = Application::build(&config).await?;
+            app.run_until_stopped(shutdown_signal()).await
+        };
+        match run.await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// A multi-threaded runtime with `worker_threads` workers, or tokio's
+/// default (one per CPU this process may use).
+fn runtime(worker_threads: Option<u16>) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = worker_threads {
+        builder.worker_threads(usize::from(threads));
     }
+    builder.enable_all().build()
 }

@@ -4,6 +4,7 @@
 use std::{future::Future, net::SocketAddr, time::Duration};
 
 use anyhow::Context as _;
+use axum::serve::ListenerExt as _;
 use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request, State},
     middleware::{self, Next},
@@ -101,7 +102,15 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "rest-gateway listening");
-        axum::serve(self.listener, self.router)
+        // Without TCP_NODELAY a response written in two segments waits for the
+        // client's delayed ACK (40 ms on Linux): the max latency of every
+        // benchmark run was 43-46 ms until this was set.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "cannot set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
             .context("HTTP server failed")

@@ -76,6 +76,7 @@ pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<Tes
         request_timeout_seconds: 10,
         core_timeout_seconds: 5,
         body_limit_bytes: options.body_limit_bytes,
+        worker_threads: None,
     };
     let gateway = Gateway::build(&config).await.unwrap();
     let base = format!("http://{}", gateway.local_addr().unwrap());

@@ -75,6 +75,7 @@ async fn a_silent_core_is_a_503_after_the_call_timeout() {
         request_timeout_seconds: 10,
         core_timeout_seconds: 1,
         body_limit_bytes: 1024,
+        worker_threads: None,
     };
     let gateway = rest_gateway::startup::Application::build(&config)
         .await
