@@ -115,42 +115,54 @@ SQL
   fi
 }
 
-start_pair() { # DATABASE_URL
+seed_project() { # DATABASE_URL
   DATABASE_URL=$1 "$bin/core-service" migrate 2>/dev/null
   DATABASE_URL=$1 FLEXIAPI_ACCOUNT_PASSWORD=$password "$bin/core-service" accounts create \
     --username "$user" --algorithm MD5 --domain "$domain" >/dev/null 2>&1
-  # PostgreSQL shares these 2 cores: about twice its cores in connections
-  # (the usual sizing rule); more only adds context switches. Each server
-  # gets one worker thread, as in a pod with a 1-CPU limit (tokio sizes
-  # itself to the CPUs a process may use): the load tool, the gateway, the
-  # core and the database share 2 cores, and a second worker per server
-  # only trades work for cross-thread wake-ups (about 15 % fewer requests/s
-  # measured with two).
-  RUST_LOG=warn DATABASE_URL=$1 FLEXIAPI_DATABASE_MAX_CONNECTIONS=4 FLEXIAPI_WORKER_THREADS=1 \
+}
+
+# start_core DATABASE_URL [WORKERS]: PostgreSQL shares these 2 cores, so
+# about twice its cores in connections (the usual sizing rule); more only
+# adds context switches. WORKERS empty: tokio's default, one per CPU.
+start_core() {
+  RUST_LOG=warn DATABASE_URL=$1 FLEXIAPI_DATABASE_MAX_CONNECTIONS=4 ${2:+FLEXIAPI_WORKER_THREADS=$2} \
     "$bin/core-service" serve --listen "$core_addr" --sip-domain "$domain" 2>>"$work/core.log" &
   core_pid=$!; pids+=("$core_pid")
+  wait_for "$core_addr"
+}
+
+start_gateway() {
   RUST_LOG=warn FLEXIAPI_WORKER_THREADS=1 \
     "$bin/rest-gateway" --listen "$gateway_addr" --core-url "http://$core_addr" 2>>"$work/gateway.log" &
   gateway_pid=$!; pids+=("$gateway_pid")
-  wait_for "$core_addr"; wait_for "$gateway_addr"
+  wait_for "$gateway_addr"
 }
 
-stop_pair() {
-  kill -TERM "$core_pid" "$gateway_pid"; wait "$core_pid" "$gateway_pid" 2>/dev/null || true
-}
+stop() { kill -TERM "$@"; wait "$@" 2>/dev/null || true; }
 
-measure_project() { # LABEL
-  local label=$1
+measure_project() { # LABEL DATABASE_URL
+  local label=$1 url=$2
+  # REST: the load tool, the gateway, the core (and PostgreSQL) share the 2
+  # cores, so each server gets one worker thread, as in a pod with a 1-CPU
+  # limit (tokio sizes itself to the CPUs a process may use); a second
+  # worker each only trades work for cross-thread wake-ups.
+  start_core "$url" 1; start_gateway
   bench "$label REST ping, nonce reused (MD5)" http --addr "$gateway_addr" --algorithm MD5
   bench "$label REST ping, fresh challenge (MD5)" http --addr "$gateway_addr" --algorithm MD5 --fresh-challenge
+  local rest_max
+  rest_max=$(awk -F'\t' -v n="$label REST ping, nonce reused (MD5)" '$1 == n {print $2}' "$results")
+  bench "$label REST ping at half load" --rate $(( rest_max / 2 )) http --addr "$gateway_addr" --algorithm MD5
+  printf '%s core RSS\t%s KiB\t\t\t\t%s\n' "$label" "$(core_rss_kib "$core_pid")" "ps -o rss= -p <core pid>" >> "$results"
+  stop "$core_pid" "$gateway_pid"
+  # gRPC, as Flexisip calls the core: no gateway, so the core takes both
+  # cores (tokio's default).
+  start_core "$url"
   bench "$label gRPC VerifyDigest" verify --url "http://$core_addr"
   bench "$label gRPC GetCredentials" credentials --url "http://$core_addr"
-  local rest_max grpc_max
-  rest_max=$(awk -F'\t' -v n="$label REST ping, nonce reused (MD5)" '$1 == n {print $2}' "$results")
+  local grpc_max
   grpc_max=$(awk -F'\t' -v n="$label gRPC VerifyDigest" '$1 == n {print $2}' "$results")
-  bench "$label REST ping at half load" --rate $(( rest_max / 2 )) http --addr "$gateway_addr" --algorithm MD5
   bench "$label gRPC VerifyDigest at half load" --rate $(( grpc_max / 2 )) verify --url "http://$core_addr"
-  printf '%s core RSS\t%s KiB\t\t\t\t%s\n' "$label" "$(core_rss_kib "$core_pid")" "ps -o rss= -p <core pid>" >> "$results"
+  stop "$core_pid"
 }
 
 # --- the project ---------------------------------------------------------
@@ -158,16 +170,14 @@ for size in $sizes; do
   sqlite_url="sqlite://$work/bench-$size.sqlite?mode=rwc"
   DATABASE_URL=$sqlite_url "$bin/core-service" migrate 2>/dev/null
   seed_filler "sqlite://$work/bench-$size.sqlite" "$size"
-  start_pair "$sqlite_url"
-  measure_project "SQLite, $size accounts:"
-  stop_pair
+  seed_project "$sqlite_url"
+  measure_project "SQLite, $size accounts:" "$sqlite_url"
 
   psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $pg_db" -c "CREATE DATABASE $pg_db" >/dev/null
   DATABASE_URL=$pg_url "$bin/core-service" migrate 2>/dev/null
   seed_filler "$pg_url" "$size"
-  start_pair "$pg_url"
-  measure_project "PostgreSQL, $size accounts:"
-  stop_pair
+  seed_project "$pg_url"
+  measure_project "PostgreSQL, $size accounts:" "$pg_url"
 
   # pgbench on the same PostgreSQL data: Flexisip's soci query alone, and
   # followed by a durable nonce compare-and-set (one row per client) in an
