@@ -2,15 +2,17 @@
 # CPU time per request of each process (from /proc/<pid>/stat) during an
 # 8 s run, 32 connections, core on a new SQLite file, or on PostgreSQL with
 # CPU_POSTGRES=1 (a fresh database flexiapi_cpu on 127.0.0.1:5432). The mode is the first argument:
-# http (REST ping, nonce reused; the default), verify or credentials (gRPC,
-# straight to the core). Needs the release binaries:
+# http (REST ping, nonce reused; the default), fresh (a new challenge for
+# each request), verify or credentials (gRPC, straight to the core). The
+# servers inherit the environment (FLEXIAPI_WORKER_THREADS, …). Needs the release binaries:
 #   cargo build --release -p core-service -p rest-gateway -p flexiapi-bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-http}" in
     http) target=(http --addr 127.0.0.1:58061) ;;
+    fresh) target=(http --addr 127.0.0.1:58061 --fresh-challenge) ;;
     verify|credentials) target=("$1" --url http://127.0.0.1:55061) ;;
-    *) echo "usage: $0 [http|verify|credentials]" >&2; exit 2 ;;
+    *) echo "usage: $0 [http|fresh|verify|credentials]" >&2; exit 2 ;;
 esac
 bin=target/release
 work=$(mktemp -d)

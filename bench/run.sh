@@ -125,7 +125,7 @@ seed_project() { # DATABASE_URL
 # about twice its cores in connections (the usual sizing rule); more only
 # adds context switches. WORKERS empty: tokio's default, one per CPU.
 start_core() {
-  RUST_LOG=warn DATABASE_URL=$1 FLEXIAPI_DATABASE_MAX_CONNECTIONS=4 ${2:+FLEXIAPI_WORKER_THREADS=$2} \
+  env RUST_LOG=warn DATABASE_URL="$1" FLEXIAPI_DATABASE_MAX_CONNECTIONS=4 ${2:+FLEXIAPI_WORKER_THREADS=$2} \
     "$bin/core-service" serve --listen "$core_addr" --sip-domain "$domain" 2>>"$work/core.log" &
   core_pid=$!; pids+=("$core_pid")
   wait_for "$core_addr"

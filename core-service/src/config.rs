@@ -41,8 +41,10 @@ pub struct DatabaseArgs {
     )]
     pub database_url: String,
 
-    /// Most PostgreSQL connections this process opens. About twice the
-    /// database server's cores is a good start; more only adds switching.
+    /// Most PostgreSQL connections this process opens for accounts and
+    /// devices; the grouped nonce statements take half as many again (at
+    /// least 2). About twice the database server's cores in all is a good
+    /// start; more only adds switching.
     #[arg(
         long,
         env = "FLEXIAPI_DATABASE_MAX_CONNECTIONS",

@@ -81,36 +81,62 @@ impl SqlStore {
         if url.starts_with("sqlite:") {
             Self::connect_sqlite(url).await
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            // A cached generic plan is made once, when the statement is first
-            // prepared: on a new or just-truncated nonces table (UNLOGGED
-            // tables are emptied by a crash) that plan is a sequential scan,
-            // and it stays one as the table grows to millions of rows. A
-            // benchmark run measured 1,700 instead of 7,000 checks/s. Custom
-            // plans cost a little planning per statement and follow the
-            // table's real size.
-            let options = PgConnectOptions::from_str(url)
-                .context("invalid PostgreSQL URL")?
-                .options([("plan_cache_mode", "force_custom_plan")]);
-            let pool = PgPoolOptions::new()
-                .max_connections(postgres_connections.max(1))
-                .acquire_timeout(ACQUIRE_TIMEOUT)
-                // sqlx pings a connection before each use by default: a round
-                // trip per query. A dead connection fails its query instead
-                // (UNAVAILABLE) and is replaced.
-                .test_before_acquire(false)
-                .connect_with(options)
-                .await
-                .with_context(|| format!("cannot connect to {}", redact_url(url)))?;
-            // A quarter of the pool per kind of nonce statement leaves the
-            // rest to account reads and writes.
-            let nonces = PgNonces::start(pool.clone(), (postgres_connections / 4).max(1) as usize);
-            Ok(Self::Postgres { pool, nonces })
+            Self::connect_postgres(url, postgres_connections).await
         } else {
             anyhow::bail!(
                 "--database-url / DATABASE_URL must start with sqlite:// or postgres://, got {}",
                 redact_url(url)
             )
         }
+    }
+
+    async fn connect_postgres(url: &str, connections: u32) -> anyhow::Result<Self> {
+        let base = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
+        let pool = |options: PgConnectOptions, max: u32| {
+            PgPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                // sqlx pings a connection before each use by default: a round
+                // trip per query. A dead connection fails its query instead
+                // (UNAVAILABLE) and is replaced.
+                .test_before_acquire(false)
+                .connect_with(options)
+        };
+        let cannot_connect = || format!("cannot connect to {}", redact_url(url));
+        // A cached generic plan is made once, when a statement is first
+        // prepared: on a new or just-truncated table (UNLOGGED nonces are
+        // emptied by a crash) it may be a sequential scan, and it stays one
+        // as the table grows to millions of rows (a benchmark run measured
+        // 1,700 instead of 7,000 checks/s). Custom plans follow the real
+        // size, for a little planning per statement.
+        let custom_plans = base
+            .clone()
+            .options([("plan_cache_mode", "force_custom_plan")]);
+        let pool_of_accounts = pool(custom_plans, connections.max(1))
+            .await
+            .with_context(cannot_connect)?;
+        // The grouped nonce statements would cost more to plan (0.4-0.6 ms
+        // each) than to run, so they keep their cached plans, and on their
+        // own connections the planner is left one shape that suits every
+        // table size: keyed index lookups in a nested loop. (JIT off: the
+        // cost penalty of a disabled plan node would otherwise trigger a
+        // 100 ms compilation on every run.)
+        let keyed_plans = base.options([
+            ("enable_seqscan", "off"),
+            ("enable_hashjoin", "off"),
+            ("enable_mergejoin", "off"),
+            ("jit", "off"),
+        ]);
+        // A quarter of the account connections per kind of nonce statement.
+        let in_flight = (connections / 4).max(1);
+        let pool_of_nonces = pool(keyed_plans, 2 * in_flight)
+            .await
+            .with_context(cannot_connect)?;
+        let nonces = PgNonces::start(pool_of_nonces, usize::try_from(in_flight)?);
+        Ok(Self::Postgres {
+            pool: pool_of_accounts,
+            nonces,
+        })
     }
 
     async fn connect_sqlite(url: &str) -> anyhow::Result<Self> {
