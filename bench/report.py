@@ -71,21 +71,39 @@ print(f"| HTTP ceiling (nginx, static) | {value.get('nginx: static pong (no auth
 print("""
 ## How the hot path is built, and why
 
-- **One read per check.** `VerifyDigest` reads the account, its passwords and the nonce in one
-  joined query, judges the answer in memory (nonce known and the account's, `nc` above the last,
-  not expired, fields, response in constant time), then accepts the `nc` with one conditional
-  `UPDATE nonces SET nc = $new WHERE nonce = $n AND nc < $new`. Two round trips, and the second
-  is the only arbiter between replicas: PostgreSQL re-checks `nc < $new` on the locked row, SQLite
-  has one writer. A wrong password never reaches the `UPDATE`, so it cannot burn a client's `nc`.
+- **A check on a known nonce is one statement.** The core keeps active accounts and their HA1s
+  in memory (`--account-cache-entries`), each copy tagged with the `account_epoch` it was read
+  at; triggers move that counter on any change to `accounts` or `passwords`, whoever makes it.
+  `VerifyDigest` checks the answer in memory (fields, response in constant time), then accepts
+  it with one conditional `UPDATE nonces SET nc = $new WHERE nonce, account, opaque match AND
+  nc < $new AND expires_at > now AND account_epoch unchanged`. That statement is the only
+  arbiter between replicas (PostgreSQL re-checks it on the locked row; SQLite has one writer),
+  and a stale copy of an account makes it refuse, never accept. Any refusal is judged again on
+  fresh reads, in the contract's order, so the reason is exact and a wrong password never
+  burns a client's `nc`. `GetCredentials` answers from memory while a background read of the
+  epoch (every 100 ms) is under 250 ms old.
 - **Nonces are not account data.** Losing them in a crash only makes clients take a new
-  challenge (`Nonce invalid`, then a fresh 401). So they are written without waiting for the
-  disk: on PostgreSQL the `nonces` table is `UNLOGGED` (a transaction touching only it writes no
-  WAL, so its commit waits for no flush); on SQLite they live in an attached database
-  (`<file>-nonces`, WAL with `synchronous=NORMAL`). Accounts and passwords keep their full
-  durability (`synchronous=FULL` on SQLite, ordinary logged tables on PostgreSQL).
-- **SQLite writes queue in the process.** One write connection: concurrent writers wait in the
-  pool rather than spinning on `SQLITE_BUSY` in SQLite's sleep-and-retry busy handler.
-- **Statements are prepared once per connection** (sqlx's statement cache).
+  challenge. On PostgreSQL the `nonces` table is `UNLOGGED` (its commits wait for no WAL
+  flush); on SQLite they live in `<file>-nonces` (WAL, `synchronous=OFF`, replaced if a machine
+  crash damaged it). Accounts and passwords keep full durability (logged tables;
+  `synchronous=FULL`).
+- **SQLite nonce statements run inline.** sqlx runs each SQLite connection on a thread of its
+  own, and a profile showed the core spending more CPU switching threads than running SQL. The
+  nonce statements now run on the request's thread through one rusqlite connection (same
+  SQLite library) under a mutex: microseconds, no hand-off.
+- **PostgreSQL nonce statements are grouped.** Concurrent callers queue their rows; whenever a
+  statement slot is free, everything queued goes into one `INSERT … SELECT FROM unnest` or
+  `UPDATE … FROM unnest`, each row with its own conditions. An idle core sends each row alone,
+  at once. Those statements keep cached plans on connections where the planner can only choose
+  keyed index lookups (sequential scans, hash and merge joins, JIT off), because a generic plan
+  made while the table was empty would otherwise stay a sequential scan as it grows; account
+  queries use custom plans for the same reason.
+- **Threads.** In the REST figures each server has one worker thread (`FLEXIAPI_WORKER_THREADS=1`,
+  what a pod with a 1-CPU limit gets): the load tool, the gateway, the core and the database
+  share 2 cores, and a second worker per server only added cross-thread wake-ups. In the gRPC
+  figures the core runs alone with tokio's default (both cores), as Flexisip calls it.
+- **pgbench's naive baseline** writes its nonce compare-and-set to an ordinary, logged table
+  (`durable_nonces`): the naive design keeps nonces durably.
 
 What the figures include: the load tool, the gateway, the core and the database all share the
 same 2 cores, so every figure here is a whole-system figure; Apache and nginx run alone with the

@@ -207,6 +207,8 @@ async fn run_accepts(pool: PgPool, rows: Vec<Accept>) -> Result<Vec<bool>> {
             .rows_affected();
         return Ok(vec![accepted == 1]);
     }
+    // Only the primary key may drive the lookup (see nonce_sql::ACCEPT),
+    // whichever side of the join the planner puts nonces on.
     // Two rows may name one nonce (a retry, a replay): only the first goes
     // into the statement, so each nonce is updated by at most one row; the
     // others are refused here and judged again on a fresh read, as after
@@ -224,8 +226,8 @@ async fn run_accepts(pool: PgPool, rows: Vec<Accept>) -> Result<Vec<bool>> {
         "UPDATE nonces AS n SET nc = v.nc \
          FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) \
            AS v(nonce, account_id, opaque, nc, now, epoch) \
-         WHERE n.nonce = v.nonce AND n.account_id = v.account_id AND n.opaque = v.opaque \
-           AND n.nc < v.nc AND n.expires_at > v.now \
+         WHERE n.nonce = ANY($1) AND n.nonce = v.nonce AND n.account_id + 0 = v.account_id \
+           AND n.opaque = v.opaque AND n.nc < v.nc AND n.expires_at + 0 > v.now \
            AND v.epoch = (SELECT epoch FROM account_epoch) \
          RETURNING n.nonce",
     )

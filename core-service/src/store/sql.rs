@@ -448,9 +448,13 @@ pub(super) mod nonce_sql {
     pub const INSERT: &str = "INSERT INTO nonces (nonce, opaque, account_id, nc, expires_at) \
         SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT), CAST($4 AS BIGINT), \
         CAST($5 AS BIGINT) FROM account_epoch WHERE epoch = $6";
+    // `+ 0` keeps the planner off the account_id and expires_at indexes: with
+    // statistics taken while the table was empty it once chose the
+    // account_id index, and then read every nonce of the account, thousands
+    // for a busy one, for each row (10-20 ms per grouped statement).
     pub const ACCEPT: &str = "UPDATE nonces SET nc = $4 \
-        WHERE nonce = $1 AND account_id = $2 AND opaque = $3 AND nc < $4 AND expires_at > $5 \
-        AND (SELECT epoch FROM account_epoch) = $6";
+        WHERE nonce = $1 AND account_id + 0 = $2 AND opaque = $3 AND nc < $4 \
+        AND expires_at + 0 > $5 AND (SELECT epoch FROM account_epoch) = $6";
     pub const DELETE: &str = "DELETE FROM nonces WHERE nonce = $1";
     pub const PURGE: &str = "DELETE FROM nonces WHERE expires_at < $1";
 }
