@@ -106,14 +106,7 @@ pub async fn verify(
 /// opaque as the stored one: [`crate::store::NonceStore::accept_nonce`] checks the rest.
 fn check_without_record(answer: &Answer<'_>, active: &ActiveAccount) -> Result<u32, Rejection> {
     let nc = nonces::parse_nc(&answer.fields.nc)?;
-    digest::check_answer(
-        answer.fields,
-        answer.method,
-        answer.request_uri,
-        &active.account,
-        &active.credentials,
-        &answer.fields.opaque,
-    )?;
+    check_fields(answer, active, &answer.fields.opaque)?;
     Ok(nc)
 }
 
@@ -125,15 +118,23 @@ fn judge(
     now: i64,
 ) -> Result<u32, Rejection> {
     let (record, nc) = nonces::check(record, active.account.id, &answer.fields.nc, now)?;
+    check_fields(answer, active, &record.opaque)?;
+    Ok(nc)
+}
+
+fn check_fields(
+    answer: &Answer<'_>,
+    active: &ActiveAccount,
+    opaque: &str,
+) -> Result<(), Rejection> {
     digest::check_answer(
         answer.fields,
         answer.method,
         answer.request_uri,
         &active.account,
         &active.credentials,
-        &record.opaque,
-    )?;
-    Ok(nc)
+        opaque,
+    )
 }
 
 fn use_of<'a>(answer: &'a Answer<'_>, active: &ActiveAccount, nc: u32, now: i64) -> NonceUse<'a> {
