@@ -8,7 +8,7 @@ use crate::{accounts, error::CoreError, store::Store};
 
 #[tonic::async_trait]
 impl<S: Store> AccountService for Api<S> {
-    #[tracing::instrument(skip_all, fields(username = %request.get_ref().username, domain = %request.get_ref().domain))]
+    #[tracing::instrument(skip_all, fields(username = %super::traced(&request.get_ref().username), domain = %super::traced(&request.get_ref().domain)))]
     async fn create_account(
         &self,
         request: Request<pb::CreateAccountRequest>,

@@ -10,7 +10,7 @@ use crate::{
 
 #[tonic::async_trait]
 impl<S: Store> AuthService for Api<S> {
-    #[tracing::instrument(skip_all, fields(username = %request.get_ref().username, domain = %request.get_ref().domain))]
+    #[tracing::instrument(skip_all, fields(username = %super::traced(&request.get_ref().username), domain = %super::traced(&request.get_ref().domain)))]
     async fn challenge(
         &self,
         request: Request<pb::ChallengeRequest>,
@@ -32,7 +32,7 @@ impl<S: Store> AuthService for Api<S> {
 
     #[tracing::instrument(
         skip_all,
-        fields(username = %request.get_ref().username, domain = %request.get_ref().domain, outcome)
+        fields(username = %super::traced(&request.get_ref().username), domain = %super::traced(&request.get_ref().domain), outcome)
     )]
     async fn verify_digest(
         &self,
@@ -75,7 +75,7 @@ impl<S: Store> AuthService for Api<S> {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(username = %request.get_ref().username, domain = %request.get_ref().domain))]
+    #[tracing::instrument(skip_all, fields(username = %super::traced(&request.get_ref().username), domain = %super::traced(&request.get_ref().domain)))]
     async fn get_credentials(
         &self,
         request: Request<pb::GetCredentialsRequest>,

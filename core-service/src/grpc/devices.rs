@@ -6,7 +6,7 @@ use crate::{devices, store::Store};
 
 #[tonic::async_trait]
 impl<S: Store> DeviceService for Api<S> {
-    #[tracing::instrument(skip_all, fields(username = %request.get_ref().username, domain = %request.get_ref().domain))]
+    #[tracing::instrument(skip_all, fields(username = %super::traced(&request.get_ref().username), domain = %super::traced(&request.get_ref().domain)))]
     async fn upsert_device(
         &self,
         request: Request<pb::UpsertDeviceRequest>,
@@ -25,7 +25,7 @@ impl<S: Store> DeviceService for Api<S> {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(username = %request.get_ref().username, domain = %request.get_ref().domain))]
+    #[tracing::instrument(skip_all, fields(username = %super::traced(&request.get_ref().username), domain = %super::traced(&request.get_ref().domain)))]
     async fn list_devices(
         &self,
         request: Request<pb::ListDevicesRequest>,
@@ -38,7 +38,7 @@ impl<S: Store> DeviceService for Api<S> {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(username = %request.get_ref().username, domain = %request.get_ref().domain))]
+    #[tracing::instrument(skip_all, fields(username = %super::traced(&request.get_ref().username), domain = %super::traced(&request.get_ref().domain)))]
     async fn remove_device(
         &self,
         request: Request<pb::RemoveDeviceRequest>,
