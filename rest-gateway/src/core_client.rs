@@ -1,18 +1,26 @@
 //! The gateway's only way to the state: gRPC calls to the core over one lazy
-//! channel. Lazy means the gateway starts (and answers 503) while the core is
-//! down, and reconnects by itself when it comes back.
+//! HTTP/2 connection. Lazy means the gateway starts (and answers 503) while
+//! the core is down, and reconnects by itself when it comes back.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+    time::Duration,
+};
 
 use anyhow::Context as _;
 use flexiapi_proto::pb::{
     self, account_service_client::AccountServiceClient, auth_service_client::AuthServiceClient,
     device_service_client::DeviceServiceClient,
 };
-use tonic::{
-    service::interceptor::InterceptedService,
-    transport::{Channel, Endpoint},
+use hyper::{body::Incoming, Uri};
+use hyper_util::{
+    client::legacy::{connect::HttpConnector, Client},
+    rt::TokioExecutor,
 };
+use tonic::{service::interceptor::InterceptedService, Status};
 use tonic_health::pb::{
     health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
 };
@@ -25,7 +33,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Every call carries the caller's trace (`traceparent` in its metadata).
 type Traced = InterceptedService<
-    Channel,
+    Transport,
     fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>,
 >;
 
@@ -40,26 +48,88 @@ struct Clients {
     accounts: AccountServiceClient<Traced>,
     auth: AuthServiceClient<Traced>,
     devices: DeviceServiceClient<Traced>,
-    health: HealthClient<Channel>,
+    health: HealthClient<Transport>,
+}
+
+/// hyper's pooled client, HTTP/2 only: one connection to the core, opened
+/// on first use and again after it breaks. tonic's `Channel` does the same
+/// behind a buffer task that every call crosses; calling hyper directly
+/// saves that hop (5 µs of CPU per call in the load tool).
+#[derive(Clone, Debug)]
+pub struct Transport {
+    client: Client<HttpConnector, tonic::body::Body>,
+    call_timeout: Duration,
+}
+
+type Call = Pin<Box<dyn Future<Output = Result<hyper::Response<Incoming>, Status>> + Send>>;
+
+impl tower_service::Service<hyper::Request<tonic::body::Body>> for Transport {
+    type Response = hyper::Response<Incoming>;
+    type Error = Status;
+    type Future = Call;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Status>> {
+        // The pool opens or waits for a connection inside the call itself.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: hyper::Request<tonic::body::Body>) -> Call {
+        let response = self.client.request(request);
+        let call_timeout = self.call_timeout;
+        Box::pin(async move {
+            match tokio::time::timeout(call_timeout, response).await {
+                Ok(Ok(response)) => Ok(response),
+                Ok(Err(error)) => Err(Status::unavailable(format!(
+                    "cannot reach the core: {}",
+                    error_chain(&error)
+                ))),
+                Err(_) => Err(Status::deadline_exceeded("the core did not answer in time")),
+            }
+        })
+    }
+}
+
+/// "client error (Connect): tcp connect error: Connection refused", not
+/// just the outer "client error (Connect)".
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 impl CoreClient {
     /// `call_timeout` bounds every call, so a core that accepts connections
     /// but does not answer is a 503 too.
     pub fn connect_lazy(url: &str, call_timeout: Duration) -> anyhow::Result<Self> {
-        let channel = Endpoint::from_shared(url.to_owned())
-            .with_context(|| format!("invalid --core-url / FLEXIAPI_CORE_URL: {url}"))?
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(call_timeout)
-            .connect_lazy();
-        let traced = |channel: Channel| -> Traced {
-            InterceptedService::new(channel, flexiapi_telemetry::propagate_trace)
+        let invalid = || format!("invalid --core-url / FLEXIAPI_CORE_URL: {url}");
+        let origin: Uri = url.parse().with_context(invalid)?;
+        anyhow::ensure!(
+            origin.scheme_str() == Some("http") && origin.authority().is_some(),
+            "{}: expected http://HOST:PORT",
+            invalid()
+        );
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        connector.set_nodelay(true);
+        let transport = Transport {
+            client: Client::builder(TokioExecutor::new())
+                .http2_only(true)
+                .build(connector),
+            call_timeout,
+        };
+        let traced = |transport: Transport| -> Traced {
+            InterceptedService::new(transport, flexiapi_telemetry::propagate_trace)
         };
         Ok(Self(Arc::new(Clients {
-            accounts: AccountServiceClient::new(traced(channel.clone())),
-            auth: AuthServiceClient::new(traced(channel.clone())),
-            devices: DeviceServiceClient::new(traced(channel.clone())),
-            health: HealthClient::new(channel),
+            accounts: AccountServiceClient::with_origin(traced(transport.clone()), origin.clone()),
+            auth: AuthServiceClient::with_origin(traced(transport.clone()), origin.clone()),
+            devices: DeviceServiceClient::with_origin(traced(transport.clone()), origin.clone()),
+            health: HealthClient::with_origin(transport, origin),
         })))
     }
 
