@@ -30,18 +30,16 @@ use crate::{
     store::{AccountStore, ActiveAccount},
 };
 
-type Key = (String, String);
-
 /// How often [`AccountCache::follow_epoch`] reads the epoch.
 const FOLLOW_EVERY: Duration = Duration::from_millis(100);
 /// How recent the last read of the epoch must be for `GetCredentials` to
 /// answer from memory: a missed read or two, then every call reads again
 /// (and the database being down shows as UNAVAILABLE, not as old data).
-pub const CONFIRMED_WITHIN: Duration = Duration::from_millis(250);
+const CONFIRMED_WITHIN: Duration = Duration::from_millis(250);
 
 #[derive(Debug)]
 pub struct AccountCache {
-    entries: Mutex<HashMap<Key, Arc<ActiveAccount>>>,
+    entries: Mutex<Entries>,
     /// Bound on the number of accounts held; 0 keeps none.
     capacity: usize,
     /// The newest epoch any read has shown: copies older than it are stale.
@@ -51,10 +49,19 @@ pub struct AccountCache {
     started: Instant,
 }
 
+#[derive(Debug, Default)]
+struct Entries {
+    /// Keyed by the address itself, so a lookup allocates nothing.
+    by_address: HashMap<AccountAddress, Arc<ActiveAccount>>,
+    /// The epoch of the last sweep of stale copies: a full map sweeps
+    /// again only once the epoch has moved since.
+    swept_at: i64,
+}
+
 impl AccountCache {
     pub fn new(capacity: usize) -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries::default()),
             capacity,
             newest_epoch: AtomicI64::new(0),
             confirmed_at: AtomicU64::new(0),
@@ -120,7 +127,6 @@ impl AccountCache {
         store: &impl AccountStore,
         address: &AccountAddress,
     ) -> Result<Arc<ActiveAccount>> {
-        let key = key_of(address);
         match store
             .active_account(&address.username, &address.domain)
             .await?
@@ -128,11 +134,11 @@ impl AccountCache {
             Some(active) => {
                 let active = Arc::new(active);
                 self.observe(active.epoch);
-                self.insert(key, active.clone());
+                self.insert(address, active.clone());
                 Ok(active)
             }
             None => {
-                self.lock().remove(&key);
+                self.lock().by_address.remove(address);
                 Err(CoreError::NotFound("account"))
             }
         }
@@ -141,36 +147,39 @@ impl AccountCache {
     fn cached(&self, address: &AccountAddress) -> Option<Arc<ActiveAccount>> {
         let newest = self.newest_epoch.load(Ordering::Relaxed);
         self.lock()
-            .get(&key_of(address))
+            .by_address
+            .get(address)
             .filter(|active| active.epoch >= newest)
             .cloned()
     }
 
-    fn insert(&self, key: Key, active: Arc<ActiveAccount>) {
+    fn insert(&self, address: &AccountAddress, active: Arc<ActiveAccount>) {
         if self.capacity == 0 {
             return;
         }
         let mut entries = self.lock();
-        if entries.len() >= self.capacity && !entries.contains_key(&key) {
+        let full = entries.by_address.len() >= self.capacity;
+        if full && !entries.by_address.contains_key(address) {
             let newest = self.newest_epoch.load(Ordering::Relaxed);
-            entries.retain(|_, active| active.epoch >= newest);
+            if entries.swept_at < newest {
+                entries
+                    .by_address
+                    .retain(|_, active| active.epoch >= newest);
+                entries.swept_at = newest;
+            }
             // Still full of current accounts: drop an arbitrary one (the
             // map's order is random), which needs no bookkeeping per hit.
-            if entries.len() >= self.capacity {
-                if let Some(victim) = entries.keys().next().cloned() {
-                    entries.remove(&victim);
+            if entries.by_address.len() >= self.capacity {
+                if let Some(victim) = entries.by_address.keys().next().cloned() {
+                    entries.by_address.remove(&victim);
                 }
             }
         }
-        entries.insert(key, active);
+        entries.by_address.insert(address.clone(), active);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<ActiveAccount>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // The map holds no invariant a panicking holder could break halfway.
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-fn key_of(address: &AccountAddress) -> Key {
-    (address.username.clone(), address.domain.as_str().to_owned())
 }

@@ -209,6 +209,9 @@ mod tests {
             vec!["core-service", "--nonce-ttl-seconds", "abc"],
             vec!["core-service", "--listen", "nowhere"],
             vec!["core-service", "--sip-domain", "bad domain"],
+            vec!["core-service", "--database-max-connections", "0"],
+            vec!["core-service", "--account-cache-entries", "lots"],
+            vec!["core-service", "--worker-threads", "0"],
         ] {
             let error = Cli::try_parse_from(&args).unwrap_err().to_string();
             assert!(error.contains(args[1]), "{error}");

@@ -43,7 +43,7 @@ impl Username {
 
 /// A SIP domain (also the Digest realm), lowercased: host names are
 /// case-insensitive and the realm must be stable for stored HA1s to match.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Domain(String);
 
 impl Domain {
@@ -89,7 +89,7 @@ impl fmt::Display for Domain {
 
 /// Who a lookup is about. Looser than [`Username`]: accounts imported from
 /// another manager may have user parts shorter than today's creation rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AccountAddress {
     pub username: String,
     pub domain: Domain,

@@ -81,6 +81,7 @@ mod tests {
             ["rest-gateway", "--listen", "8080"],
             ["rest-gateway", "--request-timeout-seconds", "0"],
             ["rest-gateway", "--body-limit-bytes", "0"],
+            ["rest-gateway", "--worker-threads", "0"],
         ] {
             let error = Config::try_parse_from(args).unwrap_err().to_string();
             assert!(error.contains(args[1]), "{error}");

@@ -229,3 +229,19 @@ impl CoreClient {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_core_url_that_is_not_http_host_port_names_the_flag() {
+        for url in ["core:50051", "https://core:50051", "not a url", "http://"] {
+            let error = CoreClient::connect_lazy(url, Duration::from_secs(1)).unwrap_err();
+            assert!(
+                format!("{error:#}").contains("--core-url"),
+                "{url}: {error:#}"
+            );
+        }
+    }
+}

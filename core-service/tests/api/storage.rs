@@ -89,6 +89,33 @@ async fn accounts_survive_a_restart(backend: Backend) {
     );
 }
 
+/// The nonce file is written without a flush: a machine crash may leave it
+/// damaged, and the next start must replace it, not refuse to serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_nonce_file_is_replaced_at_start() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    app.create_account("alice01", "secret-pw", "MD5").await;
+    let database = app.stop().await;
+    let path = database.url.trim_start_matches("sqlite://");
+    let path = path.split('?').next().unwrap();
+    std::fs::write(format!("{path}-nonces"), b"not an SQLite database at all").unwrap();
+    let _ = std::fs::remove_file(format!("{path}-nonces-wal"));
+
+    let app = spawn_on(database, AppOptions::default()).await;
+    let challenge = app.challenge("alice01").await.remove(0);
+    let client = DigestClient::new("alice01", "secret-pw");
+    assert!(app.verify(client.answer(&challenge, 1)).await.ok);
+}
+
+/// An in-memory SQLite database would lose every account at exit.
+#[tokio::test]
+async fn an_in_memory_sqlite_url_is_refused_by_name() {
+    for url in ["sqlite::memory:", "sqlite://x.db?mode=memory"] {
+        let error = SqlStore::connect(url).await.unwrap_err();
+        assert!(format!("{error:#}").contains("in-memory"), "{error:#}");
+    }
+}
+
 /// Nonces are written without waiting for the disk (their loss only means a
 /// new challenge); accounts and passwords are not.
 async fn nonces_are_kept_apart_from_durable_accounts(backend: Backend) {
