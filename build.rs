@@ -7,6 +7,7 @@ use prost::Message;
 
 const PROTOS: &[&str] = &[
     "proto/flexiapi/v1/accounts.proto",
+    "proto/flexiapi/v1/api_keys.proto",
     "proto/flexiapi/v1/auth.proto",
     "proto/flexiapi/v1/devices.proto",
 ];
@@ -18,7 +19,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     fs::write(out_dir.join("flexiapi_descriptor.bin"), fds.encode_to_vec())?;
     tonic_prost_build::configure()
         // These messages carry secrets: src/lib.rs writes a Debug that redacts them.
-        .skip_debug(["flexiapi.v1.CreateAccountRequest", "flexiapi.v1.Credential"])
+        .skip_debug([
+            "flexiapi.v1.CreateAccountRequest",
+            "flexiapi.v1.Credential",
+            "flexiapi.v1.UpdateAccountRequest",
+            "flexiapi.v1.ChangePasswordRequest",
+            "flexiapi.v1.CreateApiKeyResponse",
+            "flexiapi.v1.VerifyApiKeyRequest",
+        ])
         .compile_fds(fds)?;
     Ok(())
 }

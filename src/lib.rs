@@ -3,6 +3,8 @@
 //! `proto/` is the single source of truth; `build.rs` compiles it with protox,
 //! so building needs no system `protoc`.
 
+pub mod json;
+
 /// Messages, clients and servers of package `flexiapi.v1`.
 pub mod pb {
     use std::fmt;
@@ -36,6 +38,46 @@ pub mod pb {
         }
     }
 
+    impl fmt::Debug for UpdateAccountRequest {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("UpdateAccountRequest")
+                .field("actor", &self.actor)
+                .field("id", &self.id)
+                .field("username", &self.username)
+                .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+                .field("algorithm", &self.algorithm)
+                .finish_non_exhaustive()
+        }
+    }
+
+    impl fmt::Debug for ChangePasswordRequest {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("ChangePasswordRequest")
+                .field("actor", &self.actor)
+                .field("old_password", &"<redacted>")
+                .field("password", &"<redacted>")
+                .field("algorithm", &self.algorithm)
+                .finish()
+        }
+    }
+
+    impl fmt::Debug for CreateApiKeyResponse {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("CreateApiKeyResponse")
+                .field("key", &"<redacted>")
+                .field("info", &self.info)
+                .finish()
+        }
+    }
+
+    impl fmt::Debug for VerifyApiKeyRequest {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("VerifyApiKeyRequest")
+                .field("key", &"<redacted>")
+                .finish()
+        }
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
@@ -50,7 +92,23 @@ pub mod pb {
                 algorithm: "MD5".into(),
                 ha1: "0123456789abcdef0123456789abcdef".into(),
             };
-            let printed = format!("{request:?} {credential:?}");
+            let update = UpdateAccountRequest {
+                password: Some("s3cret-password".into()),
+                ..Default::default()
+            };
+            let change = ChangePasswordRequest {
+                old_password: "s3cret-password".into(),
+                password: "s3cret-password".into(),
+                ..Default::default()
+            };
+            let key = "0123456789abcdefABCDEF0123456789abcdefAB";
+            let created = CreateApiKeyResponse {
+                key: key.into(),
+                info: None,
+            };
+            let verify = VerifyApiKeyRequest { key: key.into() };
+            let printed =
+                format!("{request:?} {credential:?} {update:?} {change:?} {created:?} {verify:?}");
             assert!(!printed.contains("s3cret-password"), "{printed}");
             assert!(!printed.contains("0123456789abcdef"), "{printed}");
             assert!(printed.contains("<redacted>"));

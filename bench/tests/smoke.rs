@@ -27,6 +27,7 @@ async fn every_mode_runs_against_a_local_pair() {
         nonce_ttl_seconds: 300,
         metrics_listen: None,
         account_cache_entries: 100,
+        api_key_idle_minutes: 60,
     })
     .await
     .unwrap();

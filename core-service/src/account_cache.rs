@@ -27,7 +27,8 @@ use tokio::sync::watch;
 use crate::{
     domain::AccountAddress,
     error::{CoreError, Result},
-    store::{AccountStore, ActiveAccount},
+    model::ActiveAccount,
+    store::AccountStore,
 };
 
 /// How often [`AccountCache::follow_epoch`] reads the epoch.

@@ -9,8 +9,9 @@ use crate::{
     digest::{self, DigestFields, Rejection},
     domain::{AccountAddress, Algorithm},
     error::{CoreError, Result},
+    model::{Account, ActiveAccount, Credential},
     nonces::{self, NonceRecord},
-    store::{Account, ActiveAccount, Credential, NonceUse, Store},
+    store::{NonceUse, Store},
 };
 
 /// One `WWW-Authenticate: Digest …` challenge (qop is always `auth`).

@@ -1,75 +1,82 @@
 //! What each subcommand does: `serve` (the default), `migrate`,
-//! `accounts create`.
+//! `accounts create`, `api-keys create|list|revoke`. The one-shot commands
+//! work on the database directly, with the same rules as the API.
 
 use std::process::ExitCode;
 
-use chrono::{DateTime, SecondsFormat};
+use flexiapi_proto::{json, pb};
 
 use crate::{
-    accounts,
-    config::{AccountsCommand, Cli, Command, CreateAccountArgs},
+    accounts, api_keys,
+    config::{AccountsCommand, ApiKeysCommand, Cli, Command, CreateAccountArgs, KeyOwnerArgs},
+    domain::{AccountAddress, Domain},
     error::CoreError,
     grpc::unix_now,
+    model::{Account, ApiKey},
     startup::{shutdown_signal, Application, ServeConfig},
-    store::{Account, AccountStore, SqlStore},
+    store::{AccountStore, SpaceStore, SqlStore},
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let database_url = &cli.database.database_url;
+    let default_domain = &cli.database.sip_domain;
     match cli.command {
         None | Some(Command::Serve) => {
             let config = ServeConfig {
                 listen: cli.serve.listen,
-                database_url: cli.database.database_url,
+                database_url: cli.database.database_url.clone(),
                 database_max_connections: cli.database.database_max_connections,
-                sip_domain: cli.database.sip_domain,
+                sip_domain: cli.database.sip_domain.clone(),
                 nonce_ttl_seconds: cli.serve.nonce_ttl_seconds,
                 metrics_listen: cli.serve.metrics_listen,
                 account_cache_entries: cli.serve.account_cache_entries,
+                api_key_idle_minutes: cli.serve.api_key_idle_minutes,
             };
             let app = Application::build(&config).await?;
             app.run_until_stopped(shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Migrate) => {
-            let store = SqlStore::connect(&cli.database.database_url).await?;
-            store.migrate().await?;
+            let store = open(database_url, default_domain).await?;
             store.close().await;
             tracing::info!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Accounts {
             command: AccountsCommand::Create(args),
-        }) => create_account(&cli.database.database_url, &cli.database.sip_domain, args).await,
+        }) => {
+            let store = open(database_url, default_domain).await?;
+            let outcome = create_account(&store, default_domain, args).await;
+            store.close().await;
+            report(outcome)
+        }
+        Some(Command::ApiKeys { command }) => {
+            let store = open(database_url, default_domain).await?;
+            let outcome = api_keys_command(&store, default_domain, command).await;
+            store.close().await;
+            report(outcome)
+        }
     }
 }
 
-async fn create_account(
-    database_url: &str,
-    default_domain: &crate::domain::Domain,
-    args: CreateAccountArgs,
-) -> anyhow::Result<ExitCode> {
+/// The database, migrated, with its spaces: what every command works on.
+async fn open(database_url: &str, default_domain: &Domain) -> anyhow::Result<SqlStore> {
     let store = SqlStore::connect(database_url).await?;
     store.migrate().await?;
-    if args.if_no_admin && store.has_admin().await? {
-        store.close().await;
-        eprintln!("an admin account exists already; nothing created");
-        return Ok(ExitCode::SUCCESS);
-    }
-    let request = accounts::CreateAccount {
-        username: &args.username,
-        domain: args.domain.as_deref().unwrap_or_default(),
-        password: &args.password,
-        algorithm: &args.algorithm,
-        admin: args.admin,
-    };
-    let created = accounts::create(&store, default_domain, request, unix_now()).await;
-    store.close().await;
-    match created {
-        Ok(account) => {
-            println!("{}", account_json(&account));
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(error @ (CoreError::InvalidArgument(_) | CoreError::AlreadyExists { .. })) => {
+    store.ensure_spaces(default_domain, unix_now()).await?;
+    Ok(store)
+}
+
+/// A refusal (bad input, a duplicate, no such thing) is exit status 1 with
+/// its reason; anything else is an error of the command itself.
+fn report(outcome: Result<(), CoreError>) -> anyhow::Result<ExitCode> {
+    match outcome {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(
+            error @ (CoreError::InvalidArgument(_)
+            | CoreError::AlreadyExists { .. }
+            | CoreError::NotFound(_)),
+        ) => {
             eprintln!("error: {error}");
             Ok(ExitCode::FAILURE)
         }
@@ -77,20 +84,86 @@ async fn create_account(
     }
 }
 
-/// The account as the REST API shows it.
-fn account_json(account: &Account) -> serde_json::Value {
-    serde_json::json!({
-        "id": account.id,
-        "username": account.username,
-        "domain": account.domain,
-        "activated": account.activated,
-        "admin": account.admin,
-        "created_at": rfc3339(account.created_at),
-    })
+async fn create_account(
+    store: &SqlStore,
+    default_domain: &Domain,
+    args: CreateAccountArgs,
+) -> Result<(), CoreError> {
+    if args.if_no_admin && store.has_admin().await? {
+        eprintln!("an admin account exists already; nothing created");
+        return Ok(());
+    }
+    let request = accounts::CreateAccount {
+        username: &args.username,
+        domain: args.domain.as_deref().unwrap_or_default(),
+        password: &args.password,
+        algorithm: &args.algorithm,
+        admin: args.admin,
+        activated: true,
+        blocked: false,
+        profile: accounts::ProfileInput::default(),
+    };
+    let account = accounts::create(store, default_domain, None, request, unix_now()).await?;
+    println!("{}", account_json(account));
+    Ok(())
 }
 
-fn rfc3339(unix_seconds: i64) -> String {
-    DateTime::from_timestamp(unix_seconds, 0)
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
-        .unwrap_or_default()
+async fn api_keys_command(
+    store: &SqlStore,
+    default_domain: &Domain,
+    command: ApiKeysCommand,
+) -> Result<(), CoreError> {
+    let owner_of = |owner: &KeyOwnerArgs| {
+        let domain = owner.domain.as_deref().unwrap_or_default();
+        AccountAddress::parse(&owner.username, domain, default_domain)
+    };
+    match command {
+        ApiKeysCommand::Create(args) => {
+            let owner = owner_of(&args.owner)?;
+            let idle = args.idle_expiry_minutes.map_or(0, i64::from);
+            let (key, stored, account) =
+                api_keys::create_named_key(store, &owner, &args.name, idle, unix_now()).await?;
+            eprintln!(
+                "API key {:?} of {}@{} created; it is shown once, here:",
+                stored.name, account.username, account.domain
+            );
+            println!("{}", key.expose());
+        }
+        ApiKeysCommand::List(args) => {
+            let owner = match &args.username {
+                Some(username) => Some(owner_of(&KeyOwnerArgs {
+                    username: username.clone(),
+                    domain: args.domain.clone(),
+                })?),
+                None => None,
+            };
+            for (key, account) in api_keys::list(store, owner.as_ref()).await? {
+                println!("{}", key_json(&key, &account));
+            }
+        }
+        ApiKeysCommand::Revoke(args) => {
+            let owner = owner_of(&args.owner)?;
+            api_keys::revoke(store, &owner, &args.name).await?;
+            eprintln!("API key {:?} revoked", args.name);
+        }
+    }
+    Ok(())
+}
+
+/// The account as the REST API shows it.
+fn account_json(account: Account) -> serde_json::Value {
+    json::account(&pb::Account::from(account))
+}
+
+/// What an operator needs to tell keys apart; never the key or its hash.
+fn key_json(key: &ApiKey, owner: &Account) -> serde_json::Value {
+    let time = |seconds| json::time(Some(&prost_types::Timestamp { seconds, nanos: 0 }));
+    serde_json::json!({
+        "name": if key.name.is_empty() { None } else { Some(&key.name) },
+        "kind": if key.name.is_empty() { "user" } else { "named" },
+        "owner": format!("sip:{}@{}", owner.username, owner.domain),
+        "created_at": time(key.created_at),
+        "last_used_at": time(key.last_used_at),
+        "idle_expiry_minutes": key.idle_expiry_seconds.map(|s| s / 60),
+    })
 }

@@ -105,6 +105,17 @@ pub struct ServeArgs {
     )]
     pub account_cache_entries: usize,
 
+    /// How long a user API key (from GET /api/accounts/me/api_key) lives
+    /// without use, in minutes; checked at every request.
+    #[arg(
+        long,
+        env = "FLEXIAPI_API_KEY_IDLE_MINUTES",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u32).range(1..=525_600),
+        global = true
+    )]
+    pub api_key_idle_minutes: u32,
+
     /// Threads serving requests. Default: one per CPU this process may use
     /// (a container's CPU limit included).
     #[arg(long, env = "FLEXIAPI_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024), global = true)]
@@ -122,6 +133,60 @@ pub enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// Manage named API keys (for servers such as Flexisip) in the database.
+    ApiKeys {
+        #[command(subcommand)]
+        command: ApiKeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeysCommand {
+    /// Create a named key and print it, once: only its SHA-256 is kept.
+    Create(CreateApiKeyArgs),
+    /// One JSON object per key: name, owner, created, last used; never a key.
+    List(ListApiKeysArgs),
+    /// Revoke a named key.
+    Revoke(RevokeApiKeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyOwnerArgs {
+    /// The owner's SIP user part.
+    #[arg(long)]
+    pub username: String,
+    /// The owner's domain; defaults to --sip-domain.
+    #[arg(long)]
+    pub domain: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateApiKeyArgs {
+    #[command(flatten)]
+    pub owner: KeyOwnerArgs,
+    /// 1 to 64 characters among letters, digits, '_', '.' and '-'; unique per owner.
+    #[arg(long)]
+    pub name: String,
+    /// Minutes without use after which the key expires; never when unset.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub idle_expiry_minutes: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListApiKeysArgs {
+    /// Only this owner's keys.
+    #[arg(long)]
+    pub username: Option<String>,
+    #[arg(long, requires = "username")]
+    pub domain: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeApiKeyArgs {
+    #[command(flatten)]
+    pub owner: KeyOwnerArgs,
+    #[arg(long)]
+    pub name: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,6 +277,7 @@ mod tests {
             vec!["core-service", "--database-max-connections", "0"],
             vec!["core-service", "--account-cache-entries", "lots"],
             vec!["core-service", "--worker-threads", "0"],
+            vec!["core-service", "--api-key-idle-minutes", "0"],
         ] {
             let error = Cli::try_parse_from(&args).unwrap_err().to_string();
             assert!(error.contains(args[1]), "{error}");

@@ -7,7 +7,8 @@ use crate::{
     accounts,
     domain::{AccountAddress, Contact, DeviceUuid, UserAgent},
     error::{CoreError, Result},
-    store::{AccountStore, Device, DeviceStore, NewDevice},
+    model::Device,
+    store::{AccountStore, DeviceStore, NewDevice},
 };
 
 /// The longest binding accepted: registrars ask for hours or days; a year
@@ -65,25 +66,16 @@ fn parse_expires(seconds: i64) -> Result<i64> {
     }
 }
 
-pub async fn list(
-    store: &(impl AccountStore + DeviceStore),
-    address: &AccountAddress,
-    now: i64,
-) -> Result<Vec<Device>> {
-    let account = accounts::by_address(store, address).await?;
-    store.live_devices(account.id, now).await
+/// The live bindings of account `account_id` (whose access the caller
+/// has checked).
+pub async fn list(store: &impl DeviceStore, account_id: i64, now: i64) -> Result<Vec<Device>> {
+    store.live_devices(account_id, now).await
 }
 
 /// NOT_FOUND (`device`) when the account has no such live binding.
-pub async fn remove(
-    store: &(impl AccountStore + DeviceStore),
-    address: &AccountAddress,
-    uuid: &str,
-    now: i64,
-) -> Result<()> {
+pub async fn remove(store: &impl DeviceStore, account_id: i64, uuid: &str, now: i64) -> Result<()> {
     let uuid = DeviceUuid::parse(uuid)?;
-    let account = accounts::by_address(store, address).await?;
-    if store.remove_device(account.id, &uuid, now).await? {
+    if store.remove_device(account_id, &uuid, now).await? {
         Ok(())
     } else {
         Err(CoreError::NotFound("device"))

@@ -8,7 +8,10 @@ use md5::Md5;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::{domain::Algorithm, store::Account, store::Credential};
+use crate::{
+    domain::Algorithm,
+    model::{Account, Credential},
+};
 
 /// The longest Digest parameter accepted: far above any real one, low enough
 /// that hashing a hostile value costs nothing.
@@ -215,7 +218,7 @@ fn response_hex(response: &str, algorithm: Algorithm) -> Result<String, Rejectio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passwords::Secret;
+    use crate::model::Secret;
 
     /// RFC 7616 §3.9.1: Mufasa / "Circle of Life".
     fn rfc_fields() -> DigestFields {
@@ -270,8 +273,7 @@ mod tests {
             username: "Mufasa".into(),
             domain: "http-auth@example.org".into(),
             activated: true,
-            admin: false,
-            created_at: 0,
+            ..Account::default()
         };
         let credentials = [Algorithm::Md5, Algorithm::Sha256]
             .into_iter()

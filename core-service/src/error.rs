@@ -23,6 +23,10 @@ pub enum CoreError {
         field: &'static str,
         message: String,
     },
+    /// PERMISSION_DENIED with the words to show: "Unauthorized area",
+    /// "Account blocked", "An admin cannot do this to its own account".
+    #[error("{0}")]
+    PermissionDenied(&'static str),
     /// UNAVAILABLE: the database cannot be reached; the caller may retry.
     #[error("database unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -113,6 +117,7 @@ impl From<CoreError> for Status {
                 ErrorDetails::with_bad_request_violation(*field, message),
             ),
             CoreError::NotFound(_) => Status::not_found(error.to_string()),
+            CoreError::PermissionDenied(message) => Status::permission_denied(*message),
             CoreError::Unavailable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
                 Status::unavailable("database unavailable")

@@ -12,6 +12,7 @@
 
 pub mod account_cache;
 pub mod accounts;
+pub mod api_keys;
 pub mod auth;
 pub mod commands;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod grpc;
 pub mod health;
 pub mod metrics;
+pub mod model;
 pub mod nonces;
 pub mod passwords;
 pub mod startup;

@@ -2,34 +2,14 @@
 //! core through `GetCredentials`. Both live in [`Secret`], whose `Debug`
 //! prints nothing, so a stray `{:?}` in a log or a span cannot leak them.
 
-use std::fmt;
+use subtle::ConstantTimeEq as _;
 
 use crate::{
     digest,
-    domain::{Algorithm, Domain, Username},
+    domain::{Algorithm, Domain},
     error::{CoreError, Result},
+    model::{Credential, Secret},
 };
-
-/// A string that never prints itself.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Self {
-        Self(value)
-    }
-
-    /// The one way to read the value: grep for it to audit where secrets go.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
 
 /// A new account's clear-text password.
 #[derive(Debug)]
@@ -54,12 +34,49 @@ impl Password {
 
     /// `H(username:realm:password)`, lowercase hex: the value Flexisip reads
     /// from `passwords.password`. The realm is the account's domain.
-    pub fn ha1(&self, algorithm: Algorithm, username: &Username, domain: &Domain) -> Secret {
+    pub fn ha1(&self, algorithm: Algorithm, username: &str, domain: &Domain) -> Secret {
         Secret::new(digest::hash(
             algorithm,
-            &[username.as_str(), domain.as_str(), self.0.expose()],
+            &[username, domain.as_str(), self.0.expose()],
         ))
     }
+
+    /// One credential per algorithm, MD5 first.
+    pub fn credentials(
+        &self,
+        algorithms: &[Algorithm],
+        username: &str,
+        domain: &Domain,
+    ) -> Vec<Credential> {
+        let mut algorithms = algorithms.to_vec();
+        algorithms.sort();
+        algorithms.dedup();
+        algorithms
+            .into_iter()
+            .map(|algorithm| Credential {
+                algorithm,
+                ha1: self.ha1(algorithm, username, domain),
+            })
+            .collect()
+    }
+}
+
+/// Whether `candidate` is the password behind the stored HA1s: each is
+/// compared in constant time, so the answer's timing tells nothing of how
+/// much of a hash matched. No stored password matches nothing.
+pub fn matches(candidate: &str, stored: &[Credential], username: &str, domain: &Domain) -> bool {
+    let candidate = Password(Secret::new(candidate.to_owned()));
+    let mut matched = !stored.is_empty();
+    for credential in stored {
+        let computed = candidate.ha1(credential.algorithm, username, domain);
+        let equal: bool = computed
+            .expose()
+            .as_bytes()
+            .ct_eq(credential.ha1.expose().as_bytes())
+            .into();
+        matched &= equal;
+    }
+    matched
 }
 
 #[cfg(test)]
@@ -75,6 +92,21 @@ mod tests {
     }
 
     #[test]
+    fn the_old_password_is_checked_against_every_stored_hash() {
+        let domain = Domain::parse("sip.example.org").unwrap();
+        let stored = Password::parse("secret").unwrap().credentials(
+            &[Algorithm::Sha256, Algorithm::Md5],
+            "alice1",
+            &domain,
+        );
+        assert_eq!(stored[0].algorithm, Algorithm::Md5, "MD5 first");
+        assert!(matches("secret", &stored, "alice1", &domain));
+        assert!(!matches("secreT", &stored, "alice1", &domain));
+        assert!(!matches("secret", &stored, "alice2", &domain));
+        assert!(!matches("secret", &[], "alice1", &domain));
+    }
+
+    #[test]
     fn password_length_is_bounded_both_ways() {
         assert!(Password::parse("123456").is_ok());
         assert!(Password::parse("12345").is_err());
@@ -84,15 +116,15 @@ mod tests {
     #[test]
     fn ha1_is_the_flexisip_hash_of_user_realm_password() {
         // echo -n 'alice1:sip.example.org:secret' | md5sum / sha256sum
-        let username = Username::parse("alice1").unwrap();
+        let username = "alice1";
         let domain = Domain::parse("sip.example.org").unwrap();
         let password = Password::parse("secret").unwrap();
         assert_eq!(
-            password.ha1(Algorithm::Md5, &username, &domain).expose(),
+            password.ha1(Algorithm::Md5, username, &domain).expose(),
             "efa36e02901163ccf1f90cc16b2f91ed"
         );
         assert_eq!(
-            password.ha1(Algorithm::Sha256, &username, &domain).expose(),
+            password.ha1(Algorithm::Sha256, username, &domain).expose(),
             "79d070b03bfb3c1c66993d886b4d932b548eb643889c8e8f58210c6457f9a382"
         );
     }

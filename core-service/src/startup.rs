@@ -6,7 +6,8 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use flexiapi_proto::pb::{
-    self, account_service_server::AccountServiceServer, auth_service_server::AuthServiceServer,
+    self, account_service_server::AccountServiceServer,
+    api_key_service_server::ApiKeyServiceServer, auth_service_server::AuthServiceServer,
     device_service_server::DeviceServiceServer,
 };
 use tokio::{net::TcpListener, sync::watch};
@@ -18,7 +19,7 @@ use crate::{
     domain::Domain,
     grpc::{unix_now, Api, Settings},
     health, metrics, nonces,
-    store::{DeviceStore, NonceStore, SqlStore},
+    store::{DeviceStore, NonceStore, SpaceStore, SqlStore},
 };
 
 /// Everything `serve` needs.
@@ -31,6 +32,7 @@ pub struct ServeConfig {
     pub nonce_ttl_seconds: u32,
     pub metrics_listen: Option<SocketAddr>,
     pub account_cache_entries: usize,
+    pub api_key_idle_minutes: u32,
 }
 
 pub struct Application {
@@ -46,6 +48,7 @@ impl Application {
         let store =
             SqlStore::connect_with(&config.database_url, config.database_max_connections).await?;
         store.migrate().await?;
+        store.ensure_spaces(&config.sip_domain, unix_now()).await?;
         let listener = TcpListener::bind(config.listen).await.with_context(|| {
             format!(
                 "cannot listen on {} (--listen / FLEXIAPI_CORE_LISTEN)",
@@ -64,6 +67,7 @@ impl Application {
                 default_domain: config.sip_domain.clone(),
                 nonce_ttl_seconds: i64::from(config.nonce_ttl_seconds),
                 account_cache_entries: config.account_cache_entries,
+                api_key_idle_minutes: i64::from(config.api_key_idle_minutes),
             },
         })
     }
@@ -135,6 +139,7 @@ impl Application {
             .add_service(reflection_v1alpha)
             .add_service(AccountServiceServer::new(api.clone()))
             .add_service(AuthServiceServer::new(api.clone()))
+            .add_service(ApiKeyServiceServer::new(api.clone()))
             .add_service(DeviceServiceServer::new(api))
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), shutdown)
             .await;

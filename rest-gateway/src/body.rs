@@ -6,11 +6,14 @@ use axum::{
     extract::{FromRequest, Request},
     http::{header, StatusCode},
 };
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
 /// A JSON object body (`Content-Type: application/json`).
+#[derive(Debug)]
 pub struct JsonObject(pub Map<String, Value>);
 
 impl<S: Send + Sync> FromRequest<S> for JsonObject {
@@ -81,6 +84,56 @@ impl JsonObject {
     }
 }
 
+impl JsonObject {
+    /// An optional string that may also be `null`: both are `None`.
+    pub fn nullable_string(&self, field: &str) -> Result<Option<String>, (String, String)> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err((field.into(), format!("The {field} field must be a string."))),
+        }
+    }
+
+    /// An optional JSON boolean: `"1"` or `"true"` are refused, as the
+    /// contract says.
+    pub fn optional_bool(&self, field: &str) -> Result<Option<bool>, (String, String)> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err((
+                field.into(),
+                format!("The {field} field must be true or false."),
+            )),
+        }
+    }
+
+    /// An optional object of strings (absent or `null`: empty).
+    pub fn string_map(&self, field: &str) -> Result<HashMap<String, String>, (String, String)> {
+        let broken = || {
+            (
+                field.to_owned(),
+                format!("The {field} must be an object of strings."),
+            )
+        };
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(HashMap::new()),
+            Some(Value::Object(entries)) => entries
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => Ok((k.clone(), s.clone())),
+                    _ => Err(broken()),
+                })
+                .collect(),
+            Some(_) => Err(broken()),
+        }
+    }
+}
+
+/// Every field error at once, as one 422.
+pub fn all_fields<const N: usize>(errors: [Option<(String, String)>; N]) -> ApiError {
+    ApiError::Validation(errors.into_iter().flatten().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +189,33 @@ mod tests {
             Err(("missing".into(), "The missing field is required.".into()))
         );
         assert_eq!(body.optional_string("domain"), Ok(String::new()));
+    }
+
+    #[test]
+    fn booleans_and_dictionaries_must_have_their_json_types() {
+        let body = JsonObject(
+            serde_json::json!({"admin": true, "blocked": "1", "activated": "true",
+                "dictionary": {"team": "sales"}, "bad": {"n": 1}, "list": ["a"], "email": null})
+            .as_object()
+            .cloned()
+            .unwrap(),
+        );
+        assert_eq!(body.optional_bool("admin"), Ok(Some(true)));
+        assert_eq!(body.optional_bool("missing"), Ok(None));
+        for field in ["blocked", "activated"] {
+            assert_eq!(
+                body.optional_bool(field).unwrap_err().1,
+                format!("The {field} field must be true or false.")
+            );
+        }
+        assert_eq!(body.string_map("dictionary").unwrap()["team"], "sales");
+        assert!(body.string_map("missing").unwrap().is_empty());
+        for field in ["bad", "list"] {
+            assert_eq!(
+                body.string_map(field).unwrap_err().1,
+                format!("The {field} must be an object of strings.")
+            );
+        }
+        assert_eq!(body.nullable_string("email"), Ok(None));
     }
 }

@@ -26,9 +26,15 @@ pub enum ApiError {
         message: String,
         challenges: Vec<pb::DigestChallenge>,
     },
-    /// 403 `Unauthorized area`: authenticated, but not an admin.
-    #[error("Unauthorized area")]
-    Forbidden,
+    /// 401 `Invalid API Key`: an `x-api-key` that is unknown, revoked or
+    /// expired. No challenge: the client chose a key, not Digest.
+    #[error("Invalid API Key")]
+    InvalidApiKey,
+    /// 403 with the core's words: `Unauthorized area` (not an admin, or not
+    /// of that domain), `Account blocked`, `An admin cannot do this to its
+    /// own account`.
+    #[error("{0}")]
+    Forbidden(String),
     /// 404 with what was not found.
     #[error("{0}")]
     NotFound(String),
@@ -59,7 +65,8 @@ impl ApiError {
         match self {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::InvalidApiKey => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -128,7 +135,7 @@ impl From<tonic::Status> for ApiError {
         match status.code() {
             Code::InvalidArgument | Code::AlreadyExists => Self::Validation(violations(&status)),
             Code::NotFound => Self::NotFound(capitalized(status.message())),
-            Code::PermissionDenied => Self::Forbidden,
+            Code::PermissionDenied => Self::Forbidden(status.message().to_owned()),
             Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
                 tracing::warn!(code = ?status.code(), message = status.message(), "core unavailable");
                 Self::Unavailable("The core service is unavailable, retry later".into())
@@ -140,20 +147,24 @@ impl From<tonic::Status> for ApiError {
 
 /// The core's field violations, phrased for a REST client:
 /// `("username", "must be between 6 and 64 characters")` becomes
-/// `The username must be between 6 and 64 characters.`
+/// `The username must be between 6 and 64 characters.` A description that
+/// starts with a capital letter is a whole message the contract gives
+/// (`Incorrect old password`) and is shown as it is.
 fn violations(status: &tonic::Status) -> Vec<(String, String)> {
     let details = status.get_error_details();
+    let phrased = |field: &str, description: &str| {
+        if description.starts_with(|c: char| c.is_uppercase()) {
+            description.to_owned()
+        } else {
+            format!("The {field} {description}.")
+        }
+    };
     let found: Vec<(String, String)> = details
         .bad_request()
         .map(|b| {
             b.field_violations
                 .iter()
-                .map(|v| {
-                    (
-                        v.field.clone(),
-                        format!("The {} {}.", v.field, v.description),
-                    )
-                })
+                .map(|v| (v.field.clone(), phrased(&v.field, &v.description)))
                 .collect()
         })
         .unwrap_or_default();
@@ -215,6 +226,24 @@ mod tests {
         }
         let not_found = ApiError::from(tonic::Status::not_found("account not found"));
         assert_eq!(not_found.body(), json!({"message": "Account not found"}));
+        let blocked = ApiError::from(tonic::Status::permission_denied("Account blocked"));
+        assert_eq!(blocked.status(), StatusCode::FORBIDDEN);
+        assert_eq!(blocked.body(), json!({"message": "Account blocked"}));
+        assert_eq!(
+            ApiError::InvalidApiKey.body(),
+            json!({"message": "Invalid API Key"})
+        );
+    }
+
+    #[test]
+    fn whole_sentences_from_the_core_are_kept_as_they_are() {
+        let mut details = ErrorDetails::new();
+        details.add_bad_request_violation("old_password", "Incorrect old password");
+        let status = tonic::Status::with_error_details(Code::InvalidArgument, "x", details);
+        assert_eq!(
+            ApiError::from(status).body()["errors"]["old_password"],
+            json!(["Incorrect old password"])
+        );
     }
 
     #[test]

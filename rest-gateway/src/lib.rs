@@ -17,3 +17,4 @@ pub mod error;
 pub mod metrics;
 pub mod routes;
 pub mod startup;
+pub mod state;

@@ -14,15 +14,8 @@ use axum::{
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+pub use crate::state::AppState;
 use crate::{config::Config, core_client::CoreClient, error::ApiError, metrics, routes};
-
-/// What every handler shares: only the way to the core, which is cheap to
-/// clone; the gateway holds no state of its own.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub core: CoreClient,
-    pub request_timeout: Duration,
-}
 
 pub fn app(state: AppState, body_limit_bytes: usize) -> Router {
     routes::router(state.clone())

@@ -1,10 +1,27 @@
 use flexiapi_proto::pb::{
     self, account_service_server::AccountService, get_account_request::Lookup,
+    search_account_request::By, AccountState,
 };
 use tonic::{Request, Response, Status};
 
 use super::{unix_now, Api};
-use crate::{accounts, error::CoreError, store::Store};
+use crate::{
+    accounts::{
+        self,
+        manage::{self, ListQuery, Search, StateChange, Update},
+        password::{self, PasswordChange},
+        ProfileInput,
+    },
+    error::CoreError,
+    store::Store,
+};
+
+fn answer<T>(
+    account: crate::model::Account,
+    wrap: impl FnOnce(Option<pb::Account>) -> T,
+) -> Response<T> {
+    Response::new(wrap(Some(account.into())))
+}
 
 #[tonic::async_trait]
 impl<S: Store> AccountService for Api<S> {
@@ -14,18 +31,30 @@ impl<S: Store> AccountService for Api<S> {
         request: Request<pb::CreateAccountRequest>,
     ) -> Result<Response<pb::CreateAccountResponse>, Status> {
         let request = request.into_inner();
+        let actor = match &request.actor {
+            Some(actor) => Some(self.actor(Some(actor)).await?),
+            None => None,
+        };
         let new = accounts::CreateAccount {
             username: &request.username,
             domain: &request.domain,
             password: &request.password,
             algorithm: &request.algorithm,
             admin: request.admin,
+            activated: request.activated.unwrap_or(true),
+            blocked: request.blocked,
+            profile: ProfileInput {
+                email: request.email.as_deref(),
+                display_name: request.display_name.as_deref(),
+                dictionary: Some(&request.dictionary),
+            },
         };
+        let default_domain = &self.settings.default_domain;
         let account =
-            accounts::create(&self.store, &self.settings.default_domain, new, unix_now()).await?;
+            accounts::create(&self.store, default_domain, actor.as_ref(), new, unix_now()).await?;
         tracing::info!(account_id = account.id, "account created");
-        Ok(Response::new(pb::CreateAccountResponse {
-            account: Some(account.into()),
+        Ok(answer(account, |account| pb::CreateAccountResponse {
+            account,
         }))
     }
 
@@ -34,7 +63,8 @@ impl<S: Store> AccountService for Api<S> {
         &self,
         request: Request<pb::GetAccountRequest>,
     ) -> Result<Response<pb::GetAccountResponse>, Status> {
-        let account = match request.into_inner().lookup {
+        let request = request.into_inner();
+        let account = match request.lookup {
             Some(Lookup::Id(id)) => accounts::by_id(&self.store, id).await?,
             Some(Lookup::Address(address)) => {
                 let address = self.address(&address.username, &address.domain)?;
@@ -42,8 +72,148 @@ impl<S: Store> AccountService for Api<S> {
             }
             None => return Err(CoreError::invalid("lookup", "give an id or an address").into()),
         };
-        Ok(Response::new(pb::GetAccountResponse {
-            account: Some(account.into()),
+        if let Some(actor) = &request.actor {
+            // Its own account for anyone; others only within an admin's reach.
+            let actor = self.actor(Some(actor)).await?;
+            if actor.account.id != account.id {
+                actor.require_admin()?;
+                if !actor.reaches(&account) {
+                    return Err(CoreError::NotFound("account").into());
+                }
+            }
+        }
+        Ok(answer(account, |account| pb::GetAccountResponse {
+            account,
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_accounts(
+        &self,
+        request: Request<pb::ListAccountsRequest>,
+    ) -> Result<Response<pb::ListAccountsResponse>, Status> {
+        let request = request.into_inner();
+        let actor = self.actor(request.actor.as_ref()).await?;
+        let query = ListQuery {
+            page: request.page,
+            per_page: request.per_page,
+            search: &request.search,
+            domain: &request.domain,
+        };
+        let page = manage::list(&self.store, &actor, query).await?;
+        Ok(Response::new(pb::ListAccountsResponse {
+            accounts: page.accounts.into_iter().map(Into::into).collect(),
+            total: page.total,
+            page: page.page,
+            per_page: page.per_page,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(account_id = request.get_ref().id))]
+    async fn update_account(
+        &self,
+        request: Request<pb::UpdateAccountRequest>,
+    ) -> Result<Response<pb::UpdateAccountResponse>, Status> {
+        let request = request.into_inner();
+        let actor = self.actor(request.actor.as_ref()).await?;
+        let update = Update {
+            profile: ProfileInput {
+                email: request.email.as_deref(),
+                display_name: request.display_name.as_deref(),
+                dictionary: Some(&request.dictionary),
+            },
+            username: request.username.as_deref(),
+            password: request.password.as_deref(),
+            algorithm: request.algorithm.as_deref(),
+            activated: request.activated,
+            blocked: request.blocked,
+            admin: request.admin,
+        };
+        let account = manage::update(&self.store, &actor, request.id, update, unix_now()).await?;
+        tracing::info!(account_id = account.id, "account updated");
+        Ok(answer(account, |account| pb::UpdateAccountResponse {
+            account,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(account_id = request.get_ref().id))]
+    async fn delete_account(
+        &self,
+        request: Request<pb::DeleteAccountRequest>,
+    ) -> Result<Response<pb::DeleteAccountResponse>, Status> {
+        let request = request.into_inner();
+        let actor = self.actor(request.actor.as_ref()).await?;
+        let target = (request.id != 0).then_some(request.id);
+        manage::delete(&self.store, &actor, target, unix_now()).await?;
+        tracing::info!(
+            account_id = target.unwrap_or(actor.account.id),
+            "account deleted"
+        );
+        Ok(Response::new(pb::DeleteAccountResponse {}))
+    }
+
+    #[tracing::instrument(skip_all, fields(account_id = request.get_ref().id))]
+    async fn set_account_state(
+        &self,
+        request: Request<pb::SetAccountStateRequest>,
+    ) -> Result<Response<pb::SetAccountStateResponse>, Status> {
+        let request = request.into_inner();
+        let state = match request.state() {
+            AccountState::Activate => StateChange::Activate,
+            AccountState::Deactivate => StateChange::Deactivate,
+            AccountState::Block => StateChange::Block,
+            AccountState::Unblock => StateChange::Unblock,
+            AccountState::Unspecified => {
+                return Err(CoreError::invalid(
+                    "state",
+                    "must be activate, deactivate, block or unblock",
+                )
+                .into())
+            }
+        };
+        let actor = self.actor(request.actor.as_ref()).await?;
+        let account = manage::set_state(&self.store, &actor, request.id, state, unix_now()).await?;
+        tracing::info!(account_id = account.id, ?state, "account state changed");
+        Ok(answer(account, |account| pb::SetAccountStateResponse {
+            account,
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn change_password(
+        &self,
+        request: Request<pb::ChangePasswordRequest>,
+    ) -> Result<Response<pb::ChangePasswordResponse>, Status> {
+        let request = request.into_inner();
+        let actor = self.actor(request.actor.as_ref()).await?;
+        let change = PasswordChange {
+            old_password: &request.old_password,
+            password: &request.password,
+            algorithm: &request.algorithm,
+        };
+        let account = password::change(&self.store, &actor, change, unix_now()).await?;
+        tracing::info!(account_id = account.id, "password changed");
+        Ok(answer(account, |account| pb::ChangePasswordResponse {
+            account,
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn search_account(
+        &self,
+        request: Request<pb::SearchAccountRequest>,
+    ) -> Result<Response<pb::SearchAccountResponse>, Status> {
+        let request = request.into_inner();
+        let actor = self.actor(request.actor.as_ref()).await?;
+        let by = match &request.by {
+            Some(By::Sip(sip)) => Search::Sip(sip),
+            Some(By::Email(email)) => Search::Email(email),
+            None => return Err(CoreError::invalid("by", "give a SIP address or an email").into()),
+        };
+        let account =
+            manage::search(&self.store, &actor, &self.settings.default_domain, by).await?;
+        Ok(answer(account, |account| pb::SearchAccountResponse {
+            account,
         }))
     }
 }

@@ -3,6 +3,7 @@ use tonic::{Request, Response, Status};
 
 use super::{unix_now, Api};
 use crate::{
+    accounts::roles::ACCOUNT_BLOCKED,
     auth::{self, Answer, Challenge},
     digest::{DigestFields, Rejection},
     store::Store,
@@ -65,7 +66,14 @@ impl<S: Store> AuthService for Api<S> {
         };
         tracing::Span::current().record("outcome", outcome.as_str_name());
         crate::metrics::digest_outcome(outcome.as_str_name());
+        // Blocking closes the API, not SIP: the caller refuses the request.
+        let forbidden = if verdict.outcome.is_ok() && verdict.account.blocked {
+            ACCOUNT_BLOCKED.to_owned()
+        } else {
+            String::new()
+        };
         Ok(Response::new(pb::VerifyDigestResponse {
+            forbidden,
             ok: verdict.outcome.is_ok(),
             outcome: outcome.into(),
             message,

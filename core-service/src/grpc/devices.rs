@@ -31,8 +31,15 @@ impl<S: Store> DeviceService for Api<S> {
         request: Request<pb::ListDevicesRequest>,
     ) -> Result<Response<pb::ListDevicesResponse>, Status> {
         let request = request.into_inner();
-        let address = self.address(&request.username, &request.domain)?;
-        let devices = devices::list(&self.store, &address, unix_now()).await?;
+        let owner = self
+            .device_owner(
+                &request.username,
+                &request.domain,
+                request.actor.as_ref(),
+                request.account_id,
+            )
+            .await?;
+        let devices = devices::list(&self.store, owner, unix_now()).await?;
         Ok(Response::new(pb::ListDevicesResponse {
             devices: devices.into_iter().map(Into::into).collect(),
         }))
@@ -44,8 +51,15 @@ impl<S: Store> DeviceService for Api<S> {
         request: Request<pb::RemoveDeviceRequest>,
     ) -> Result<Response<pb::RemoveDeviceResponse>, Status> {
         let request = request.into_inner();
-        let address = self.address(&request.username, &request.domain)?;
-        devices::remove(&self.store, &address, &request.uuid, unix_now()).await?;
+        let owner = self
+            .device_owner(
+                &request.username,
+                &request.domain,
+                request.actor.as_ref(),
+                request.account_id,
+            )
+            .await?;
+        devices::remove(&self.store, owner, &request.uuid, unix_now()).await?;
         Ok(Response::new(pb::RemoveDeviceResponse {}))
     }
 }

@@ -11,12 +11,15 @@ use flexiapi_proto::pb;
 
 use crate::{
     account_cache::AccountCache,
+    accounts::{self as account_rules, Actor},
     domain::{AccountAddress, Domain},
-    error::Result,
-    store::{Account, Device},
+    error::{CoreError, Result},
+    model::{Account, Device},
+    store::Store,
 };
 
 mod accounts;
+mod api_keys;
 mod auth;
 mod devices;
 
@@ -27,6 +30,8 @@ pub struct Settings {
     pub default_domain: Domain,
     pub nonce_ttl_seconds: i64,
     pub account_cache_entries: usize,
+    /// `--api-key-idle-minutes`: how long a user key lives unused.
+    pub api_key_idle_minutes: i64,
 }
 
 /// The three `flexiapi.v1` services, over one store.
@@ -58,6 +63,36 @@ impl<S> Api<S> {
 
     fn address(&self, username: &str, domain: &str) -> Result<AccountAddress> {
         AccountAddress::parse(username, domain, &self.settings.default_domain)
+    }
+}
+
+impl<S: Store> Api<S> {
+    /// The acting account a request names, read afresh.
+    async fn actor(&self, actor: Option<&pb::Actor>) -> Result<Actor> {
+        let actor = actor.ok_or_else(|| CoreError::invalid("actor", "is required"))?;
+        Actor::resolve(&self.store, actor.account_id).await
+    }
+
+    /// Whose devices a device call is about: the address (a registrar, no
+    /// actor) or, on someone's behalf, `account_id` (0: the actor's own)
+    /// within the actor's reach.
+    async fn device_owner(
+        &self,
+        username: &str,
+        domain: &str,
+        actor: Option<&pb::Actor>,
+        account_id: i64,
+    ) -> Result<i64> {
+        if actor.is_none() {
+            let address = self.address(username, domain)?;
+            return Ok(account_rules::by_address(&self.store, &address).await?.id);
+        }
+        let actor = self.actor(actor).await?;
+        if account_id == 0 {
+            Ok(actor.account.id)
+        } else {
+            Ok(actor.administered(&self.store, account_id).await?.id)
+        }
     }
 }
 
@@ -98,6 +133,17 @@ impl From<Account> for pb::Account {
             activated: account.activated,
             admin: account.admin,
             created_at: timestamp(account.created_at),
+            email: account.email,
+            display_name: account.display_name,
+            dictionary: account.dictionary.into_iter().collect(),
+            blocked: account.blocked,
+            updated_at: timestamp(account.updated_at),
+            password_algorithms: account
+                .password_algorithms
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect(),
+            super_admin: account.super_admin,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The storage interface: one trait per thing the core owns. All SQL lives
-//! behind it, in [`sql`]; the rules above it (`accounts`, `auth`, `devices`)
-//! only see these records.
+//! behind it, in [`sql`]; the rules above it (`accounts`, `api_keys`,
+//! `auth`, `devices`) only see these records.
 //!
 //! Times are Unix seconds (`BIGINT`) on every backend: comparisons for expiry
 //! are then plain integer comparisons that SQLite and PostgreSQL agree on.
@@ -8,10 +8,10 @@
 use std::future::Future;
 
 use crate::{
-    domain::{Algorithm, DeviceUuid, Domain, Username},
+    domain::{DeviceUuid, Dictionary, DisplayName, Domain, Email},
     error::Result,
+    model::{Account, ActiveAccount, ApiKey, Credential, Device},
     nonces::NonceRecord,
-    passwords::Secret,
 };
 
 mod pg_nonces;
@@ -20,43 +20,53 @@ mod sqlite_nonces;
 
 pub use sql::SqlStore;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account {
-    pub id: i64,
-    pub username: String,
-    pub domain: String,
-    pub activated: bool,
-    pub admin: bool,
-    pub created_at: i64,
-}
-
-/// One stored password: the HA1 for one algorithm.
-#[derive(Debug, Clone)]
-pub struct Credential {
-    pub algorithm: Algorithm,
-    pub ha1: Secret,
+/// The optional fields of an account, as validated.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub email: Option<Email>,
+    pub display_name: Option<DisplayName>,
+    pub dictionary: Dictionary,
 }
 
 pub struct NewAccount<'a> {
-    pub username: &'a Username,
+    pub username: &'a str,
     pub domain: &'a Domain,
     pub admin: bool,
-    pub credential: Credential,
+    pub activated: bool,
+    pub blocked: bool,
+    pub profile: Profile,
+    pub credentials: Vec<Credential>,
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Device {
-    pub uuid: String,
-    pub contact: String,
-    pub user_agent: String,
-    pub expires_at: i64,
+/// What an update writes: each field only when `Some` (PUT always gives a
+/// profile, which it replaces; a state change gives none).
+#[derive(Default)]
+pub struct AccountChanges {
+    pub profile: Option<Profile>,
+    pub username: Option<String>,
+    /// Replaces every stored password.
+    pub credentials: Option<Vec<Credential>>,
+    pub activated: Option<bool>,
+    pub blocked: Option<bool>,
+    pub admin: Option<bool>,
     pub updated_at: i64,
 }
 
+/// Which accounts a list shows, one page of them.
+pub struct AccountFilter<'a> {
+    /// `None`: every domain.
+    pub domain: Option<&'a Domain>,
+    /// Usernames or emails starting with it.
+    pub search: Option<&'a str>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
 pub trait AccountStore {
-    /// Inserts the account and its password in one transaction.
-    /// `AlreadyExists` (field `username`) when the name is taken in the domain.
+    /// Inserts the account and its passwords in one transaction.
+    /// `AlreadyExists` (field `username`) when the name is taken in the
+    /// domain or was deleted from it; (field `email`) when the email is.
     fn create_account(&self, new: NewAccount<'_>) -> impl Future<Output = Result<Account>> + Send;
     fn account_by_id(&self, id: i64) -> impl Future<Output = Result<Option<Account>>> + Send;
     fn account_by_address(
@@ -64,6 +74,26 @@ pub trait AccountStore {
         username: &str,
         domain: &Domain,
     ) -> impl Future<Output = Result<Option<Account>>> + Send;
+    /// Accounts with this email, in any domain, by id.
+    fn accounts_by_email(&self, email: &str) -> impl Future<Output = Result<Vec<Account>>> + Send;
+    /// One page, by id, and the number of accounts the filter matches.
+    fn list_accounts(
+        &self,
+        filter: AccountFilter<'_>,
+    ) -> impl Future<Output = Result<(Vec<Account>, i64)>> + Send;
+    /// Applies the changes in one transaction; a renamed account's old
+    /// username is remembered as deleted. `None` when there is no such account.
+    fn update_account(
+        &self,
+        id: i64,
+        changes: AccountChanges,
+    ) -> impl Future<Output = Result<Option<Account>>> + Send;
+    /// Deletes the account with its passwords, devices and keys, and
+    /// remembers its username, in one transaction; its nonces go with it.
+    /// False when there was no such account.
+    fn delete_account(&self, id: i64, now: i64) -> impl Future<Output = Result<bool>> + Send;
+    /// The stored passwords of an account, MD5 first.
+    fn credentials(&self, account_id: i64) -> impl Future<Output = Result<Vec<Credential>>> + Send;
     /// Whether any account is an admin (to bootstrap the first one).
     fn has_admin(&self) -> impl Future<Output = Result<bool>> + Send;
     /// The current `account_epoch` (see [`ActiveAccount::epoch`]).
@@ -78,16 +108,10 @@ pub trait AccountStore {
     ) -> impl Future<Output = Result<Option<ActiveAccount>>> + Send;
 }
 
-/// An activated account with its passwords, as read at one account epoch.
-#[derive(Debug, Clone)]
-pub struct ActiveAccount {
-    pub account: Account,
-    /// MD5 first; empty for an account without a password.
-    pub credentials: Vec<Credential>,
-    /// The `account_epoch` counter at the time of the read. Every change to
-    /// accounts or passwords moves it on, so a statement that requires it
-    /// unchanged cannot act on a stale copy of this account.
-    pub epoch: i64,
+pub trait SpaceStore {
+    /// Creates the space of `domain` as a super space, unless it exists,
+    /// and a plain space for every other domain in use that has none.
+    fn ensure_spaces(&self, default: &Domain, now: i64) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// A use of a nonce to accept, if and only if every stored fact still holds.
@@ -118,6 +142,42 @@ pub trait NonceStore {
     fn delete_nonce(&self, nonce: &str) -> impl Future<Output = Result<()>> + Send;
     /// Deletes nonces that expired before `horizon`; returns how many.
     fn purge_nonces(&self, horizon: i64) -> impl Future<Output = Result<u64>> + Send;
+}
+
+/// A key to store: only its SHA-256.
+pub struct NewApiKey<'a> {
+    pub account_id: i64,
+    /// Empty: the account's user key, which replaces the previous one.
+    pub name: &'a str,
+    pub key_sha256: &'a str,
+    pub idle_expiry_seconds: Option<i64>,
+    pub now: i64,
+}
+
+pub trait ApiKeyStore {
+    /// `AlreadyExists` (field `name`) for a named key the account has.
+    fn insert_api_key(&self, key: NewApiKey<'_>) -> impl Future<Output = Result<ApiKey>> + Send;
+    fn api_key_by_hash(
+        &self,
+        key_sha256: &str,
+    ) -> impl Future<Output = Result<Option<ApiKey>>> + Send;
+    /// Records a use at `now`, unless one was recorded since `since`: at
+    /// most one write per key in that span, however busy the key.
+    fn touch_api_key(
+        &self,
+        id: i64,
+        now: i64,
+        since: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The keys of one account, or of all (`None`), by owner then name.
+    fn api_keys(&self, account_id: Option<i64>)
+        -> impl Future<Output = Result<Vec<ApiKey>>> + Send;
+    /// False when the account has no key of that name.
+    fn delete_api_key(
+        &self,
+        account_id: i64,
+        name: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
 }
 
 pub struct NewDevice<'a> {
@@ -153,6 +213,20 @@ pub trait DeviceStore {
 }
 
 /// Everything the core needs from storage, as one bound.
-pub trait Store: AccountStore + NonceStore + DeviceStore + Clone + Send + Sync + 'static {}
+pub trait Store:
+    AccountStore + SpaceStore + NonceStore + ApiKeyStore + DeviceStore + Clone + Send + Sync + 'static
+{
+}
 
-impl<T> Store for T where T: AccountStore + NonceStore + DeviceStore + Clone + Send + Sync + 'static {}
+impl<T> Store for T where
+    T: AccountStore
+        + SpaceStore
+        + NonceStore
+        + ApiKeyStore
+        + DeviceStore
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}

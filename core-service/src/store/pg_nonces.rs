@@ -17,7 +17,7 @@ use std::{collections::HashSet, sync::Arc};
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
-use super::{sql::nonce_sql, NonceUse};
+use super::{sql::nonces::nonce_sql, NonceUse};
 use crate::{
     error::{CoreError, Result},
     nonces::NonceRecord,

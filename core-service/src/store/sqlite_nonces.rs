@@ -24,7 +24,7 @@ use std::{
 use anyhow::Context as _;
 use rusqlite::{named_params, Connection, OpenFlags, OptionalExtension as _};
 
-use super::{sql::nonce_sql, NonceUse};
+use super::{sql::nonces::nonce_sql, NonceUse};
 use crate::{error::Result, nonces::NonceRecord};
 
 /// Expired nonces are deleted this many at a time, so the purge never holds
@@ -112,6 +112,16 @@ impl SqliteNonces {
         let connection = self.lock();
         let mut statement = connection.prepare_cached(nonce_sql::DELETE)?;
         statement.execute(named_params! { "$1": nonce })?;
+        Ok(())
+    }
+
+    /// The nonces of a deleted account. Rare, so no index serves it: a
+    /// scan of a table that holds only live nonces.
+    pub fn delete_of_account(&self, account_id: i64) -> Result<()> {
+        let connection = self.lock();
+        let mut statement =
+            connection.prepare_cached("DELETE FROM nonces WHERE account_id = $1")?;
+        statement.execute(named_params! { "$1": account_id })?;
         Ok(())
     }
 

@@ -35,6 +35,7 @@ async fn created_account_is_found_by_id_and_address(backend: Backend) {
     let by_id = client
         .get_account(pb::GetAccountRequest {
             lookup: Some(Lookup::Id(created.id)),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -48,6 +49,7 @@ async fn created_account_is_found_by_id_and_address(backend: Backend) {
                 username: "alice01".into(),
                 domain: "SIP.Example.org".into(),
             })),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -106,6 +108,7 @@ async fn invalid_fields_are_all_named(backend: Backend) {
             password: "123".into(),
             algorithm: "SHA-1".into(),
             admin: false,
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -147,6 +150,7 @@ async fn invalid_fields_are_all_named(backend: Backend) {
                 username: "alice01".into(),
                 domain: String::new(),
             })),
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -161,12 +165,16 @@ async fn unknown_account_is_not_found(backend: Backend) {
     let status = client
         .get_account(pb::GetAccountRequest {
             lookup: Some(Lookup::Id(42)),
+            ..Default::default()
         })
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
     let status = client
-        .get_account(pb::GetAccountRequest { lookup: None })
+        .get_account(pb::GetAccountRequest {
+            lookup: None,
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);

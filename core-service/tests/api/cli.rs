@@ -62,7 +62,10 @@ fn accounts_create_prints_the_account_and_refuses_duplicates() {
     let output = core_service(&url, &create);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("username: is already taken"), "{stderr}");
+    assert!(
+        stderr.contains("username: has already been taken"),
+        "{stderr}"
+    );
     assert!(output.stdout.is_empty());
 }
 

@@ -31,6 +31,7 @@ async fn list(app: &TestApp) -> Vec<pb::Device> {
         .list_devices(pb::ListDevicesRequest {
             username: "alice01".into(),
             domain: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -91,6 +92,7 @@ async fn a_registered_device_is_listed_and_refreshed(backend: Backend) {
         .list_devices(pb::ListDevicesRequest {
             username: "bob00001".into(),
             domain: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -130,6 +132,7 @@ async fn expired_devices_are_never_listed(backend: Backend) {
             username: "alice01".into(),
             domain: String::new(),
             uuid: UUID.into(),
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -154,6 +157,7 @@ async fn removing_a_device(backend: Backend) {
         username: "alice01".into(),
         domain: String::new(),
         uuid: uuid.into(),
+        ..Default::default()
     };
     devices.remove_device(remove(UUID)).await.unwrap();
     assert!(list(&app).await.is_empty());

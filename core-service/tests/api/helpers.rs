@@ -75,6 +75,7 @@ pub async fn spawn_on(database: TestDatabase, options: AppOptions) -> TestApp {
         nonce_ttl_seconds: options.nonce_ttl_seconds,
         metrics_listen: Some("127.0.0.1:0".parse().unwrap()),
         account_cache_entries: 100,
+        api_key_idle_minutes: 60,
     };
     let app = Application::build(&config).await.unwrap();
     let addr = app.local_addr().unwrap();
@@ -148,6 +149,7 @@ impl TestApp {
                 password: password.into(),
                 algorithm: algorithm.into(),
                 admin,
+                ..Default::default()
             })
             .await
             .unwrap()

@@ -67,6 +67,7 @@ async fn migrations_run_twice_harmlessly(backend: Backend) {
                     domain: String::new(),
                 },
             )),
+            ..Default::default()
         })
         .await;
     assert!(found.is_ok(), "nothing lost by a second migration");

@@ -1,14 +1,20 @@
-//! The Digest flow of the contract, in its order: a readable `From` (else
-//! 422) naming an account (else 404); no `Authorization` → 401 with a fresh
-//! challenge per algorithm; an answer → the core judges it; on success the
-//! handler runs and its response carries the same nonce again, so the client
-//! goes on with `nc + 1` without another round trip.
+//! Who a request comes from, in the contract's order. An `x-api-key` header
+//! authenticates as its key's account (`From` is then ignored); otherwise
+//! Digest: a readable `From` (else 422) naming an account (else 404); no
+//! `Authorization` → 401 with a fresh challenge per algorithm; an answer →
+//! the core judges it, and on success the response carries the same nonce
+//! again, so the client goes on with `nc + 1` without another round trip.
+//!
+//! Either way the core may answer that the account, though authenticated,
+//! may not act (`Account blocked`): that is a 403 before any handler runs.
+//! What the account may do is never decided here; handlers pass it to the
+//! core as the actor of every call.
 
 use axum::{
     extract::{FromRequestParts, OriginalUri, Request, State},
     http::{header, request::Parts, HeaderMap},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use flexiapi_proto::pb;
 
@@ -16,25 +22,76 @@ use super::headers::{parse_digest, parse_from, SipAddress};
 use crate::{
     error::{append_challenges, ApiError},
     metrics,
-    startup::AppState,
+    state::AppState,
 };
+
+/// The header FlexiAPI's clients and Flexisip send a key in.
+pub const API_KEY_HEADER: &str = "x-api-key";
 
 /// Who the request was authenticated as; handlers take it as an extractor.
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub account: pb::Account,
-    pub address: SipAddress,
 }
 
-pub async fn require_digest(
+impl Authenticated {
+    /// The account, as the actor of a call to the core.
+    pub fn actor(&self) -> pb::Actor {
+        pb::Actor {
+            account_id: self.account.id,
+        }
+    }
+}
+
+pub async fn authenticate(
     State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    match request.headers().get(API_KEY_HEADER) {
+        Some(key) => {
+            let key = key
+                .to_str()
+                .map_err(|_| ApiError::InvalidApiKey)?
+                .to_owned();
+            by_api_key(&state, &key, request, next).await
+        }
+        None => by_digest(&state, request, next).await,
+    }
+}
+
+async fn by_api_key(
+    state: &AppState,
+    key: &str,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let verdict = state.core.verify_api_key(key).await?;
+    metrics::digest_outcome(if verdict.ok {
+        "API_KEY_OK"
+    } else {
+        "API_KEY_INVALID"
+    });
+    let account = match verdict.account {
+        Some(account) if verdict.ok => account,
+        _ => return Err(ApiError::InvalidApiKey),
+    };
+    if !verdict.forbidden.is_empty() {
+        return Err(ApiError::Forbidden(verdict.forbidden));
+    }
+    request.extensions_mut().insert(Authenticated { account });
+    Ok(next.run(request).await)
+}
+
+async fn by_digest(
+    state: &AppState,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     let address = from_header(request.headers())?;
     let Some(authorization) = request.headers().get(header::AUTHORIZATION) else {
         metrics::digest_outcome("missing");
-        return Err(challenge(&state, &address, "Unauthenticated request").await);
+        return Err(challenge(state, &address, "Unauthenticated request").await);
     };
     let parsed = authorization
         .to_str()
@@ -44,7 +101,7 @@ pub async fn require_digest(
         Ok(fields) => fields,
         Err(message) => {
             metrics::digest_outcome("malformed");
-            return Err(challenge(&state, &address, &message).await);
+            return Err(challenge(state, &address, &message).await);
         }
     };
     // The Digest uri is the request target as the client wrote it.
@@ -68,10 +125,13 @@ pub async fn require_digest(
     let account = verdict
         .account
         .ok_or_else(|| ApiError::Internal("VerifyDigest passed without an account".into()))?;
-    request
-        .extensions_mut()
-        .insert(Authenticated { account, address });
-    let mut response = next.run(request).await;
+    let mut response = if verdict.forbidden.is_empty() {
+        request.extensions_mut().insert(Authenticated { account });
+        next.run(request).await
+    } else {
+        ApiError::Forbidden(verdict.forbidden).into_response()
+    };
+    // The answer was right: the client may go on with this nonce either way.
     append_challenges(response.headers_mut(), &verdict.challenges);
     Ok(response)
 }
@@ -122,27 +182,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        parts
-            .extensions
-            .get::<Self>()
-            .cloned()
-            .ok_or_else(|| ApiError::Internal("route is missing the Digest middleware".into()))
-    }
-}
-
-/// An authenticated admin; anyone else gets 403 `Unauthorized area`.
-#[derive(Debug, Clone)]
-pub struct Admin(pub Authenticated);
-
-impl<S: Send + Sync> FromRequestParts<S> for Admin {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let authenticated = Authenticated::from_request_parts(parts, state).await?;
-        if authenticated.account.admin {
-            Ok(Self(authenticated))
-        } else {
-            Err(ApiError::Forbidden)
-        }
+        parts.extensions.get::<Self>().cloned().ok_or_else(|| {
+            ApiError::Internal("route is missing the authentication middleware".into())
+        })
     }
 }

@@ -1,12 +1,15 @@
+//! Devices: `/api/devices` (part 1) is the account's own; the same answers
+//! serve `/api/accounts/me/devices` and an admin's `/api/accounts/{id}/devices`.
+
 use axum::{
     extract::{rejection::PathRejection, Path, State},
     routing::{delete, get},
     Json, Router,
 };
-use flexiapi_proto::pb;
-use serde_json::{json, Map, Value};
+use flexiapi_proto::{json, pb};
+use serde_json::{Map, Value};
 
-use crate::{auth::Authenticated, error::ApiError, startup::AppState};
+use crate::{auth::Authenticated, error::ApiError, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -14,9 +17,26 @@ pub fn router() -> Router<AppState> {
         .route("/api/devices/{uuid}", delete(remove))
 }
 
-/// The account's live bindings, keyed by uuid (`{}` when none).
 async fn list(State(state): State<AppState>, auth: Authenticated) -> Result<Json<Value>, ApiError> {
-    let devices = state.core.list_devices(&auth.address).await?;
+    list_of(&state, auth.actor(), 0).await
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    uuid: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    remove_of(&state, auth.actor(), 0, uuid).await
+}
+
+/// The live bindings of account `account_id` (0: the actor's own), keyed by
+/// uuid (`{}` when none).
+pub async fn list_of(
+    state: &AppState,
+    actor: pb::Actor,
+    account_id: i64,
+) -> Result<Json<Value>, ApiError> {
+    let devices = state.core.list_devices(actor, account_id).await?;
     let keyed: Map<String, Value> = devices
         .iter()
         .map(|device| (device.uuid.clone(), device_json(device)))
@@ -25,23 +45,24 @@ async fn list(State(state): State<AppState>, auth: Authenticated) -> Result<Json
 }
 
 /// 200 `{}` once removed; 404 when the account has no such live device.
-async fn remove(
-    State(state): State<AppState>,
-    auth: Authenticated,
+pub async fn remove_of(
+    state: &AppState,
+    actor: pb::Actor,
+    account_id: i64,
     uuid: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Path(uuid) =
         uuid.map_err(|_| ApiError::BadRequest("The device uuid in the path is not valid".into()))?;
-    state.core.remove_device(&auth.address, &uuid).await?;
-    Ok(Json(json!({})))
+    state.core.remove_device(actor, account_id, &uuid).await?;
+    Ok(Json(serde_json::json!({})))
 }
 
 fn device_json(device: &pb::Device) -> Value {
-    json!({
+    serde_json::json!({
         "uuid": device.uuid,
         "contact": device.contact,
         "user_agent": device.user_agent,
-        "expires_at": super::rfc3339(device.expires_at.as_ref()),
-        "updated_at": super::rfc3339(device.updated_at.as_ref()),
+        "expires_at": json::time(device.expires_at.as_ref()),
+        "updated_at": json::time(device.updated_at.as_ref()),
     })
 }

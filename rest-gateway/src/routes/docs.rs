@@ -1,6 +1,6 @@
 use axum::{response::Html, routing::get, Router};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api", get(page))

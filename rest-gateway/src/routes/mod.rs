@@ -1,5 +1,6 @@
 //! The routes, each resource's handlers beside its routes. Every `/api`
-//! route but the documentation page sits behind the Digest middleware.
+//! route but the documentation page sits behind the authentication
+//! middleware (an API key or Digest).
 
 use axum::{
     http::{StatusCode, Uri},
@@ -9,9 +10,10 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::{auth::require_digest, startup::AppState};
+use crate::{auth::authenticate, state::AppState};
 
 mod accounts;
+mod api_keys;
 mod devices;
 mod docs;
 mod health;
@@ -23,10 +25,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ping::router())
         .merge(accounts::router())
         .merge(devices::router())
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            require_digest,
-        ));
+        .merge(api_keys::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .merge(docs::router())
         .merge(health::router())
@@ -49,11 +49,4 @@ async fn method_not_allowed() -> impl IntoResponse {
         StatusCode::METHOD_NOT_ALLOWED,
         Json(json!({ "message": "Method not allowed" })),
     )
-}
-
-/// A protobuf timestamp as the contract's JSON writes times (RFC 3339, UTC).
-fn rfc3339(timestamp: Option<&prost_types::Timestamp>) -> Option<String> {
-    let t = timestamp?;
-    chrono::DateTime::from_timestamp(t.seconds, 0)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }

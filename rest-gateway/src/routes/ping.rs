@@ -1,6 +1,6 @@
 use axum::{routing::get, Router};
 
-use crate::{auth::Authenticated, startup::AppState};
+use crate::{auth::Authenticated, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/ping", get(ping))

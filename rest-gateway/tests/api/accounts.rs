@@ -36,13 +36,21 @@ async fn an_admin_creates_an_account_that_can_then_authenticate(backend: Backend
         [
             "activated",
             "admin",
+            "blocked",
             "created_at",
+            "dictionary",
+            "display_name",
             "domain",
+            "email",
             "id",
+            "passwords",
+            "sip_uri",
+            "updated_at",
             "username"
         ],
-        "no password, no hash"
+        "part 2's account object: no password, no hash"
     );
+    assert_eq!(account["passwords"], json!([{"algorithm": "MD5"}]));
     assert_eq!(account["username"], "alice01");
     assert_eq!(account["domain"], DOMAIN);
     assert_eq!(account["activated"], true);
@@ -178,7 +186,7 @@ async fn usernames_are_unique_per_domain(backend: Backend) {
     .await;
     assert_eq!(
         answer["errors"]["username"],
-        json!(["The username is already taken in this domain."])
+        json!(["The username has already been taken."])
     );
     let elsewhere = json!({"username": "alice01", "password": "secret-pw", "algorithm": "MD5", "domain": "b.example.org"});
     assert_eq!(create(&system, elsewhere).await.status(), StatusCode::OK);

@@ -111,6 +111,7 @@ async fn start_core(
         nonce_ttl_seconds,
         metrics_listen: None,
         account_cache_entries: 100,
+        api_key_idle_minutes: 60,
     };
     let core = Core::build(&config).await.unwrap();
     let addr = core.local_addr().unwrap();
@@ -144,6 +145,7 @@ impl TestSystem {
                 password: password.into(),
                 algorithm: algorithm.into(),
                 admin,
+                ..Default::default()
             })
             .await
             .unwrap();

@@ -1,6 +1,9 @@
 //! The gateway's only way to the state: gRPC calls to the core over one lazy
 //! HTTP/2 connection. Lazy means the gateway starts (and answers 503) while
 //! the core is down, and reconnects by itself when it comes back.
+//!
+//! One method per RPC, in a file per service, each with its client span;
+//! every call on someone's behalf carries the acting account.
 
 use std::{
     future::Future,
@@ -12,8 +15,8 @@ use std::{
 
 use anyhow::Context as _;
 use flexiapi_proto::pb::{
-    self, account_service_client::AccountServiceClient, auth_service_client::AuthServiceClient,
-    device_service_client::DeviceServiceClient,
+    account_service_client::AccountServiceClient, api_key_service_client::ApiKeyServiceClient,
+    auth_service_client::AuthServiceClient, device_service_client::DeviceServiceClient,
 };
 use hyper::{body::Incoming, Uri};
 use hyper_util::{
@@ -25,7 +28,39 @@ use tonic_health::pb::{
     health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
 };
 
-use crate::{auth::headers::SipAddress, error::ApiError};
+/// Calls one RPC inside a client span named after it (the span the
+/// trace's `traceparent` is taken from), and unwraps the answer.
+macro_rules! rpc {
+    ($core:expr, $client:ident . $method:ident ($request:expr), $name:literal) => {{
+        use tracing::Instrument as _;
+        let span = tracing::info_span!(
+            "grpc_call",
+            otel.name = $name,
+            otel.kind = "client",
+            rpc.system = "grpc"
+        );
+        async {
+            let answer = $core.0.$client.clone().$method($request).await?;
+            Ok::<_, crate::error::ApiError>(answer.into_inner())
+        }
+        .instrument(span)
+        .await
+    }};
+}
+
+mod accounts;
+mod auth;
+mod devices;
+
+/// An answer that must hold an account but does not is a core bug.
+fn account_in(
+    account: Option<flexiapi_proto::pb::Account>,
+    rpc: &str,
+) -> Result<flexiapi_proto::pb::Account, crate::error::ApiError> {
+    account.ok_or_else(|| {
+        crate::error::ApiError::Internal(format!("{rpc} answered without an account"))
+    })
+}
 
 /// How long connecting to the core may take before the request fails: a
 /// refused or silent core must turn into a 503 quickly, not a hang.
@@ -47,6 +82,7 @@ pub struct CoreClient(Arc<Clients>);
 struct Clients {
     accounts: AccountServiceClient<Traced>,
     auth: AuthServiceClient<Traced>,
+    api_keys: ApiKeyServiceClient<Traced>,
     devices: DeviceServiceClient<Traced>,
     health: HealthClient<Transport>,
 }
@@ -128,6 +164,7 @@ impl CoreClient {
         Ok(Self(Arc::new(Clients {
             accounts: AccountServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             auth: AuthServiceClient::with_origin(traced(transport.clone()), origin.clone()),
+            api_keys: ApiKeyServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             devices: DeviceServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             health: HealthClient::with_origin(transport, origin),
         })))
@@ -142,91 +179,6 @@ impl CoreClient {
             Ok(response) => response.into_inner().status() == ServingStatus::Serving,
             Err(_) => false,
         }
-    }
-
-    #[tracing::instrument(skip_all, fields(otel.name = "flexiapi.v1.AuthService/Challenge", otel.kind = "client", rpc.system = "grpc"))]
-    pub async fn challenge(
-        &self,
-        address: &SipAddress,
-    ) -> Result<Vec<pb::DigestChallenge>, ApiError> {
-        let request = pb::ChallengeRequest {
-            username: address.username.clone(),
-            domain: address.domain.clone(),
-        };
-        Ok(self
-            .0
-            .auth
-            .clone()
-            .challenge(request)
-            .await?
-            .into_inner()
-            .challenges)
-    }
-
-    #[tracing::instrument(skip_all, fields(otel.name = "flexiapi.v1.AuthService/VerifyDigest", otel.kind = "client", rpc.system = "grpc"))]
-    pub async fn verify(
-        &self,
-        address: &SipAddress,
-        method: &str,
-        request_uri: &str,
-        digest: pb::DigestFields,
-    ) -> Result<pb::VerifyDigestResponse, ApiError> {
-        let request = pb::VerifyDigestRequest {
-            username: address.username.clone(),
-            domain: address.domain.clone(),
-            method: method.to_owned(),
-            request_uri: request_uri.to_owned(),
-            digest: Some(digest),
-        };
-        Ok(self
-            .0
-            .auth
-            .clone()
-            .verify_digest(request)
-            .await?
-            .into_inner())
-    }
-
-    #[tracing::instrument(skip_all, fields(otel.name = "flexiapi.v1.AccountService/CreateAccount", otel.kind = "client", rpc.system = "grpc"))]
-    pub async fn create_account(
-        &self,
-        request: pb::CreateAccountRequest,
-    ) -> Result<pb::Account, ApiError> {
-        self.0
-            .accounts
-            .clone()
-            .create_account(request)
-            .await?
-            .into_inner()
-            .account
-            .ok_or_else(|| ApiError::Internal("CreateAccount answered without an account".into()))
-    }
-
-    #[tracing::instrument(skip_all, fields(otel.name = "flexiapi.v1.DeviceService/ListDevices", otel.kind = "client", rpc.system = "grpc"))]
-    pub async fn list_devices(&self, address: &SipAddress) -> Result<Vec<pb::Device>, ApiError> {
-        let request = pb::ListDevicesRequest {
-            username: address.username.clone(),
-            domain: address.domain.clone(),
-        };
-        Ok(self
-            .0
-            .devices
-            .clone()
-            .list_devices(request)
-            .await?
-            .into_inner()
-            .devices)
-    }
-
-    #[tracing::instrument(skip_all, fields(otel.name = "flexiapi.v1.DeviceService/RemoveDevice", otel.kind = "client", rpc.system = "grpc"))]
-    pub async fn remove_device(&self, address: &SipAddress, uuid: &str) -> Result<(), ApiError> {
-        let request = pb::RemoveDeviceRequest {
-            username: address.username.clone(),
-            domain: address.domain.clone(),
-            uuid: uuid.to_owned(),
-        };
-        self.0.devices.clone().remove_device(request).await?;
-        Ok(())
     }
 }
 

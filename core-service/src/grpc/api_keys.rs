@@ -1,0 +1,100 @@
+use flexiapi_proto::pb::{self, api_key_service_server::ApiKeyService};
+use tonic::{Request, Response, Status};
+
+use super::{timestamp, unix_now, Api};
+use crate::{
+    accounts::roles::ACCOUNT_BLOCKED,
+    api_keys,
+    model::{Account, ApiKey},
+    store::Store,
+};
+
+fn info(key: ApiKey, owner: Account) -> pb::ApiKeyInfo {
+    pb::ApiKeyInfo {
+        name: key.name,
+        owner: Some(owner.into()),
+        created_at: timestamp(key.created_at),
+        last_used_at: timestamp(key.last_used_at),
+        idle_expiry_minutes: key.idle_expiry_seconds.map_or(0, |s| s / 60),
+    }
+}
+
+#[tonic::async_trait]
+impl<S: Store> ApiKeyService for Api<S> {
+    #[tracing::instrument(skip_all)]
+    async fn create_api_key(
+        &self,
+        request: Request<pb::CreateApiKeyRequest>,
+    ) -> Result<Response<pb::CreateApiKeyResponse>, Status> {
+        let request = request.into_inner();
+        let now = unix_now();
+        let (key, stored, owner) = if request.name.is_empty() {
+            let actor = self.actor(request.actor.as_ref()).await?;
+            let idle = self.settings.api_key_idle_minutes;
+            let (key, stored) = api_keys::create_user_key(&self.store, &actor, idle, now).await?;
+            (key, stored, actor.account)
+        } else {
+            let owner = request.owner.unwrap_or_default();
+            let owner = self.address(&owner.username, &owner.domain)?;
+            let idle = request.idle_expiry_minutes;
+            api_keys::create_named_key(&self.store, &owner, &request.name, idle, now).await?
+        };
+        tracing::info!(account_id = owner.id, name = %stored.name, "API key created");
+        Ok(Response::new(pb::CreateApiKeyResponse {
+            key: key.expose().to_owned(),
+            info: Some(info(stored, owner)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(ok))]
+    async fn verify_api_key(
+        &self,
+        request: Request<pb::VerifyApiKeyRequest>,
+    ) -> Result<Response<pb::VerifyApiKeyResponse>, Status> {
+        let key = request.into_inner().key;
+        let account = api_keys::verify(&self.store, &key, unix_now()).await?;
+        tracing::Span::current().record("ok", account.is_some());
+        let forbidden = match &account {
+            Some(account) if account.blocked => ACCOUNT_BLOCKED.to_owned(),
+            _ => String::new(),
+        };
+        Ok(Response::new(pb::VerifyApiKeyResponse {
+            ok: account.is_some(),
+            account: account.map(Into::into),
+            forbidden,
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_api_keys(
+        &self,
+        request: Request<pb::ListApiKeysRequest>,
+    ) -> Result<Response<pb::ListApiKeysResponse>, Status> {
+        let owner = request.into_inner().owner.unwrap_or_default();
+        let owner = if owner.username.is_empty() {
+            None
+        } else {
+            Some(self.address(&owner.username, &owner.domain)?)
+        };
+        let keys = api_keys::list(&self.store, owner.as_ref()).await?;
+        Ok(Response::new(pb::ListApiKeysResponse {
+            keys: keys
+                .into_iter()
+                .map(|(key, owner)| info(key, owner))
+                .collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn revoke_api_key(
+        &self,
+        request: Request<pb::RevokeApiKeyRequest>,
+    ) -> Result<Response<pb::RevokeApiKeyResponse>, Status> {
+        let request = request.into_inner();
+        let owner = request.owner.unwrap_or_default();
+        let owner = self.address(&owner.username, &owner.domain)?;
+        api_keys::revoke(&self.store, &owner, &request.name).await?;
+        tracing::info!(name = %request.name, "API key revoked");
+        Ok(Response::new(pb::RevokeApiKeyResponse {}))
+    }
+}

@@ -1,0 +1,499 @@
+//! The account statements: create, find, list, change and delete accounts
+//! and their passwords, and the joined read behind every Digest check.
+
+use std::collections::BTreeMap;
+
+use sqlx::FromRow;
+
+use super::{is_unique_violation, SqlStore};
+use crate::{
+    domain::{Algorithm, Domain},
+    error::{CoreError, Result},
+    model::{Account, ActiveAccount, Credential, Secret},
+    store::{AccountChanges, AccountFilter, AccountStore, NewAccount, Profile},
+};
+
+/// The stored columns, read from `accounts a`.
+const FIELDS: &str = "a.id, a.username, a.domain, a.activated, a.admin, a.blocked, a.email, \
+    a.display_name, a.dictionary, a.created_at, a.updated_at, \
+    (a.admin AND COALESCE((SELECT s.super FROM spaces s WHERE s.domain = a.domain), FALSE)) \
+    AS super_admin";
+
+/// [`FIELDS`] and which passwords the account has (never a hash).
+const COLUMNS: &str = "a.id, a.username, a.domain, a.activated, a.admin, a.blocked, a.email, \
+    a.display_name, a.dictionary, a.created_at, a.updated_at, \
+    (a.admin AND COALESCE((SELECT s.super FROM spaces s WHERE s.domain = a.domain), FALSE)) \
+    AS super_admin, \
+    EXISTS (SELECT 1 FROM passwords p WHERE p.account_id = a.id AND p.algorithm = 'MD5') AS has_md5, \
+    EXISTS (SELECT 1 FROM passwords p WHERE p.account_id = a.id AND p.algorithm = 'SHA-256') \
+    AS has_sha256";
+
+#[derive(FromRow)]
+struct AccountRow {
+    id: i64,
+    username: String,
+    domain: String,
+    activated: bool,
+    admin: bool,
+    blocked: bool,
+    email: Option<String>,
+    display_name: Option<String>,
+    dictionary: String,
+    created_at: i64,
+    updated_at: i64,
+    super_admin: bool,
+    #[sqlx(default)]
+    has_md5: bool,
+    #[sqlx(default)]
+    has_sha256: bool,
+}
+
+impl From<AccountRow> for Account {
+    fn from(row: AccountRow) -> Self {
+        // Written by this service as a JSON object of strings; anything else
+        // (an operator's hand edit) shows as empty rather than failing reads.
+        let dictionary: BTreeMap<String, String> = serde_json::from_str(&row.dictionary)
+            .unwrap_or_else(|_| {
+                tracing::warn!(
+                    account_id = row.id,
+                    "accounts.dictionary is not an object of strings"
+                );
+                BTreeMap::new()
+            });
+        let mut password_algorithms = Vec::new();
+        if row.has_md5 {
+            password_algorithms.push(Algorithm::Md5);
+        }
+        if row.has_sha256 {
+            password_algorithms.push(Algorithm::Sha256);
+        }
+        Self {
+            id: row.id,
+            username: row.username,
+            domain: row.domain,
+            activated: row.activated,
+            admin: row.admin,
+            blocked: row.blocked,
+            email: row.email,
+            display_name: row.display_name,
+            dictionary,
+            password_algorithms,
+            super_admin: row.super_admin,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct CredentialRow {
+    algorithm: String,
+    password: String,
+}
+
+impl TryFrom<CredentialRow> for Credential {
+    type Error = CoreError;
+
+    fn try_from(row: CredentialRow) -> Result<Self> {
+        let algorithm = Algorithm::parse(&row.algorithm, "algorithm").map_err(|_| {
+            anyhow::anyhow!(
+                "passwords.algorithm holds {:?}, not MD5 or SHA-256",
+                row.algorithm
+            )
+        })?;
+        Ok(Self {
+            algorithm,
+            ha1: Secret::new(row.password),
+        })
+    }
+}
+
+fn sorted_credentials(rows: Vec<CredentialRow>) -> Result<Vec<Credential>> {
+    let mut credentials = rows
+        .into_iter()
+        .map(Credential::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    credentials.sort_by_key(|c| c.algorithm);
+    Ok(credentials)
+}
+
+#[derive(FromRow)]
+struct ActiveAccountRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    algorithm: Option<String>,
+    password: Option<String>,
+    epoch: i64,
+}
+
+const INSERT_ACCOUNT: &str = "INSERT INTO accounts \
+    (username, domain, activated, admin, blocked, email, display_name, dictionary, created_at, updated_at) \
+    SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BOOLEAN), CAST($4 AS BOOLEAN), \
+    CAST($5 AS BOOLEAN), CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($8 AS TEXT), \
+    CAST($9 AS BIGINT), CAST($9 AS BIGINT) \
+    WHERE NOT EXISTS (SELECT 1 FROM deleted_accounts WHERE username = $1 AND domain = $2) \
+    RETURNING id";
+/// The profile ($3-$5) is written only when $2 says so (PUT replaces it,
+/// a state change keeps it); the other fields only when given.
+const UPDATE_ACCOUNT: &str = "UPDATE accounts SET \
+    email = CASE WHEN $2 THEN $3 ELSE email END, \
+    display_name = CASE WHEN $2 THEN $4 ELSE display_name END, \
+    dictionary = CASE WHEN $2 THEN $5 ELSE dictionary END, \
+    username = COALESCE($6, username), activated = COALESCE($7, activated), \
+    blocked = COALESCE($8, blocked), admin = COALESCE($9, admin), updated_at = $10 \
+    WHERE id = $1";
+const INSERT_PASSWORD: &str =
+    "INSERT INTO passwords (account_id, password, algorithm) VALUES ($1, $2, $3)";
+const DELETE_PASSWORDS: &str = "DELETE FROM passwords WHERE account_id = $1";
+const REMEMBER_USERNAME: &str = "INSERT INTO deleted_accounts (username, domain, deleted_at) \
+    VALUES ($1, $2, $3) ON CONFLICT (username, domain) DO NOTHING";
+const WAS_DELETED: &str =
+    "SELECT COUNT(*) FROM deleted_accounts WHERE username = $1 AND domain = $2";
+
+fn taken(field: &'static str) -> CoreError {
+    CoreError::AlreadyExists {
+        field,
+        message: "has already been taken".into(),
+    }
+}
+
+impl SqlStore {
+    /// A unique violation on `accounts` is the username or the email: the
+    /// username if an account (other than `except`) holds it.
+    async fn which_is_taken(&self, username: &str, domain: &str, except: i64) -> Result<CoreError> {
+        let sql = "SELECT COUNT(*) FROM accounts WHERE username = $1 AND domain = $2 AND id <> $3";
+        let holders: i64 = on_pool!(self, write, pool => {
+            sqlx::query_scalar(sql).bind(username).bind(domain).bind(except).fetch_one(pool).await?
+        });
+        Ok(taken(if holders > 0 { "username" } else { "email" }))
+    }
+
+    /// `(a.username range) OR (a.email range)`: a prefix as a byte range,
+    /// which an index answers on both engines (PostgreSQL compares with
+    /// `COLLATE "C"`, whatever the database's collation).
+    fn prefix_condition(&self, first: usize) -> String {
+        let collate = match self {
+            Self::Sqlite { .. } => "",
+            Self::Postgres { .. } => " COLLATE \"C\"",
+        };
+        let (lo, hi) = (first, first + 1);
+        format!(
+            "((a.username{collate} >= ${lo} AND a.username{collate} < ${hi}) \
+             OR (a.email{collate} >= ${lo} AND a.email{collate} < ${hi}))"
+        )
+    }
+}
+
+/// The byte range of strings starting with `prefix`.
+fn prefix_range(prefix: &str) -> (String, String) {
+    (prefix.to_owned(), format!("{prefix}{}", char::MAX))
+}
+
+impl AccountStore for SqlStore {
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn create_account(&self, new: NewAccount<'_>) -> Result<Account> {
+        let inserted: Result<Option<i64>, sqlx::Error> = on_pool!(self, write, pool => {
+            async {
+                let mut tx = pool.begin().await?;
+                let query = sqlx::query_scalar(INSERT_ACCOUNT)
+                    .bind(new.username)
+                    .bind(new.domain.as_str())
+                    .bind(new.activated)
+                    .bind(new.admin)
+                    .bind(new.blocked)
+                    .bind(new.profile.email.as_ref().map(|e| e.as_str()))
+                    .bind(new.profile.display_name.as_ref().map(|d| d.as_str()))
+                    .bind(new.profile.dictionary.to_json())
+                    .bind(new.created_at);
+                let Some(id) = query.fetch_optional(&mut *tx).await? else {
+                    return Ok(None);
+                };
+                for credential in &new.credentials {
+                    sqlx::query(INSERT_PASSWORD)
+                        .bind(id)
+                        .bind(credential.ha1.expose())
+                        .bind(credential.algorithm.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(Some(id))
+            }.await
+        });
+        let id = match inserted {
+            Ok(Some(id)) => id,
+            Ok(None) => return Err(taken("username")),
+            Err(error) if is_unique_violation(&error) => {
+                return Err(self
+                    .which_is_taken(new.username, new.domain.as_str(), 0)
+                    .await?)
+            }
+            Err(error) => return Err(error.into()),
+        };
+        self.account_by_id(id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("account {id} vanished after its creation").into())
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn account_by_id(&self, id: i64) -> Result<Option<Account>> {
+        let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1");
+        let row: Option<AccountRow> = on_pool!(self, read, pool => {
+            sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
+        });
+        Ok(row.map(Account::from))
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn account_by_address(&self, username: &str, domain: &Domain) -> Result<Option<Account>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM accounts a WHERE a.username = $1 AND a.domain = $2");
+        let row: Option<AccountRow> = on_pool!(self, read, pool => {
+            sqlx::query_as(&sql).bind(username).bind(domain.as_str()).fetch_optional(pool).await?
+        });
+        Ok(row.map(Account::from))
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn accounts_by_email(&self, email: &str) -> Result<Vec<Account>> {
+        let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.email = $1 ORDER BY a.id");
+        let rows: Vec<AccountRow> = on_pool!(self, read, pool => {
+            sqlx::query_as(&sql).bind(email).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(Account::from).collect())
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn list_accounts(&self, filter: AccountFilter<'_>) -> Result<(Vec<Account>, i64)> {
+        let mut conditions = Vec::new();
+        let mut next = 1;
+        if filter.domain.is_some() {
+            conditions.push(format!("a.domain = ${next}"));
+            next += 1;
+        }
+        let range = filter.search.map(prefix_range);
+        if range.is_some() {
+            conditions.push(self.prefix_condition(next));
+            next += 2;
+        }
+        let filtered = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let page_sql = format!(
+            "SELECT {COLUMNS} FROM accounts a {filtered} ORDER BY a.id LIMIT ${next} OFFSET ${}",
+            next + 1
+        );
+        // Without a search, the total is the spaces' counters (kept by
+        // triggers): one row per domain, never a count of the accounts.
+        let count_sql = match (&range, filter.domain) {
+            (Some(_), _) => format!("SELECT COUNT(*) FROM accounts a {filtered}"),
+            (None, Some(_)) => "SELECT CAST(COALESCE(SUM(accounts_count), 0) AS BIGINT) \
+                                FROM spaces WHERE domain = $1"
+                .to_owned(),
+            (None, None) => {
+                "SELECT CAST(COALESCE(SUM(accounts_count), 0) AS BIGINT) FROM spaces".to_owned()
+            }
+        };
+        let domain = filter.domain.map(Domain::as_str);
+        on_pool!(self, read, pool => {
+            let mut page = sqlx::query_as::<_, AccountRow>(&page_sql);
+            let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+            if let Some(domain) = domain {
+                page = page.bind(domain);
+                count = count.bind(domain);
+            }
+            if let Some((lo, hi)) = &range {
+                page = page.bind(lo.as_str()).bind(hi.as_str());
+                count = count.bind(lo.as_str()).bind(hi.as_str());
+            }
+            let rows = page.bind(filter.limit).bind(filter.offset).fetch_all(pool).await?;
+            let total = count.fetch_one(pool).await?;
+            Ok((rows.into_iter().map(Account::from).collect(), total))
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn update_account(&self, id: i64, changes: AccountChanges) -> Result<Option<Account>> {
+        let Some(current) = self.account_by_id(id).await? else {
+            return Ok(None);
+        };
+        let renamed = changes
+            .username
+            .as_deref()
+            .filter(|name| *name != current.username);
+        let profile = changes.profile.as_ref();
+        let empty = Profile::default();
+        let written_profile = profile.unwrap_or(&empty);
+        let written: Result<bool, sqlx::Error> = on_pool!(self, write, pool => {
+            async {
+                let mut tx = pool.begin().await?;
+                if let Some(name) = renamed {
+                    let deleted: i64 = sqlx::query_scalar(WAS_DELETED)
+                        .bind(name)
+                        .bind(&current.domain)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if deleted > 0 {
+                        return Ok(false);
+                    }
+                }
+                sqlx::query(UPDATE_ACCOUNT)
+                    .bind(id)
+                    .bind(profile.is_some())
+                    .bind(written_profile.email.as_ref().map(|e| e.as_str()))
+                    .bind(written_profile.display_name.as_ref().map(|d| d.as_str()))
+                    .bind(written_profile.dictionary.to_json())
+                    .bind(renamed)
+                    .bind(changes.activated)
+                    .bind(changes.blocked)
+                    .bind(changes.admin)
+                    .bind(changes.updated_at)
+                    .execute(&mut *tx)
+                    .await?;
+                if renamed.is_some() {
+                    // The old address stays an identity others know.
+                    sqlx::query(REMEMBER_USERNAME)
+                        .bind(&current.username)
+                        .bind(&current.domain)
+                        .bind(changes.updated_at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Some(credentials) = &changes.credentials {
+                    sqlx::query(DELETE_PASSWORDS).bind(id).execute(&mut *tx).await?;
+                    for credential in credentials {
+                        sqlx::query(INSERT_PASSWORD)
+                            .bind(id)
+                            .bind(credential.ha1.expose())
+                            .bind(credential.algorithm.as_str())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(true)
+            }.await
+        });
+        match written {
+            Ok(true) => self.account_by_id(id).await,
+            Ok(false) => Err(taken("username")),
+            Err(error) if is_unique_violation(&error) => {
+                let username = renamed.unwrap_or(&current.username);
+                Err(self.which_is_taken(username, &current.domain, id).await?)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn delete_account(&self, id: i64, now: i64) -> Result<bool> {
+        // Passwords, devices and keys (and nonces on PostgreSQL) go by
+        // ON DELETE CASCADE, in the same transaction.
+        let sql = "DELETE FROM accounts WHERE id = $1 RETURNING username, domain";
+        let deleted: bool = on_pool!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let gone: Option<(String, String)> =
+                sqlx::query_as(sql).bind(id).fetch_optional(&mut *tx).await?;
+            if let Some((username, domain)) = &gone {
+                sqlx::query(REMEMBER_USERNAME)
+                    .bind(username)
+                    .bind(domain)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            gone.is_some()
+        });
+        if deleted {
+            if let Self::Sqlite { nonces, .. } = self {
+                // The nonce file has no foreign key to accounts. Were this
+                // to fail, the nonces left could not be used (their account
+                // is gone, and ids are never reused) and expire by the TTL.
+                nonces.delete_of_account(id)?;
+            }
+        }
+        Ok(deleted)
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn credentials(&self, account_id: i64) -> Result<Vec<Credential>> {
+        let sql = "SELECT algorithm, password FROM passwords WHERE account_id = $1";
+        let rows: Vec<CredentialRow> = on_pool!(self, read, pool => {
+            sqlx::query_as(sql).bind(account_id).fetch_all(pool).await?
+        });
+        sorted_credentials(rows)
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn has_admin(&self) -> Result<bool> {
+        let sql = "SELECT COUNT(*) FROM accounts WHERE admin = TRUE";
+        let count: i64 =
+            on_pool!(self, read, pool => sqlx::query_scalar(sql).fetch_one(pool).await?);
+        Ok(count > 0)
+    }
+
+    async fn account_epoch(&self) -> Result<i64> {
+        let sql = "SELECT epoch FROM account_epoch";
+        Ok(on_pool!(self, read, pool => sqlx::query_scalar(sql).fetch_one(pool).await?))
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn active_account(
+        &self,
+        username: &str,
+        domain: &Domain,
+    ) -> Result<Option<ActiveAccount>> {
+        let sql = format!(
+            "SELECT {FIELDS}, p.algorithm, p.password, (SELECT epoch FROM account_epoch) AS epoch \
+             FROM accounts a LEFT JOIN passwords p ON p.account_id = a.id \
+             WHERE a.username = $1 AND a.domain = $2 AND a.activated = TRUE"
+        );
+        let rows: Vec<ActiveAccountRow> = on_pool!(self, read, pool => {
+            sqlx::query_as(&sql).bind(username).bind(domain.as_str()).fetch_all(pool).await?
+        });
+        let mut found: Option<(AccountRow, i64)> = None;
+        let mut credential_rows = Vec::new();
+        for row in rows {
+            if let (Some(algorithm), Some(password)) = (row.algorithm, row.password) {
+                credential_rows.push(CredentialRow {
+                    algorithm,
+                    password,
+                });
+            }
+            found.get_or_insert((row.account, row.epoch));
+        }
+        let Some((account, epoch)) = found else {
+            return Ok(None);
+        };
+        let credentials = sorted_credentials(credential_rows)?;
+        let mut account = Account::from(account);
+        account.password_algorithms = credentials.iter().map(|c| c.algorithm).collect();
+        Ok(Some(ActiveAccount {
+            account,
+            credentials,
+            epoch,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_range;
+
+    #[test]
+    fn a_prefix_is_the_byte_range_of_its_extensions() {
+        let (lo, hi) = prefix_range("ali");
+        for inside in ["ali", "alice", "ali~", "ali\u{10FFFE}"] {
+            assert!(lo.as_str() <= inside && inside < hi.as_str(), "{inside}");
+        }
+        for outside in ["al", "alj", "bob", "Ali"] {
+            assert!(
+                !(lo.as_str() <= outside && outside < hi.as_str()),
+                "{outside}"
+            );
+        }
+    }
+}

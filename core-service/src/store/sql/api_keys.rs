@@ -1,0 +1,119 @@
+//! The API key statements. Keys are found by their SHA-256, through the
+//! unique index on it; the key itself is never stored.
+
+use sqlx::FromRow;
+
+use super::{is_unique_violation, SqlStore};
+use crate::{
+    error::{CoreError, Result},
+    model::ApiKey,
+    store::{ApiKeyStore, NewApiKey},
+};
+
+const COLUMNS: &str = "id, account_id, name, idle_expiry_seconds, created_at, last_used_at";
+
+#[derive(FromRow)]
+struct ApiKeyRow {
+    id: i64,
+    account_id: i64,
+    name: String,
+    idle_expiry_seconds: Option<i64>,
+    created_at: i64,
+    last_used_at: i64,
+}
+
+impl From<ApiKeyRow> for ApiKey {
+    fn from(row: ApiKeyRow) -> Self {
+        Self {
+            id: row.id,
+            account_id: row.account_id,
+            name: row.name,
+            idle_expiry_seconds: row.idle_expiry_seconds,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+        }
+    }
+}
+
+impl ApiKeyStore for SqlStore {
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn insert_api_key(&self, key: NewApiKey<'_>) -> Result<ApiKey> {
+        // A user key (name '') replaces the account's previous one; a named
+        // key never replaces another.
+        let replace = if key.name.is_empty() {
+            "ON CONFLICT (account_id, name) DO UPDATE SET key_sha256 = excluded.key_sha256, \
+             idle_expiry_seconds = excluded.idle_expiry_seconds, \
+             created_at = excluded.created_at, last_used_at = excluded.last_used_at"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "INSERT INTO api_keys \
+             (account_id, name, key_sha256, idle_expiry_seconds, created_at, last_used_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) {replace} RETURNING {COLUMNS}"
+        );
+        let inserted: Result<ApiKeyRow, sqlx::Error> = on_pool!(self, write, pool => {
+            sqlx::query_as(&sql)
+                .bind(key.account_id)
+                .bind(key.name)
+                .bind(key.key_sha256)
+                .bind(key.idle_expiry_seconds)
+                .bind(key.now)
+                .fetch_one(pool)
+                .await
+        });
+        match inserted {
+            Ok(row) => Ok(row.into()),
+            Err(error) if is_unique_violation(&error) => Err(CoreError::AlreadyExists {
+                field: "name",
+                message: "has already been taken for this account".into(),
+            }),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn api_key_by_hash(&self, key_sha256: &str) -> Result<Option<ApiKey>> {
+        let sql = format!("SELECT {COLUMNS} FROM api_keys WHERE key_sha256 = $1");
+        let row: Option<ApiKeyRow> = on_pool!(self, read, pool => {
+            sqlx::query_as(&sql).bind(key_sha256).fetch_optional(pool).await?
+        });
+        Ok(row.map(ApiKey::from))
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn touch_api_key(&self, id: i64, now: i64, since: i64) -> Result<()> {
+        let sql = "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND last_used_at < $3";
+        on_pool!(self, write, pool => {
+            sqlx::query(sql).bind(id).bind(now).bind(since).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn api_keys(&self, account_id: Option<i64>) -> Result<Vec<ApiKey>> {
+        let filter = if account_id.is_some() {
+            "WHERE account_id = $1"
+        } else {
+            ""
+        };
+        let sql = format!("SELECT {COLUMNS} FROM api_keys {filter} ORDER BY account_id, name");
+        let rows: Vec<ApiKeyRow> = on_pool!(self, read, pool => {
+            let mut query = sqlx::query_as(&sql);
+            if let Some(id) = account_id {
+                query = query.bind(id);
+            }
+            query.fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(ApiKey::from).collect())
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn delete_api_key(&self, account_id: i64, name: &str) -> Result<bool> {
+        let sql = "DELETE FROM api_keys WHERE account_id = $1 AND name = $2";
+        let deleted = on_pool!(self, write, pool => {
+            sqlx::query(sql).bind(account_id).bind(name).execute(pool).await?.rows_affected()
+        });
+        Ok(deleted > 0)
+    }
+}

@@ -1,0 +1,70 @@
+//! `AuthService` and `ApiKeyService`: who a request comes from.
+
+use flexiapi_proto::pb;
+
+use super::CoreClient;
+use crate::{auth::headers::SipAddress, error::ApiError};
+
+impl CoreClient {
+    pub async fn challenge(
+        &self,
+        address: &SipAddress,
+    ) -> Result<Vec<pb::DigestChallenge>, ApiError> {
+        let request = pb::ChallengeRequest {
+            username: address.username.clone(),
+            domain: address.domain.clone(),
+        };
+        let answer = rpc!(
+            self,
+            auth.challenge(request),
+            "flexiapi.v1.AuthService/Challenge"
+        )?;
+        Ok(answer.challenges)
+    }
+
+    pub async fn verify(
+        &self,
+        address: &SipAddress,
+        method: &str,
+        request_uri: &str,
+        digest: pb::DigestFields,
+    ) -> Result<pb::VerifyDigestResponse, ApiError> {
+        let request = pb::VerifyDigestRequest {
+            username: address.username.clone(),
+            domain: address.domain.clone(),
+            method: method.to_owned(),
+            request_uri: request_uri.to_owned(),
+            digest: Some(digest),
+        };
+        rpc!(
+            self,
+            auth.verify_digest(request),
+            "flexiapi.v1.AuthService/VerifyDigest"
+        )
+    }
+
+    pub async fn verify_api_key(&self, key: &str) -> Result<pb::VerifyApiKeyResponse, ApiError> {
+        let request = pb::VerifyApiKeyRequest {
+            key: key.to_owned(),
+        };
+        rpc!(
+            self,
+            api_keys.verify_api_key(request),
+            "flexiapi.v1.ApiKeyService/VerifyApiKey"
+        )
+    }
+
+    /// A new user key for the actor; its previous one stops working.
+    pub async fn create_user_key(&self, actor: pb::Actor) -> Result<String, ApiError> {
+        let request = pb::CreateApiKeyRequest {
+            actor: Some(actor),
+            ..Default::default()
+        };
+        let answer = rpc!(
+            self,
+            api_keys.create_api_key(request),
+            "flexiapi.v1.ApiKeyService/CreateApiKey"
+        )?;
+        Ok(answer.key)
+    }
+}

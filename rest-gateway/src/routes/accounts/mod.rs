@@ -1,0 +1,25 @@
+//! `/api/accounts…`: the admin routes ([`admin`]), the account's own
+//! ([`me`]), the request fields they share ([`fields`]) and the Laravel
+//! paginator of the list ([`pagination`]). Every handler names the
+//! authenticated account as the actor; the core decides what it may do.
+
+use axum::{extract::Path, Router};
+
+use crate::{error::ApiError, state::AppState};
+
+mod admin;
+mod fields;
+mod me;
+mod pagination;
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(me::router()).merge(admin::router())
+}
+
+/// `{id}` as the contract reads it: a positive number, or no such account.
+fn account_id(Path(raw): Path<String>) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::NotFound("Account not found".into()))
+}

@@ -1,0 +1,13 @@
+//! What every handler shares: only the way to the core, which is cheap to
+//! clone; the gateway holds no state of its own. Its own module, below both
+//! `startup` (which builds it) and `routes` (which use it).
+
+use std::time::Duration;
+
+use crate::core_client::CoreClient;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub core: CoreClient,
+    pub request_timeout: Duration,
+}

@@ -1,0 +1,73 @@
+//! The JSON shapes the REST contract gives for what the core returns, in one
+//! place for every program that prints them (the gateway's answers, the
+//! core's CLI): FlexiAPI's clients parse these keys to the letter.
+
+use serde_json::{json, Map, Value};
+
+use crate::pb;
+
+/// A time as Laravel writes it: UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ` (also
+/// RFC 3339).
+pub fn time(timestamp: Option<&prost_types::Timestamp>) -> Option<String> {
+    let t = timestamp?;
+    let nanos = u32::try_from(t.nanos).unwrap_or_default();
+    chrono::DateTime::from_timestamp(t.seconds, nanos)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+}
+
+/// The account object of part 2: never a password or a hash, only which
+/// algorithms it has a password for.
+pub fn account(account: &pb::Account) -> Value {
+    let dictionary: Map<String, Value> = account
+        .dictionary
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let passwords: Vec<Value> = account
+        .password_algorithms
+        .iter()
+        .map(|algorithm| json!({ "algorithm": algorithm }))
+        .collect();
+    json!({
+        "id": account.id,
+        "username": account.username,
+        "domain": account.domain,
+        "sip_uri": format!("sip:{}@{}", account.username, account.domain),
+        "email": account.email,
+        "display_name": account.display_name,
+        "activated": account.activated,
+        "blocked": account.blocked,
+        "admin": account.admin,
+        "dictionary": dictionary,
+        "passwords": passwords,
+        "created_at": time(account.created_at.as_ref()),
+        "updated_at": time(account.updated_at.as_ref()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_have_the_contract_keys_and_laravel_times() {
+        let value = account(&pb::Account {
+            id: 42,
+            username: "alice01".into(),
+            domain: "sip.example.org".into(),
+            activated: true,
+            created_at: Some(prost_types::Timestamp {
+                seconds: 1_787_218_117,
+                nanos: 0,
+            }),
+            password_algorithms: vec!["SHA-256".into()],
+            ..Default::default()
+        });
+        assert_eq!(value["sip_uri"], "sip:alice01@sip.example.org");
+        assert_eq!(value["created_at"], "2026-08-20T09:28:37.000000Z");
+        assert_eq!(value["email"], Value::Null);
+        assert_eq!(value["dictionary"], json!({}));
+        assert_eq!(value["passwords"], json!([{"algorithm": "SHA-256"}]));
+        assert_eq!(value["updated_at"], Value::Null);
+    }
+}
