@@ -14,10 +14,10 @@ use crate::{
 pub const DEFAULT_PER_PAGE: i64 = 20;
 pub const MAX_PER_PAGE: i64 = 100;
 
-/// A page request as received; zeros mean the defaults.
+/// A page request as received; `None` means the default.
 pub struct ListQuery<'a> {
-    pub page: i64,
-    pub per_page: i64,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
     pub search: &'a str,
     pub domain: &'a str,
 }
@@ -32,9 +32,9 @@ pub struct Page {
 pub async fn list(store: &impl AccountStore, actor: &Actor, query: ListQuery<'_>) -> Result<Page> {
     actor.require_admin()?;
     let page = match query.page {
-        0 => 1,
-        p if (1..=1_000_000_000).contains(&p) => p,
-        _ => {
+        None => 1,
+        Some(p) if (1..=1_000_000_000).contains(&p) => p,
+        Some(_) => {
             return Err(CoreError::invalid(
                 "page",
                 "must be between 1 and 1000000000",
@@ -42,9 +42,9 @@ pub async fn list(store: &impl AccountStore, actor: &Actor, query: ListQuery<'_>
         }
     };
     let per_page = match query.per_page {
-        0 => DEFAULT_PER_PAGE,
-        n if (1..=MAX_PER_PAGE).contains(&n) => n,
-        _ => return Err(CoreError::invalid("per_page", "must be between 1 and 100")),
+        None => DEFAULT_PER_PAGE,
+        Some(n) if (1..=MAX_PER_PAGE).contains(&n) => n,
+        Some(_) => return Err(CoreError::invalid("per_page", "must be between 1 and 100")),
     };
     if query.search.len() > 255 || query.search.chars().any(char::is_control) {
         return Err(CoreError::invalid(

@@ -134,21 +134,55 @@ impl TestSystem {
         password: &str,
         algorithm: &str,
         admin: bool,
-    ) {
+    ) -> pb::Account {
+        self.grpc_create_account_in(username, DOMAIN, password, algorithm, admin)
+            .await
+    }
+
+    pub async fn grpc_create_account_in(
+        &self,
+        username: &str,
+        domain: &str,
+        password: &str,
+        algorithm: &str,
+        admin: bool,
+    ) -> pb::Account {
         let mut accounts = AccountServiceClient::connect(format!("http://{}", self.core_addr))
             .await
             .unwrap();
         accounts
             .create_account(pb::CreateAccountRequest {
                 username: username.into(),
-                domain: String::new(),
+                domain: domain.into(),
                 password: password.into(),
                 algorithm: algorithm.into(),
                 admin,
                 ..Default::default()
             })
             .await
-            .unwrap();
+            .unwrap()
+            .into_inner()
+            .account
+            .unwrap()
+    }
+
+    /// A request authenticated by `x-api-key` alone (no `From`).
+    pub async fn with_key(
+        &self,
+        key: &str,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .header("x-api-key", key)
+            .header(header::ACCEPT, "application/json");
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
     }
 
     pub async fn core_channel(&self) -> tonic::transport::Channel {
@@ -177,6 +211,12 @@ impl TestSystem {
 
     pub fn client(&self, username: &str, password: &str) -> DigestClient {
         DigestClient::new(&self.base, username, password)
+    }
+
+    pub fn client_in(&self, username: &str, domain: &str, password: &str) -> DigestClient {
+        let mut client = DigestClient::new(&self.base, username, password);
+        client.domain = domain.to_owned();
+        client
     }
 
     pub fn admin(&self) -> DigestClient {
@@ -244,6 +284,7 @@ pub struct DigestClient {
     base: String,
     pub username: String,
     pub password: String,
+    pub domain: String,
     pub challenge: Option<Challenge>,
     pub nc: u32,
 }
@@ -255,13 +296,14 @@ impl DigestClient {
             base: base.to_owned(),
             username: username.into(),
             password: password.into(),
+            domain: DOMAIN.into(),
             challenge: None,
             nc: 0,
         }
     }
 
     pub fn sip_from(&self) -> String {
-        format!("sip:{}@{DOMAIN}", self.username)
+        format!("sip:{}@{}", self.username, self.domain)
     }
 
     /// Sends without credentials; keeps the challenge of `algorithm`.
@@ -279,6 +321,18 @@ impl DigestClient {
             .find(|c| c.get("algorithm") == algorithm);
         self.nc = 0;
         response
+    }
+
+    /// The status of an unauthenticated request: 401 while the `From`
+    /// names an account, 404 once it names none.
+    pub async fn fetch_challenge_status(&self) -> StatusCode {
+        self.http
+            .get(format!("{}/api/ping", self.base))
+            .header(header::FROM, self.sip_from())
+            .send()
+            .await
+            .unwrap()
+            .status()
     }
 
     /// The `Authorization` value for the next request, with `nc + 1`.
@@ -347,6 +401,17 @@ impl DigestClient {
     pub async fn get(&mut self, path: &str) -> reqwest::Response {
         self.send(Method::GET, path, None).await
     }
+
+    /// The JSON answer of an authenticated request, asserting its status.
+    pub async fn json(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        status: StatusCode,
+    ) -> serde_json::Value {
+        json(self.send(method, path, body).await, status).await
+    }
 }
 
 /// The JSON body of a response, asserting its status.
@@ -355,6 +420,33 @@ pub async fn json(response: reqwest::Response, status: StatusCode) -> serde_json
     let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
     assert_eq!(content_type.unwrap(), "application/json");
     response.json().await.unwrap()
+}
+
+/// A second value for [`execute`].
+pub enum Bind<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// Runs one statement on the system's database, with an account id and one
+/// value, for what the API cannot do (both backends accept `$n`).
+pub async fn execute(system: &TestSystem, sql: &str, id: i64, value: Bind<'_>) {
+    let store = system.database.connect().await.unwrap();
+    macro_rules! run {
+        ($pool:expr) => {{
+            let query = sqlx::query(sql).bind(id);
+            let query = match value {
+                Bind::Text(text) => query.bind(text.to_owned()),
+                Bind::Int(int) => query.bind(int),
+            };
+            query.execute($pool).await.unwrap();
+        }};
+    }
+    match &store {
+        core_service::store::SqlStore::Sqlite { write, .. } => run!(write),
+        core_service::store::SqlStore::Postgres { pool, .. } => run!(pool),
+    }
+    store.close().await;
 }
 
 pub async fn wait_until(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {

@@ -7,6 +7,8 @@
 mod helpers;
 
 mod accounts;
+mod accounts_admin;
+mod accounts_me;
 mod binary;
 mod bodies;
 mod clients;

@@ -72,10 +72,10 @@ async fn list(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let integer = |name: &str| -> Result<i64, (String, String)> {
+    let integer = |name: &str| -> Result<Option<i64>, (String, String)> {
         match value(name) {
-            None | Some("") => Ok(0),
-            Some(raw) => raw.parse::<i64>().map_err(|_| {
+            None | Some("") => Ok(None),
+            Some(raw) => raw.parse::<i64>().map(Some).map_err(|_| {
                 (
                     name.to_owned(),
                     format!("The {name} field must be an integer."),
