@@ -175,3 +175,69 @@ fn serve_stops_cleanly_on_sigterm() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn api_keys_are_printed_once_listed_without_secrets_and_revoked() {
+    let (_dir, url) = temp_sqlite();
+    assert!(core_service(&url, &create_args("admin01", &["--admin"]))
+        .status
+        .success());
+    let create = [
+        "api-keys",
+        "create",
+        "--username",
+        "admin01",
+        "--name",
+        "flexisip",
+    ];
+    let output = core_service(&url, &create);
+    assert!(output.status.success(), "{output:?}");
+    let key = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert_eq!(key.len(), 40, "{key}");
+    assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let again = core_service(&url, &create);
+    assert_eq!(again.status.code(), Some(1), "one name per owner");
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("name"),
+        "{again:?}"
+    );
+
+    let output = core_service(&url, &["api-keys", "list", "--username", "admin01"]);
+    assert!(output.status.success(), "{output:?}");
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed["name"], "flexisip");
+    assert_eq!(listed["owner"], "sip:admin01@sip.example.org");
+    assert_eq!(listed["idle_expiry_minutes"], serde_json::Value::Null);
+    let printed = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    assert!(!printed.contains(&key), "a key is shown only when made");
+
+    let revoke = [
+        "api-keys",
+        "revoke",
+        "--username",
+        "admin01",
+        "--name",
+        "flexisip",
+    ];
+    assert!(core_service(&url, &revoke).status.success());
+    let output = core_service(&url, &revoke);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("API key not found"),
+        "{output:?}"
+    );
+    let output = core_service(&url, &["api-keys", "list"]);
+    assert!(output.stdout.is_empty(), "{output:?}");
+    let unknown = core_service(
+        &url,
+        &[
+            "api-keys",
+            "create",
+            "--username",
+            "nobody01",
+            "--name",
+            "x",
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+}

@@ -10,7 +10,8 @@ use core_service::{
     startup::{Application, ServeConfig},
 };
 use flexiapi_proto::pb::{
-    self, account_service_client::AccountServiceClient, auth_service_client::AuthServiceClient,
+    self, account_service_client::AccountServiceClient,
+    api_key_service_client::ApiKeyServiceClient, auth_service_client::AuthServiceClient,
     device_service_client::DeviceServiceClient,
 };
 use md5::Md5;
@@ -217,6 +218,51 @@ impl TestApp {
                 query.execute(pool).await.unwrap();
             }
         }
+    }
+}
+
+impl TestApp {
+    /// `SELECT COUNT(*) …` with one integer bind, on the test's database.
+    pub async fn count(&self, sql: &str, id: i64) -> i64 {
+        match &self.db {
+            core_service::store::SqlStore::Sqlite { read: pool, .. } => sqlx::query_scalar(sql)
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+            core_service::store::SqlStore::Postgres { pool, .. } => sqlx::query_scalar(sql)
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+        }
+    }
+
+    /// How many nonces an account has, wherever this backend keeps them
+    /// (SQLite: the `<file>-nonces` database beside the accounts).
+    pub async fn nonces_of(&self, account_id: i64) -> i64 {
+        let sql = "SELECT COUNT(*) FROM nonces WHERE account_id = $1";
+        match &self.db {
+            core_service::store::SqlStore::Sqlite { .. } => {
+                let file = self.database.url.trim_start_matches("sqlite://");
+                let file = file.split('?').next().unwrap();
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{file}-nonces"))
+                    .await
+                    .unwrap();
+                let count = sqlx::query_scalar(sql)
+                    .bind(account_id)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+                count
+            }
+            core_service::store::SqlStore::Postgres { .. } => self.count(sql, account_id).await,
+        }
+    }
+
+    pub fn api_keys(&self) -> ApiKeyServiceClient<Channel> {
+        ApiKeyServiceClient::new(self.channel())
     }
 }
 

@@ -11,4 +11,6 @@ mod cli;
 mod devices;
 mod digest_flow;
 mod discovery;
+mod management;
 mod storage;
+mod upgrade;

@@ -23,6 +23,7 @@ use reqwest::StatusCode;
 use crate::helpers::{hash, DigestClient, DOMAIN};
 
 const PASSWORD: &str = "Tr4ce-S3cret-pw";
+const NEW_PASSWORD: &str = "another-s3cret-password";
 
 #[derive(Debug, Clone)]
 struct ReceivedSpan {
@@ -139,6 +140,7 @@ async fn one_request_is_one_trace_across_both_services_without_secrets() {
             "tracer01",
             "--algorithm",
             "SHA-256",
+            "--admin",
         ])
         .env("FLEXIAPI_ACCOUNT_PASSWORD", PASSWORD)
         .envs(telemetry_env.clone())
@@ -164,7 +166,7 @@ async fn one_request_is_one_trace_across_both_services_without_secrets() {
             "--core-url",
             &format!("http://{core_addr}"),
         ])
-        .envs(telemetry_env)
+        .envs(telemetry_env.clone())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&gateway_log).unwrap())
         .spawn()
@@ -175,6 +177,71 @@ async fn one_request_is_one_trace_across_both_services_without_secrets() {
     let response = client.get("/api/ping").await;
     assert_eq!(response.status(), StatusCode::OK);
     let authorization = client.authorization("GET", "/api/ping");
+
+    // Part 2's routes, each carrying a secret in its request: none may come
+    // back in an answer, a log line or a span.
+    let base = format!("http://{gateway_addr}");
+    let mut answers = String::new();
+    let user_key = client
+        .get("/api/accounts/me/api_key")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let keyed = |method: reqwest::Method, path: &str, body: Option<serde_json::Value>| {
+        let request = reqwest::Client::new()
+            .request(method, format!("{base}{path}"))
+            .header("x-api-key", &user_key);
+        let request = match body {
+            Some(body) => request.json(&body),
+            None => request,
+        };
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let body = serde_json::json!({"username": "leaker01", "password": NEW_PASSWORD, "algorithm": "MD5", "email": "l@example.org"});
+    let created = keyed(reqwest::Method::POST, "/api/accounts", Some(body)).await;
+    let id = serde_json::from_str::<serde_json::Value>(&created).unwrap()["id"].clone();
+    answers += &created;
+    let renamed = serde_json::json!({"username": "leaker02", "password": NEW_PASSWORD});
+    answers += &keyed(
+        reqwest::Method::PUT,
+        &format!("/api/accounts/{id}"),
+        Some(renamed),
+    )
+    .await;
+    answers += &keyed(reqwest::Method::GET, "/api/accounts", None).await;
+    let change = serde_json::json!({"old_password": PASSWORD, "password": NEW_PASSWORD});
+    answers += &keyed(
+        reqwest::Method::POST,
+        "/api/accounts/me/password",
+        Some(change),
+    )
+    .await;
+    let named = Command::new(&core_bin)
+        .args([
+            "api-keys",
+            "create",
+            "--username",
+            "tracer01",
+            "--name",
+            "proxy",
+        ])
+        .envs(telemetry_env.clone())
+        .output()
+        .unwrap();
+    assert!(named.status.success(), "{named:?}");
+    let named_key = String::from_utf8_lossy(&named.stdout).trim().to_owned();
+    assert_eq!(named_key.len(), 40);
+    logs += &String::from_utf8_lossy(&named.stderr);
+    let listed = Command::new(&core_bin)
+        .args(["api-keys", "list"])
+        .envs(telemetry_env.clone())
+        .output()
+        .unwrap();
+    assert!(listed.status.success(), "{listed:?}");
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("\"proxy\""));
+    logs += &String::from_utf8_lossy(&listed.stdout);
+    logs += &String::from_utf8_lossy(&listed.stderr);
 
     terminate(gateway);
     terminate(core);
@@ -227,4 +294,25 @@ async fn one_request_is_one_trace_across_both_services_without_secrets() {
     for secret in [PASSWORD, &ha1, &authorization, "Digest username="] {
         assert!(!everything.contains(secret), "{secret} leaked");
     }
+    let new_ha1s = [
+        hash("MD5", &format!("leaker01:{DOMAIN}:{NEW_PASSWORD}")),
+        hash("MD5", &format!("leaker02:{DOMAIN}:{NEW_PASSWORD}")),
+        hash("SHA-256", &format!("tracer01:{DOMAIN}:{NEW_PASSWORD}")),
+    ];
+    let key_hashes = [&user_key, &named_key].map(|key| hash("SHA-256", key));
+    let part2_secrets = [NEW_PASSWORD, &user_key, &named_key]
+        .into_iter()
+        .chain(new_ha1s.iter().map(String::as_str))
+        .chain(key_hashes.iter().map(String::as_str));
+    for secret in part2_secrets {
+        assert!(
+            !everything.contains(secret),
+            "{secret} leaked in a log or a span"
+        );
+        assert!(!answers.contains(secret), "{secret} leaked in an answer");
+    }
+    assert!(
+        answers.contains("leaker02"),
+        "the routes answered: {answers}"
+    );
 }
