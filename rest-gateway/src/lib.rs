@@ -15,6 +15,7 @@ pub mod config;
 pub mod core_client;
 pub mod error;
 pub mod metrics;
+pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod state;

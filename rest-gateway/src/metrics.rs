@@ -8,16 +8,18 @@ use axum::{
     extract::{MatchedPath, Request},
     middleware::Next,
     response::Response,
-    routing::get,
-    Router,
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(render))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(render))
 }
 
+/// The gateway's Prometheus metrics.
+#[utoipa::path(get, operation_id = "metrics_render", path = "/metrics", tag = "operations", security(()),
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 async fn render() -> String {
     flexiapi_telemetry::prometheus().render()
 }
@@ -43,8 +45,9 @@ pub async fn record(request: Request, next: Next) -> Response {
     response
 }
 
-/// Counts one Digest decision: `ok`, `missing`, `malformed`, or the core's
-/// reason (`VERIFY_OUTCOME_NONCE_REPLAYED`…).
+/// Counts one authentication decision: `missing`, `malformed`, the core's
+/// Digest reason (`VERIFY_OUTCOME_NONCE_REPLAYED`…), or `API_KEY_OK` /
+/// `API_KEY_INVALID`.
 pub fn digest_outcome(outcome: &str) {
     metrics::counter!("flexiapi_gateway_digest_outcomes_total", "outcome" => outcome.to_owned())
         .increment(1);

@@ -17,12 +17,12 @@ use tower_http::trace::TraceLayer;
 pub use crate::state::AppState;
 use crate::{config::Config, core_client::CoreClient, error::ApiError, metrics, routes};
 
-pub fn app(state: AppState, body_limit_bytes: usize) -> Router {
-    routes::router(state.clone())
+pub fn app(state: AppState, body_limit_bytes: usize) -> anyhow::Result<Router> {
+    Ok(routes::router(state.clone())?
         .layer(middleware::from_fn_with_state(state, with_timeout))
         .layer(DefaultBodyLimit::max(body_limit_bytes))
         .layer(middleware::from_fn(metrics::record))
-        .layer(TraceLayer::new_for_http().make_span_with(http_span))
+        .layer(TraceLayer::new_for_http().make_span_with(http_span)))
 }
 
 /// A request's root span: only the method and the route, since headers carry
@@ -81,7 +81,7 @@ impl Application {
         })?;
         Ok(Self {
             listener,
-            router: app(state, body_limit),
+            router: app(state, body_limit)?,
         })
     }
 

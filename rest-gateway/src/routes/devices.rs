@@ -3,24 +3,31 @@
 
 use axum::{
     extract::{rejection::PathRejection, Path, State},
-    routing::{delete, get},
-    Json, Router,
+    Json,
 };
 use flexiapi_proto::{json, pb};
 use serde_json::{Map, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{auth::Authenticated, error::ApiError, state::AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/devices", get(list))
-        .route("/api/devices/{uuid}", delete(remove))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(remove))
 }
 
+/// The account's live devices, keyed by uuid (`{}` when none).
+#[utoipa::path(get, operation_id = "devices_list", path = "/api/devices", tag = "devices",
+    responses((status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message)))]
 async fn list(State(state): State<AppState>, auth: Authenticated) -> Result<Json<Value>, ApiError> {
     list_of(&state, auth.actor(), 0).await
 }
 
+#[utoipa::path(delete, operation_id = "devices_remove", path = "/api/devices/{uuid}", tag = "devices",
+    params(("uuid" = String, Path, description = "The device's uuid")),
+    responses((status = 200, description = "`{}`", body = crate::openapi::Empty), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Device not found`", body = crate::openapi::Message)))]
 async fn remove(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -65,4 +72,23 @@ fn device_json(device: &pb::Device) -> Value {
         "expires_at": json::time(device.expires_at.as_ref()),
         "updated_at": json::time(device.updated_at.as_ref()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_is_documented_key_for_key() {
+        let device = pb::Device {
+            uuid: "urn:uuid:1".into(),
+            contact: "sip:alice@10.0.0.2".into(),
+            expires_at: Some(prost_types::Timestamp {
+                seconds: 1,
+                nanos: 0,
+            }),
+            ..Default::default()
+        };
+        crate::openapi::assert_documented::<crate::openapi::Device>(&device_json(&device));
+    }
 }

@@ -1,16 +1,21 @@
 //! The routes, each resource's handlers beside its routes. Every `/api`
-//! route but the documentation page sits behind the authentication
-//! middleware (an API key or Digest).
+//! route but the documentation sits behind the authentication middleware
+//! (an API key or Digest). Routes are added only through utoipa's
+//! `routes!`, so each one is in the OpenAPI document.
+
+use std::sync::Arc;
 
 use axum::{
     http::{StatusCode, Uri},
     middleware,
     response::IntoResponse,
-    Json, Router,
+    Extension, Json, Router,
 };
 use serde_json::json;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
 
-use crate::{auth::authenticate, state::AppState};
+use crate::{auth::authenticate, openapi::ApiDoc, state::AppState};
 
 mod accounts;
 mod api_keys;
@@ -19,22 +24,30 @@ mod docs;
 mod health;
 mod ping;
 
-/// `/api` plus the operators' endpoints (`/healthz/*`, `/metrics`).
-pub fn router(state: AppState) -> Router {
-    let protected = Router::new()
+/// Every route with its documentation, before the state is given.
+fn documented(state: &AppState) -> OpenApiRouter<AppState> {
+    let protected = OpenApiRouter::new()
         .merge(ping::router())
         .merge(accounts::router())
         .merge(devices::router())
         .merge(api_keys::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
-    Router::new()
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(docs::router())
         .merge(health::router())
         .merge(crate::metrics::router())
         .merge(protected)
+}
+
+/// `/api` plus the operators' endpoints (`/healthz/*`, `/metrics`).
+pub fn router(state: AppState) -> anyhow::Result<Router> {
+    let (router, document) = documented(&state).split_for_parts();
+    let document = docs::OpenApiJson(Arc::new(document.to_pretty_json()?));
+    Ok(router
+        .layer(Extension(document))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(state))
 }
 
 async fn not_found(uri: Uri) -> impl IntoResponse {

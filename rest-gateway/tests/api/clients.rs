@@ -13,7 +13,7 @@ core_service::on_both_backends!(
 );
 
 /// `None` (test skipped, or failed under CI) when `program` is missing.
-async fn available(program: &str, probe: &[&str]) -> bool {
+pub async fn available(program: &str, probe: &[&str]) -> bool {
     let found = Command::new(program)
         .args(probe)
         .output()

@@ -15,6 +15,7 @@ mod clients;
 mod devices;
 mod digest;
 mod docs;
+mod openapi;
 mod operations;
 mod resilience;
 mod tracing;

@@ -5,33 +5,36 @@
 
 use axum::{
     extract::{rejection::PathRejection, rejection::QueryRejection, Path, Query, State},
-    routing::{delete, get, post},
-    Json, Router,
+    Json,
 };
 use flexiapi_proto::{json, pb};
 use serde_json::Value;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{account_id, fields, pagination};
 use crate::{auth::Authenticated, body::JsonObject, error::ApiError, state::AppState};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     // One parameter name per position (the router requires it): `{id}` is
     // a SIP address or an email in the two searches.
-    Router::new()
-        .route("/api/accounts", post(create).get(list))
-        .route("/api/accounts/{id}", get(show).put(update).delete(remove))
-        .route("/api/accounts/{id}/activate", post(activate))
-        .route("/api/accounts/{id}/deactivate", post(deactivate))
-        .route("/api/accounts/{id}/block", post(block))
-        .route("/api/accounts/{id}/unblock", post(unblock))
-        .route("/api/accounts/{id}/search", get(search_by_sip))
-        .route("/api/accounts/{id}/search-by-email", get(search_by_email))
-        .route("/api/accounts/{id}/devices", get(devices))
-        .route("/api/accounts/{id}/devices/{uuid}", delete(remove_device))
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(activate))
+        .routes(routes!(deactivate))
+        .routes(routes!(block))
+        .routes(routes!(unblock))
+        .routes(routes!(search_by_sip))
+        .routes(routes!(search_by_email))
+        .routes(routes!(devices))
+        .routes(routes!(remove_device))
 }
 
 type Answer = Result<Json<Value>, ApiError>;
 
+/// Creates an account in the admin's domain (any domain for a super admin).
+#[utoipa::path(post, operation_id = "accounts_admin_create", path = "/api/accounts", tag = "accounts", request_body = crate::openapi::NewAccount,
+    responses((status = 200, description = "The account", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors)))]
 async fn create(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -58,6 +61,15 @@ async fn create(
     Ok(Json(json::account(&account)))
 }
 
+/// A page of accounts, by id; `search` keeps usernames or emails starting with it.
+#[utoipa::path(get, operation_id = "accounts_admin_list", path = "/api/accounts", tag = "accounts",
+    params(
+        ("page" = Option<i64>, Query, description = "From 1"),
+        ("per_page" = Option<i64>, Query, description = "1 to 100, default 20"),
+        ("search" = Option<String>, Query, description = "A prefix of the username or email"),
+        ("domain" = Option<String>, Query, description = "Super admins: one domain"),
+    ),
+    responses((status = 200, description = "Laravel's paginator", body = crate::openapi::AccountPage), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors)))]
 async fn list(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -114,6 +126,8 @@ async fn list(
     )))
 }
 
+#[utoipa::path(get, operation_id = "accounts_admin_show", path = "/api/accounts/{id}", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
+    responses((status = 200, description = "The account", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
 async fn show(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     let account = state
         .core
@@ -122,6 +136,9 @@ async fn show(State(state): State<AppState>, auth: Authenticated, id: Path<Strin
     Ok(Json(json::account(&account)))
 }
 
+/// Replaces email, display_name and dictionary; changes the rest when given.
+#[utoipa::path(put, operation_id = "accounts_admin_update", path = "/api/accounts/{id}", tag = "accounts", params(("id" = i64, Path, description = "The account's id")), request_body = crate::openapi::AccountUpdate,
+    responses((status = 200, description = "The account", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message), (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors)))]
 async fn update(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -142,6 +159,9 @@ async fn update(
     Ok(Json(json::account(&account)))
 }
 
+/// Deletes the account with its passwords, devices and keys; its username stays taken.
+#[utoipa::path(delete, operation_id = "accounts_admin_remove", path = "/api/accounts/{id}", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
+    responses((status = 200, description = "`{}`", body = crate::openapi::Empty), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
 async fn remove(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     state
         .core
@@ -163,10 +183,14 @@ async fn set_state(
     Ok(Json(json::account(&account)))
 }
 
+#[utoipa::path(post, operation_id = "accounts_admin_activate", path = "/api/accounts/{id}/activate", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
+    responses((status = 200, description = "The account, activated", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
 async fn activate(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     set_state(&state, &auth, id, pb::AccountState::Activate).await
 }
 
+#[utoipa::path(post, operation_id = "accounts_admin_deactivate", path = "/api/accounts/{id}/deactivate", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
+    responses((status = 200, description = "The account, deactivated (no SIP, no REST)", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
 async fn deactivate(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -175,16 +199,24 @@ async fn deactivate(
     set_state(&state, &auth, id, pb::AccountState::Deactivate).await
 }
 
+#[utoipa::path(post, operation_id = "accounts_admin_block", path = "/api/accounts/{id}/block", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
+    responses((status = 200, description = "The account, blocked (no REST; SIP goes on)", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
 async fn block(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     set_state(&state, &auth, id, pb::AccountState::Block).await
 }
 
+#[utoipa::path(post, operation_id = "accounts_admin_unblock", path = "/api/accounts/{id}/unblock", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
+    responses((status = 200, description = "The account, unblocked", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
 async fn unblock(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     set_state(&state, &auth, id, pb::AccountState::Unblock).await
 }
 
 /// The account and, as Flexisip's client requires, its call forwardings
 /// (none yet).
+#[utoipa::path(get, operation_id = "accounts_admin_search_by_sip", path = "/api/accounts/{id}/search", tag = "accounts",
+    params(("id" = String, Path, description = "A SIP address, `user@domain`, with or without `sip:`")),
+    responses((status = 200, description = "The account and its call forwardings", body = crate::openapi::FoundAccount), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`SIP address not found`", body = crate::openapi::Message)))]
 async fn search_by_sip(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -197,6 +229,10 @@ async fn search_by_sip(
     Ok(Json(found))
 }
 
+#[utoipa::path(get, operation_id = "accounts_admin_search_by_email", path = "/api/accounts/{id}/search-by-email", tag = "accounts",
+    params(("id" = String, Path, description = "An email address")),
+    responses((status = 200, description = "The account", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Email address not found`", body = crate::openapi::Message)))]
 async fn search_by_email(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -207,10 +243,17 @@ async fn search_by_email(
     Ok(Json(json::account(&account)))
 }
 
+/// The account's live devices, keyed by uuid.
+#[utoipa::path(get, operation_id = "accounts_admin_devices", path = "/api/accounts/{id}/devices", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
+    responses((status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
 async fn devices(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     crate::routes::devices::list_of(&state, auth.actor(), account_id(id)?).await
 }
 
+#[utoipa::path(delete, operation_id = "accounts_admin_remove_device", path = "/api/accounts/{id}/devices/{uuid}", tag = "accounts",
+    params(("id" = i64, Path, description = "The account's id"), ("uuid" = String, Path, description = "The device's uuid")),
+    responses((status = 200, description = "`{}`", body = crate::openapi::Empty), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "No such account, or no such live device", body = crate::openapi::Message)))]
 async fn remove_device(
     State(state): State<AppState>,
     auth: Authenticated,

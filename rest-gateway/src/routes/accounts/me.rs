@@ -2,23 +2,24 @@
 
 use axum::{
     extract::{Path, State},
-    routing::{delete, get, post},
-    Json, Router,
+    Json,
 };
 use flexiapi_proto::json;
 use serde_json::Value;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::fields;
 use crate::{auth::Authenticated, body::JsonObject, error::ApiError, state::AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/accounts/me", get(show).delete(remove))
-        .route("/api/accounts/me/password", post(change_password))
-        .route("/api/accounts/me/devices", get(devices))
-        .route("/api/accounts/me/devices/{uuid}", delete(remove_device))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(show, remove))
+        .routes(routes!(change_password))
+        .routes(routes!(devices))
+        .routes(routes!(remove_device))
 }
 
+#[utoipa::path(get, operation_id = "accounts_me_show", path = "/api/accounts/me", tag = "me", responses((status = 200, description = "The account", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message)))]
 async fn show(State(state): State<AppState>, auth: Authenticated) -> Result<Json<Value>, ApiError> {
     let account = state
         .core
@@ -28,6 +29,8 @@ async fn show(State(state): State<AppState>, auth: Authenticated) -> Result<Json
 }
 
 /// 200 `{}`: the account is gone, with its passwords, devices and keys.
+#[utoipa::path(delete, operation_id = "accounts_me_remove", path = "/api/accounts/me", tag = "me",
+    responses((status = 200, description = "`{}`", body = crate::openapi::Empty), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message)))]
 async fn remove(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -36,6 +39,9 @@ async fn remove(
     Ok(Json(serde_json::json!({})))
 }
 
+/// The old password is checked first (422 `Incorrect old password`).
+#[utoipa::path(post, operation_id = "accounts_me_change_password", path = "/api/accounts/me/password", tag = "me", request_body = crate::openapi::PasswordChange,
+    responses((status = 200, description = "The account", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors)))]
 async fn change_password(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -46,6 +52,8 @@ async fn change_password(
     Ok(Json(json::account(&account)))
 }
 
+#[utoipa::path(get, operation_id = "accounts_me_devices", path = "/api/accounts/me/devices", tag = "me",
+    responses((status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message)))]
 async fn devices(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -53,6 +61,10 @@ async fn devices(
     crate::routes::devices::list_of(&state, auth.actor(), 0).await
 }
 
+#[utoipa::path(delete, operation_id = "accounts_me_remove_device", path = "/api/accounts/me/devices/{uuid}", tag = "me",
+    params(("uuid" = String, Path, description = "The device's uuid")),
+    responses((status = 200, description = "`{}`", body = crate::openapi::Empty), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Device not found`", body = crate::openapi::Message)))]
 async fn remove_device(
     State(state): State<AppState>,
     auth: Authenticated,

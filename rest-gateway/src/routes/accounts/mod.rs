@@ -3,7 +3,8 @@
 //! paginator of the list ([`pagination`]). Every handler names the
 //! authenticated account as the actor; the core decides what it may do.
 
-use axum::{extract::Path, Router};
+use axum::extract::Path;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::{error::ApiError, state::AppState};
 
@@ -12,8 +13,10 @@ mod fields;
 mod me;
 mod pagination;
 
-pub fn router() -> Router<AppState> {
-    Router::new().merge(me::router()).merge(admin::router())
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(me::router())
+        .merge(admin::router())
 }
 
 /// `{id}` as the contract reads it: a positive number, or no such account.

@@ -128,6 +128,19 @@ mod tests {
     }
 
     #[test]
+    fn the_paginator_is_documented_key_for_key() {
+        let account = flexiapi_proto::json::account(&flexiapi_proto::pb::Account {
+            created_at: Some(prost_types::Timestamp {
+                seconds: 1,
+                nanos: 0,
+            }),
+            ..Default::default()
+        });
+        let page = paginator(&query(), vec![account], 1, 20, 1);
+        crate::openapi::assert_documented::<crate::openapi::AccountPage>(&page);
+    }
+
+    #[test]
     fn an_empty_page_has_null_bounds_and_one_last_page() {
         let page = paginator(&query(), vec![], 1, 20, 0);
         assert_eq!(page["from"], Value::Null);
