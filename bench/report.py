@@ -30,6 +30,13 @@ def p99(name):
     return None
 
 
+def p50(name):
+    for r in rows:
+        if r[0] == name and len(r) > 2 and r[2]:
+            return float(r[2])
+    return None
+
+
 cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True, text=True).stdout.strip()
 print("# Benchmarks\n")
 print(f"Run of `bench/run.sh` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
@@ -54,6 +61,8 @@ for size in sizes:
         print(f"| REST ping, fresh challenge, {backend}, {size} accounts ≥ 1.0× Apache | {ratio(label + ' REST ping, fresh challenge (MD5)', apache_fresh)} |")
         rest, grpc = p99(label + " REST ping at half load"), p99(label + " gRPC VerifyDigest at half load")
         print(f"| p99 at half load, {backend}, {size} accounts: REST ≤ 2 ms, gRPC ≤ 1 ms | REST {rest} ms, gRPC {grpc} ms |")
+        print(f"| API key costs no more than Digest on a known nonce, {backend}, {size} accounts | "
+              f"{ratio(label + ' REST ping, API key', label + ' REST ping, nonce reused (MD5)')} of its rate |")
     pg = f"PostgreSQL, {size} accounts:"
     print(f"| VerifyDigest on PostgreSQL ≥ 2× pgbench soci + nonce CAS ({size} accounts) | "
           f"{ratio(pg + ' gRPC VerifyDigest', f'pgbench, {size} accounts: soci query + nonce compare-and-set')} |")
@@ -66,6 +75,14 @@ if len(sizes) >= 2:
         growth = f"{b / a:.2f}x" if a and b else "n/a"
         print(f"| {backend}: p99 at {large} accounts ≤ 1.2× at {small} | {growth} |")
         print(f"| {backend}: core RSS at {large} accounts ≤ 64 MiB | {value.get(f'{backend}, {large} accounts: core RSS', 'n/a')} |")
+
+if len(sizes) > 1:
+    small, large = sizes[0], sizes[-1]
+    for backend in ["SQLite", "PostgreSQL"]:
+        for what in ["REST accounts, first page (API key)", "REST accounts, prefix search (API key)"]:
+            a, b = p50(f"{backend}, {small} accounts: {what}"), p50(f"{backend}, {large} accounts: {what}")
+            measured = f"{b / a:.2f}x ({a} ms, {b} ms)" if a and b else "n/a"
+            print(f"| {what.split(' (')[0]}, {backend}: p50 at {large} ≤ 1.5× at {small} accounts | {measured} |")
 print(f"| HTTP ceiling (nginx, static) | {value.get('nginx: static pong (no authentication)', 'n/a')} req/s |")
 
 print("""
@@ -109,3 +126,4 @@ What the figures include: the load tool, the gateway, the core and the database 
 same 2 cores, so every figure here is a whole-system figure; Apache and nginx run alone with the
 load tool.
 """)
+

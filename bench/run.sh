@@ -65,6 +65,8 @@ results=$work/results.tsv   # name<TAB>req/s<TAB>p50<TAB>p99<TAB>errors<TAB>comm
 bench() {
   local name=$1; shift
   local cmd="flexiapi-bench --connections $connections --seconds $seconds --username $user --password $password $*"
+  # The key is a secret even here: the report names it, never shows it.
+  [ -n "${api_key:-}" ] && cmd=${cmd//$api_key/\$API_KEY}
   local json
   json=$("$bin/flexiapi-bench" --json --connections "$connections" --seconds "$seconds" \
     --username "$user" --password "$password" "$@")
@@ -115,10 +117,14 @@ SQL
   fi
 }
 
-seed_project() { # DATABASE_URL
+# seed_project DATABASE_URL: the bench account (an admin, for the list
+# routes) and a named API key of it, in $api_key.
+seed_project() {
   DATABASE_URL=$1 "$bin/core-service" migrate 2>/dev/null
   DATABASE_URL=$1 FLEXIAPI_ACCOUNT_PASSWORD=$password "$bin/core-service" accounts create \
-    --username "$user" --algorithm MD5 --domain "$domain" >/dev/null 2>&1
+    --username "$user" --algorithm MD5 --domain "$domain" --admin >/dev/null 2>&1
+  api_key=$(DATABASE_URL=$1 "$bin/core-service" api-keys create --username "$user" \
+    --domain "$domain" --name bench 2>/dev/null)
 }
 
 # start_core DATABASE_URL [WORKERS]: PostgreSQL shares these 2 cores, so
@@ -152,6 +158,11 @@ measure_project() { # LABEL DATABASE_URL
   local rest_max
   rest_max=$(awk -F'\t' -v n="$label REST ping, nonce reused (MD5)" '$1 == n {print $2}' "$results")
   bench "$label REST ping at half load" --rate $(( rest_max / 2 )) http --addr "$gateway_addr" --algorithm MD5
+  # Part 2: an API key instead of Digest, and the admin list at any size
+  # (the first page, and a prefix that matches 100 accounts at 1k and at 1M).
+  bench "$label REST ping, API key" http --addr "$gateway_addr" --api-key "$api_key"
+  bench "$label REST accounts, first page (API key)" http --addr "$gateway_addr" --api-key "$api_key" --path /api/accounts
+  bench "$label REST accounts, prefix search (API key)" http --addr "$gateway_addr" --api-key "$api_key" --path '/api/accounts?search=filler00001'
   printf '%s core RSS\t%s KiB\t\t\t\t%s\n' "$label" "$(core_rss_kib "$core_pid")" "ps -o rss= -p <core pid>" >> "$results"
   stop "$core_pid" "$gateway_pid"
   # gRPC, as Flexisip calls the core: no gateway, so the core takes both

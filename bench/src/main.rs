@@ -52,6 +52,9 @@ enum Mode {
         /// Plain GETs without credentials (for a server that asks for none).
         #[arg(long, conflicts_with = "fresh_challenge")]
         anonymous: bool,
+        /// Authenticate every request with this API key instead of Digest.
+        #[arg(long, conflicts_with_all = ["fresh_challenge", "anonymous"])]
+        api_key: Option<String>,
     },
     /// gRPC AuthService.VerifyDigest against the core at URL.
     Verify {
@@ -76,6 +79,7 @@ async fn main() -> ExitCode {
             algorithm,
             fresh_challenge,
             anonymous,
+            api_key,
         } => {
             let target = http::Target {
                 addr,
@@ -86,6 +90,7 @@ async fn main() -> ExitCode {
                 algorithm,
                 fresh_challenge,
                 anonymous,
+                api_key,
             };
             run(cli.connections, duration, cli.rate, move |schedule| {
                 http::client(target.clone(), schedule)

@@ -10,7 +10,9 @@ use core_service::{
     testing::{Backend, TestDatabase},
 };
 use flexiapi_bench::{grpc, http, run};
-use flexiapi_proto::pb::{self, account_service_client::AccountServiceClient};
+use flexiapi_proto::pb::{
+    self, account_service_client::AccountServiceClient, api_key_service_client::ApiKeyServiceClient,
+};
 use rest_gateway::{config::Config, startup::Application as Gateway};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,10 +56,26 @@ async fn every_mode_runs_against_a_local_pair() {
             username: username.into(),
             password: "bench-pw".into(),
             algorithm: algorithm.into(),
+            admin: true,
             ..Default::default()
         };
         accounts.create_account(request).await.unwrap();
     }
+    let key = ApiKeyServiceClient::connect(core_url.clone())
+        .await
+        .unwrap()
+        .create_api_key(pb::CreateApiKeyRequest {
+            owner: Some(pb::AccountAddress {
+                username: "bench-md5".into(),
+                domain: String::new(),
+            }),
+            name: "bench".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .key;
 
     let second = Duration::from_millis(500);
     for (username, algorithm, fresh_challenge) in [
@@ -74,6 +92,7 @@ async fn every_mode_runs_against_a_local_pair() {
             algorithm: algorithm.into(),
             fresh_challenge,
             anonymous: false,
+            api_key: None,
         };
         let report = run(2, second, None, move |schedule| {
             http::client(target.clone(), schedule)
@@ -82,6 +101,29 @@ async fn every_mode_runs_against_a_local_pair() {
         assert!(
             report.successes > 0 && report.errors == 0,
             "{algorithm} fresh={fresh_challenge}: {report:?}"
+        );
+    }
+
+    // API-key modes: ping, the first page of accounts, a prefix search.
+    for path in ["/api/ping", "/api/accounts", "/api/accounts?search=bench"] {
+        let target = http::Target {
+            addr: gateway_addr.clone(),
+            path: path.into(),
+            username: "bench-md5".into(),
+            password: String::new(),
+            domain: "sip.example.org".into(),
+            algorithm: "MD5".into(),
+            fresh_challenge: false,
+            anonymous: false,
+            api_key: Some(key.clone()),
+        };
+        let report = run(2, second, None, move |schedule| {
+            http::client(target.clone(), schedule)
+        })
+        .await;
+        assert!(
+            report.successes > 0 && report.errors == 0,
+            "{path}: {report:?}"
         );
     }
 
@@ -119,6 +161,7 @@ async fn every_mode_runs_against_a_local_pair() {
         algorithm: "MD5".into(),
         fresh_challenge: false,
         anonymous: false,
+        api_key: None,
     };
     let report = run(1, Duration::from_millis(200), Some(50.0), move |schedule| {
         http::client(wrong.clone(), schedule)

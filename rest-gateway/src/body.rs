@@ -130,7 +130,7 @@ impl JsonObject {
 }
 
 /// Every field error at once, as one 422.
-pub fn all_fields<const N: usize>(errors: [Option<(String, String)>; N]) -> ApiError {
+pub fn all_fields(errors: impl IntoIterator<Item = Option<(String, String)>>) -> ApiError {
     ApiError::Validation(errors.into_iter().flatten().collect())
 }
 
