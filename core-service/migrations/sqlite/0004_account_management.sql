@@ -28,8 +28,9 @@ CREATE TABLE spaces (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
--- The spaces of domains already in use, with their counts. The core then
--- creates the space of --sip-domain as a super space if it is missing.
+-- New accounts get their domain's space (and count) from these triggers; at
+-- start the core creates the space of --sip-domain as a super space, and
+-- one for each domain already in use, if missing (store/sql/spaces.rs).
 CREATE TRIGGER accounts_count_insert AFTER INSERT ON accounts
 BEGIN
     INSERT OR IGNORE INTO spaces (domain, name, realm, created_at, updated_at)

@@ -8,6 +8,7 @@ mod helpers;
 
 mod accounts;
 mod accounts_admin;
+mod accounts_lifecycle;
 mod accounts_me;
 mod binary;
 mod bodies;

@@ -1,130 +1,18 @@
 //! The account statements: create, find, list, change and delete accounts
 //! and their passwords, and the joined read behind every Digest check.
 
-use std::collections::BTreeMap;
-
-use sqlx::FromRow;
-
-use super::{is_unique_violation, SqlStore};
+use super::{
+    account_rows::{
+        sorted_credentials, AccountRow, ActiveAccountRow, CredentialRow, COLUMNS, FIELDS,
+    },
+    is_unique_violation, SqlStore,
+};
 use crate::{
-    domain::{Algorithm, Domain},
+    domain::Domain,
     error::{CoreError, Result},
-    model::{Account, ActiveAccount, Credential, Secret},
+    model::{Account, ActiveAccount, Credential},
     store::{AccountChanges, AccountFilter, AccountStore, NewAccount, Profile},
 };
-
-/// The stored columns, read from `accounts a`.
-const FIELDS: &str = "a.id, a.username, a.domain, a.activated, a.admin, a.blocked, a.email, \
-    a.display_name, a.dictionary, a.created_at, a.updated_at, \
-    (a.admin AND COALESCE((SELECT s.super FROM spaces s WHERE s.domain = a.domain), FALSE)) \
-    AS super_admin";
-
-/// [`FIELDS`] and which passwords the account has (never a hash).
-const COLUMNS: &str = "a.id, a.username, a.domain, a.activated, a.admin, a.blocked, a.email, \
-    a.display_name, a.dictionary, a.created_at, a.updated_at, \
-    (a.admin AND COALESCE((SELECT s.super FROM spaces s WHERE s.domain = a.domain), FALSE)) \
-    AS super_admin, \
-    EXISTS (SELECT 1 FROM passwords p WHERE p.account_id = a.id AND p.algorithm = 'MD5') AS has_md5, \
-    EXISTS (SELECT 1 FROM passwords p WHERE p.account_id = a.id AND p.algorithm = 'SHA-256') \
-    AS has_sha256";
-
-#[derive(FromRow)]
-struct AccountRow {
-    id: i64,
-    username: String,
-    domain: String,
-    activated: bool,
-    admin: bool,
-    blocked: bool,
-    email: Option<String>,
-    display_name: Option<String>,
-    dictionary: String,
-    created_at: i64,
-    updated_at: i64,
-    super_admin: bool,
-    #[sqlx(default)]
-    has_md5: bool,
-    #[sqlx(default)]
-    has_sha256: bool,
-}
-
-impl From<AccountRow> for Account {
-    fn from(row: AccountRow) -> Self {
-        // Written by this service as a JSON object of strings; anything else
-        // (an operator's hand edit) shows as empty rather than failing reads.
-        let dictionary: BTreeMap<String, String> = serde_json::from_str(&row.dictionary)
-            .unwrap_or_else(|_| {
-                tracing::warn!(
-                    account_id = row.id,
-                    "accounts.dictionary is not an object of strings"
-                );
-                BTreeMap::new()
-            });
-        let mut password_algorithms = Vec::new();
-        if row.has_md5 {
-            password_algorithms.push(Algorithm::Md5);
-        }
-        if row.has_sha256 {
-            password_algorithms.push(Algorithm::Sha256);
-        }
-        Self {
-            id: row.id,
-            username: row.username,
-            domain: row.domain,
-            activated: row.activated,
-            admin: row.admin,
-            blocked: row.blocked,
-            email: row.email,
-            display_name: row.display_name,
-            dictionary,
-            password_algorithms,
-            super_admin: row.super_admin,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-}
-
-#[derive(FromRow)]
-struct CredentialRow {
-    algorithm: String,
-    password: String,
-}
-
-impl TryFrom<CredentialRow> for Credential {
-    type Error = CoreError;
-
-    fn try_from(row: CredentialRow) -> Result<Self> {
-        let algorithm = Algorithm::parse(&row.algorithm, "algorithm").map_err(|_| {
-            anyhow::anyhow!(
-                "passwords.algorithm holds {:?}, not MD5 or SHA-256",
-                row.algorithm
-            )
-        })?;
-        Ok(Self {
-            algorithm,
-            ha1: Secret::new(row.password),
-        })
-    }
-}
-
-fn sorted_credentials(rows: Vec<CredentialRow>) -> Result<Vec<Credential>> {
-    let mut credentials = rows
-        .into_iter()
-        .map(Credential::try_from)
-        .collect::<Result<Vec<_>>>()?;
-    credentials.sort_by_key(|c| c.algorithm);
-    Ok(credentials)
-}
-
-#[derive(FromRow)]
-struct ActiveAccountRow {
-    #[sqlx(flatten)]
-    account: AccountRow,
-    algorithm: Option<String>,
-    password: Option<String>,
-    epoch: i64,
-}
 
 const INSERT_ACCOUNT: &str = "INSERT INTO accounts \
     (username, domain, activated, admin, blocked, email, display_name, dictionary, created_at, updated_at) \

@@ -1,0 +1,131 @@
+//! The rows the account statements read, and how they become records.
+
+use std::collections::BTreeMap;
+
+use sqlx::FromRow;
+
+use crate::{
+    domain::Algorithm,
+    error::{CoreError, Result},
+    model::{Account, Credential, Secret},
+};
+
+/// The stored columns, read from `accounts a`, as a literal so that
+/// [`COLUMNS`] can extend it.
+macro_rules! fields {
+    () => {
+        "a.id, a.username, a.domain, a.activated, a.admin, a.blocked, a.email, \
+         a.display_name, a.dictionary, a.created_at, a.updated_at, \
+         (a.admin AND COALESCE((SELECT s.super FROM spaces s WHERE s.domain = a.domain), FALSE)) \
+         AS super_admin"
+    };
+}
+
+pub(super) const FIELDS: &str = fields!();
+
+/// [`FIELDS`] and which passwords the account has (never a hash).
+pub(super) const COLUMNS: &str = concat!(
+    fields!(),
+    ", EXISTS (SELECT 1 FROM passwords p WHERE p.account_id = a.id AND p.algorithm = 'MD5') \
+     AS has_md5, \
+     EXISTS (SELECT 1 FROM passwords p WHERE p.account_id = a.id AND p.algorithm = 'SHA-256') \
+     AS has_sha256"
+);
+
+#[derive(FromRow)]
+pub(super) struct AccountRow {
+    pub(super) id: i64,
+    pub(super) username: String,
+    pub(super) domain: String,
+    pub(super) activated: bool,
+    pub(super) admin: bool,
+    pub(super) blocked: bool,
+    pub(super) email: Option<String>,
+    pub(super) display_name: Option<String>,
+    pub(super) dictionary: String,
+    pub(super) created_at: i64,
+    pub(super) updated_at: i64,
+    pub(super) super_admin: bool,
+    #[sqlx(default)]
+    has_md5: bool,
+    #[sqlx(default)]
+    has_sha256: bool,
+}
+
+impl From<AccountRow> for Account {
+    fn from(row: AccountRow) -> Self {
+        // Written by this service as a JSON object of strings; anything else
+        // (an operator's hand edit) shows as empty rather than failing reads.
+        let dictionary: BTreeMap<String, String> = serde_json::from_str(&row.dictionary)
+            .unwrap_or_else(|_| {
+                tracing::warn!(
+                    account_id = row.id,
+                    "accounts.dictionary is not an object of strings"
+                );
+                BTreeMap::new()
+            });
+        let mut password_algorithms = Vec::new();
+        if row.has_md5 {
+            password_algorithms.push(Algorithm::Md5);
+        }
+        if row.has_sha256 {
+            password_algorithms.push(Algorithm::Sha256);
+        }
+        Self {
+            id: row.id,
+            username: row.username,
+            domain: row.domain,
+            activated: row.activated,
+            admin: row.admin,
+            blocked: row.blocked,
+            email: row.email,
+            display_name: row.display_name,
+            dictionary,
+            password_algorithms,
+            super_admin: row.super_admin,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(super) struct CredentialRow {
+    pub(super) algorithm: String,
+    pub(super) password: String,
+}
+
+impl TryFrom<CredentialRow> for Credential {
+    type Error = CoreError;
+
+    fn try_from(row: CredentialRow) -> Result<Self> {
+        let algorithm = Algorithm::parse(&row.algorithm, "algorithm").map_err(|_| {
+            anyhow::anyhow!(
+                "passwords.algorithm holds {:?}, not MD5 or SHA-256",
+                row.algorithm
+            )
+        })?;
+        Ok(Self {
+            algorithm,
+            ha1: Secret::new(row.password),
+        })
+    }
+}
+
+pub(super) fn sorted_credentials(rows: Vec<CredentialRow>) -> Result<Vec<Credential>> {
+    let mut credentials = rows
+        .into_iter()
+        .map(Credential::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    credentials.sort_by_key(|c| c.algorithm);
+    Ok(credentials)
+}
+
+#[derive(FromRow)]
+pub(super) struct ActiveAccountRow {
+    #[sqlx(flatten)]
+    pub(super) account: AccountRow,
+    pub(super) algorithm: Option<String>,
+    pub(super) password: Option<String>,
+    pub(super) epoch: i64,
+}
