@@ -129,19 +129,12 @@ pub async fn verify(
     if !well_formed(key) {
         return Ok(None);
     }
-    let Some(stored) = store.api_key_by_hash(&fingerprint(key)).await? else {
+    let Some((stored, account)) = store.api_key_with_owner(&fingerprint(key)).await? else {
         return Ok(None);
     };
-    if stored.expired(now) {
+    if stored.expired(now) || !account.activated {
         return Ok(None);
     }
-    let Some(account) = store
-        .account_by_id(stored.account_id)
-        .await?
-        .filter(|account| account.activated)
-    else {
-        return Ok(None);
-    };
     if stored.last_used_at < now - TOUCH_EVERY {
         store
             .touch_api_key(stored.id, now, now - TOUCH_EVERY)

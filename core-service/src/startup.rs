@@ -11,7 +11,7 @@ use flexiapi_proto::pb::{
     device_service_server::DeviceServiceServer,
 };
 use tokio::{net::TcpListener, sync::watch};
-use tokio_stream::wrappers::TcpListenerStream;
+use tokio_stream::{wrappers::TcpListenerStream, Stream, StreamExt as _};
 use tonic::transport::Server;
 
 use crate::{
@@ -141,7 +141,7 @@ impl Application {
             .add_service(AuthServiceServer::new(api.clone()))
             .add_service(ApiKeyServiceServer::new(api.clone()))
             .add_service(DeviceServiceServer::new(api))
-            .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), shutdown)
+            .serve_with_incoming_shutdown(without_delay(self.listener), shutdown)
             .await;
 
         drop(stop_background);
@@ -154,6 +154,22 @@ impl Application {
         self.store.close().await;
         served.context("gRPC server failed")
     }
+}
+
+/// The accepted connections, with TCP_NODELAY: an answer larger than one
+/// segment (a page of accounts) otherwise waits for the caller's delayed
+/// ACK, 40 ms on Linux (measured: 43 ms per `GET /api/accounts`, idle).
+/// tonic sets it only on listeners it binds itself.
+fn without_delay(
+    listener: TcpListener,
+) -> impl Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    TcpListenerStream::new(listener).map(|accepted| {
+        let stream = accepted?;
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+        Ok(stream)
+    })
 }
 
 fn reflection_builder() -> tonic_reflection::server::Builder<'static> {

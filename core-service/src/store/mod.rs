@@ -157,10 +157,11 @@ pub struct NewApiKey<'a> {
 pub trait ApiKeyStore {
     /// `AlreadyExists` (field `name`) for a named key the account has.
     fn insert_api_key(&self, key: NewApiKey<'_>) -> impl Future<Output = Result<ApiKey>> + Send;
-    fn api_key_by_hash(
+    /// The key with this SHA-256 and its owner, in one read.
+    fn api_key_with_owner(
         &self,
         key_sha256: &str,
-    ) -> impl Future<Output = Result<Option<ApiKey>>> + Send;
+    ) -> impl Future<Output = Result<Option<(ApiKey, Account)>>> + Send;
     /// Records a use at `now`, unless one was recorded since `since`: at
     /// most one write per key in that span, however busy the key.
     fn touch_api_key(

@@ -24,8 +24,18 @@ use std::{
 use anyhow::Context as _;
 use rusqlite::{named_params, Connection, OpenFlags, OptionalExtension as _};
 
-use super::{sql::nonces::nonce_sql, NonceUse};
-use crate::{error::Result, nonces::NonceRecord};
+use super::{
+    sql::{
+        account_rows::{AccountRow, KeyOwnerRow, KEY_WITH_OWNER},
+        nonces::nonce_sql,
+    },
+    NonceUse,
+};
+use crate::{
+    error::Result,
+    model::{Account, ApiKey},
+    nonces::NonceRecord,
+};
 
 /// Expired nonces are deleted this many at a time, so the purge never holds
 /// the connection for long against the requests waiting on it.
@@ -113,6 +123,42 @@ impl SqliteNonces {
         let mut statement = connection.prepare_cached(nonce_sql::DELETE)?;
         statement.execute(named_params! { "$1": nonce })?;
         Ok(())
+    }
+
+    /// An API key and its owner: the one read of a request by key, inline
+    /// for the reason the nonce statements are (the accounts database is
+    /// attached, so the statement reads it as it is).
+    pub fn api_key_with_owner(&self, key_sha256: &str) -> Result<Option<(ApiKey, Account)>> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(KEY_WITH_OWNER)?;
+        let row = statement
+            .query_row(named_params! { "$1": key_sha256 }, |row| {
+                Ok(KeyOwnerRow {
+                    key_id: row.get("key_id")?,
+                    key_name: row.get("key_name")?,
+                    idle_expiry_seconds: row.get("idle_expiry_seconds")?,
+                    key_created_at: row.get("key_created_at")?,
+                    last_used_at: row.get("last_used_at")?,
+                    account: AccountRow {
+                        id: row.get("id")?,
+                        username: row.get("username")?,
+                        domain: row.get("domain")?,
+                        activated: row.get("activated")?,
+                        admin: row.get("admin")?,
+                        blocked: row.get("blocked")?,
+                        email: row.get("email")?,
+                        display_name: row.get("display_name")?,
+                        dictionary: row.get("dictionary")?,
+                        created_at: row.get("created_at")?,
+                        updated_at: row.get("updated_at")?,
+                        super_admin: row.get("super_admin")?,
+                        has_md5: row.get("has_md5")?,
+                        has_sha256: row.get("has_sha256")?,
+                    },
+                })
+            })
+            .optional()?;
+        Ok(row.map(Into::into))
     }
 
     /// The nonces of a deleted account. Rare, so no index serves it: a

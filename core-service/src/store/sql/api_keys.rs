@@ -3,10 +3,13 @@
 
 use sqlx::FromRow;
 
-use super::{is_unique_violation, SqlStore};
+use super::{
+    account_rows::{KeyOwnerRow, KEY_WITH_OWNER},
+    is_unique_violation, SqlStore,
+};
 use crate::{
     error::{CoreError, Result},
-    model::ApiKey,
+    model::{Account, ApiKey},
     store::{ApiKeyStore, NewApiKey},
 };
 
@@ -73,12 +76,17 @@ impl ApiKeyStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
-    async fn api_key_by_hash(&self, key_sha256: &str) -> Result<Option<ApiKey>> {
-        let sql = format!("SELECT {COLUMNS} FROM api_keys WHERE key_sha256 = $1");
-        let row: Option<ApiKeyRow> = on_pool!(self, read, pool => {
-            sqlx::query_as(&sql).bind(key_sha256).fetch_optional(pool).await?
-        });
-        Ok(row.map(ApiKey::from))
+    async fn api_key_with_owner(&self, key_sha256: &str) -> Result<Option<(ApiKey, Account)>> {
+        let pool = match self {
+            // Inline, like the nonce statements: a request by key runs only this.
+            Self::Sqlite { nonces, .. } => return nonces.api_key_with_owner(key_sha256),
+            Self::Postgres { pool, .. } => pool,
+        };
+        let row: Option<KeyOwnerRow> = sqlx::query_as(KEY_WITH_OWNER)
+            .bind(key_sha256)
+            .fetch_optional(pool)
+            .await?;
+        Ok(row.map(Into::into))
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]

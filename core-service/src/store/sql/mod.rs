@@ -60,7 +60,7 @@ macro_rules! on_pool {
     };
 }
 
-mod account_rows;
+pub(super) mod account_rows;
 mod accounts;
 mod api_keys;
 mod devices;
