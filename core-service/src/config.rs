@@ -43,8 +43,9 @@ pub struct DatabaseArgs {
 
     /// Most PostgreSQL connections this process opens for accounts and
     /// devices; the grouped nonce statements take half as many again (at
-    /// least 2). About twice the database server's cores in all is a good
-    /// start; more only adds switching.
+    /// least 2), and API-key lookups as many again (at least 2). About twice
+    /// the database server's cores in all is a good start; more only adds
+    /// switching.
     #[arg(
         long,
         env = "FLEXIAPI_DATABASE_MAX_CONNECTIONS",

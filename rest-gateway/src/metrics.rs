@@ -19,7 +19,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The gateway's Prometheus metrics.
 #[utoipa::path(get, operation_id = "metrics_render", path = "/metrics", tag = "operations", security(()),
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+    ))]
 async fn render() -> String {
     flexiapi_telemetry::prometheus().render()
 }

@@ -23,13 +23,19 @@ CREATE TABLE spaces (
     domain TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     realm TEXT NOT NULL,
-    super BOOLEAN NOT NULL DEFAULT FALSE,
+    -- NULL: not decided yet (a space backfilled below); the core decides
+    -- at start: the space of --sip-domain is super, the others are not.
+    super BOOLEAN DEFAULT FALSE,
     max_accounts BIGINT NOT NULL DEFAULT 0,
     default_password_algorithm TEXT NOT NULL DEFAULT 'SHA-256',
     accounts_count BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
+-- The spaces of the domains already in use, with their counts, once.
+INSERT INTO spaces (domain, name, realm, super, accounts_count, created_at, updated_at)
+    SELECT domain, domain, domain, NULL, COUNT(*), MIN(created_at), MIN(created_at)
+    FROM accounts GROUP BY domain;
 
 -- Once per statement, from its transition table: a bulk insert of a million
 -- accounts updates each space's row once, not a million times.

@@ -34,7 +34,7 @@ pub struct Settings {
     pub api_key_idle_minutes: i64,
 }
 
-/// The three `flexiapi.v1` services, over one store.
+/// The `flexiapi.v1` services (accounts, auth, API keys, devices), over one store.
 #[derive(Debug)]
 pub struct Api<S> {
     store: S,

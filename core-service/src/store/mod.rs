@@ -109,8 +109,9 @@ pub trait AccountStore {
 }
 
 pub trait SpaceStore {
-    /// Creates the space of `domain` as a super space, unless it exists,
-    /// and a plain space for every other domain in use that has none.
+    /// Creates the space of `default` as a super space unless it exists,
+    /// and decides the spaces the migration made for the domains in use
+    /// (the default domain's is super). Cheap at any number of accounts.
     fn ensure_spaces(&self, default: &Domain, now: i64) -> impl Future<Output = Result<()>> + Send;
 }
 

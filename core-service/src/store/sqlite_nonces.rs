@@ -152,8 +152,7 @@ impl SqliteNonces {
                         created_at: row.get("created_at")?,
                         updated_at: row.get("updated_at")?,
                         super_admin: row.get("super_admin")?,
-                        has_md5: row.get("has_md5")?,
-                        has_sha256: row.get("has_sha256")?,
+                        password_kinds: row.get("password_kinds")?,
                     },
                 })
             })

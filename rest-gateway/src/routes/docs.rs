@@ -20,7 +20,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The API documentation page, public like the original's.
 #[utoipa::path(get, operation_id = "docs_page", path = "/api", tag = "operations", security(()),
-    responses((status = 200, description = "The documentation page", body = String, content_type = "text/html")))]
+    responses(
+        (status = 200, description = "The documentation page", body = String, content_type = "text/html"),
+    ))]
 async fn page() -> Html<&'static str> {
     Html(include_str!("docs.html"))
 }
@@ -31,7 +33,9 @@ pub struct OpenApiJson(pub Arc<String>);
 
 /// This document: every route of the gateway.
 #[utoipa::path(get, operation_id = "docs_openapi", path = "/api/openapi.json", tag = "operations", security(()),
-    responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json")))]
+    responses(
+        (status = 200, description = "OpenAPI 3.1", content_type = "application/json"),
+    ))]
 async fn openapi(Extension(document): Extension<OpenApiJson>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],

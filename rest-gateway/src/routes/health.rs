@@ -13,7 +13,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Alive while the process serves HTTP: restarting the gateway would not
 /// bring a missing core back.
 #[utoipa::path(get, operation_id = "health_live", path = "/healthz/live", tag = "operations", security(()),
-    responses((status = 200, description = "`{\"status\":\"ok\"}`")))]
+    responses(
+        (status = 200, description = "`{\"status\":\"ok\"}`"),
+    ))]
 async fn live() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
@@ -21,9 +23,9 @@ async fn live() -> Json<Value> {
 /// Ready while the core says it can serve, so traffic goes elsewhere
 /// when it cannot.
 #[utoipa::path(get, operation_id = "health_ready", path = "/healthz/ready", tag = "operations", security(()), responses(
-    (status = 200, description = "The core serves"),
-    (status = 503, description = "The core is down or its database is"),
-))]
+        (status = 200, description = "The core serves"),
+        (status = 503, description = "The core is down or its database is"),
+    ))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     if state.core.ready().await {
         (StatusCode::OK, Json(json!({"status": "ok"})))

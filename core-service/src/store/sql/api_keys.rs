@@ -80,7 +80,7 @@ impl ApiKeyStore for SqlStore {
         let pool = match self {
             // Inline, like the nonce statements: a request by key runs only this.
             Self::Sqlite { nonces, .. } => return nonces.api_key_with_owner(key_sha256),
-            Self::Postgres { pool, .. } => pool,
+            Self::Postgres { keyed, .. } => keyed,
         };
         let row: Option<KeyOwnerRow> = sqlx::query_as(KEY_WITH_OWNER)
             .bind(key_sha256)

@@ -34,7 +34,12 @@ type Answer = Result<Json<Value>, ApiError>;
 
 /// Creates an account in the admin's domain (any domain for a super admin).
 #[utoipa::path(post, operation_id = "accounts_admin_create", path = "/api/accounts", tag = "accounts", request_body = crate::openapi::NewAccount,
-    responses((status = 200, description = "The account", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors)))]
+    responses(
+        (status = 200, description = "The account", body = crate::openapi::Account),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors),
+    ))]
 async fn create(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -69,7 +74,12 @@ async fn create(
         ("search" = Option<String>, Query, description = "A prefix of the username or email"),
         ("domain" = Option<String>, Query, description = "Super admins: one domain"),
     ),
-    responses((status = 200, description = "Laravel's paginator", body = crate::openapi::AccountPage), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors)))]
+    responses(
+        (status = 200, description = "Laravel's paginator", body = crate::openapi::AccountPage),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors),
+    ))]
 async fn list(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -127,7 +137,12 @@ async fn list(
 }
 
 #[utoipa::path(get, operation_id = "accounts_admin_show", path = "/api/accounts/{id}", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
-    responses((status = 200, description = "The account", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "The account", body = crate::openapi::Account),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+    ))]
 async fn show(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     let account = state
         .core
@@ -138,7 +153,13 @@ async fn show(State(state): State<AppState>, auth: Authenticated, id: Path<Strin
 
 /// Replaces email, display_name and dictionary; changes the rest when given.
 #[utoipa::path(put, operation_id = "accounts_admin_update", path = "/api/accounts/{id}", tag = "accounts", params(("id" = i64, Path, description = "The account's id")), request_body = crate::openapi::AccountUpdate,
-    responses((status = 200, description = "The account", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message), (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors)))]
+    responses(
+        (status = 200, description = "The account", body = crate::openapi::Account),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+        (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors),
+    ))]
 async fn update(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -161,7 +182,12 @@ async fn update(
 
 /// Deletes the account with its passwords, devices and keys; its username stays taken.
 #[utoipa::path(delete, operation_id = "accounts_admin_remove", path = "/api/accounts/{id}", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
-    responses((status = 200, description = "`{}`", body = crate::openapi::Empty), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "`{}`", body = crate::openapi::Empty),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+    ))]
 async fn remove(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     state
         .core
@@ -184,13 +210,23 @@ async fn set_state(
 }
 
 #[utoipa::path(post, operation_id = "accounts_admin_activate", path = "/api/accounts/{id}/activate", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
-    responses((status = 200, description = "The account, activated", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "The account, activated", body = crate::openapi::Account),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+    ))]
 async fn activate(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     set_state(&state, &auth, id, pb::AccountState::Activate).await
 }
 
 #[utoipa::path(post, operation_id = "accounts_admin_deactivate", path = "/api/accounts/{id}/deactivate", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
-    responses((status = 200, description = "The account, deactivated (no SIP, no REST)", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "The account, deactivated (no SIP, no REST)", body = crate::openapi::Account),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+    ))]
 async fn deactivate(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -200,13 +236,23 @@ async fn deactivate(
 }
 
 #[utoipa::path(post, operation_id = "accounts_admin_block", path = "/api/accounts/{id}/block", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
-    responses((status = 200, description = "The account, blocked (no REST; SIP goes on)", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "The account, blocked (no REST; SIP goes on)", body = crate::openapi::Account),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+    ))]
 async fn block(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     set_state(&state, &auth, id, pb::AccountState::Block).await
 }
 
 #[utoipa::path(post, operation_id = "accounts_admin_unblock", path = "/api/accounts/{id}/unblock", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
-    responses((status = 200, description = "The account, unblocked", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "The account, unblocked", body = crate::openapi::Account),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+    ))]
 async fn unblock(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     set_state(&state, &auth, id, pb::AccountState::Unblock).await
 }
@@ -215,8 +261,12 @@ async fn unblock(State(state): State<AppState>, auth: Authenticated, id: Path<St
 /// (none yet).
 #[utoipa::path(get, operation_id = "accounts_admin_search_by_sip", path = "/api/accounts/{id}/search", tag = "accounts",
     params(("id" = String, Path, description = "A SIP address, `user@domain`, with or without `sip:`")),
-    responses((status = 200, description = "The account and its call forwardings", body = crate::openapi::FoundAccount), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 404, description = "`SIP address not found`", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "The account and its call forwardings", body = crate::openapi::FoundAccount),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`SIP address not found`", body = crate::openapi::Message),
+    ))]
 async fn search_by_sip(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -231,8 +281,12 @@ async fn search_by_sip(
 
 #[utoipa::path(get, operation_id = "accounts_admin_search_by_email", path = "/api/accounts/{id}/search-by-email", tag = "accounts",
     params(("id" = String, Path, description = "An email address")),
-    responses((status = 200, description = "The account", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 404, description = "`Email address not found`", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "The account", body = crate::openapi::Account),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Email address not found`", body = crate::openapi::Message),
+    ))]
 async fn search_by_email(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -245,15 +299,24 @@ async fn search_by_email(
 
 /// The account's live devices, keyed by uuid.
 #[utoipa::path(get, operation_id = "accounts_admin_devices", path = "/api/accounts/{id}/devices", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
-    responses((status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+    ))]
 async fn devices(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     crate::routes::devices::list_of(&state, auth.actor(), account_id(id)?).await
 }
 
 #[utoipa::path(delete, operation_id = "accounts_admin_remove_device", path = "/api/accounts/{id}/devices/{uuid}", tag = "accounts",
     params(("id" = i64, Path, description = "The account's id"), ("uuid" = String, Path, description = "The device's uuid")),
-    responses((status = 200, description = "`{}`", body = crate::openapi::Empty), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 404, description = "No such account, or no such live device", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "`{}`", body = crate::openapi::Empty),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "No such account, or no such live device", body = crate::openapi::Message),
+    ))]
 async fn remove_device(
     State(state): State<AppState>,
     auth: Authenticated,

@@ -19,7 +19,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_device))
 }
 
-#[utoipa::path(get, operation_id = "accounts_me_show", path = "/api/accounts/me", tag = "me", responses((status = 200, description = "The account", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message)))]
+#[utoipa::path(get, operation_id = "accounts_me_show", path = "/api/accounts/me", tag = "me", responses(
+        (status = 200, description = "The account", body = crate::openapi::Account),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+    ))]
 async fn show(State(state): State<AppState>, auth: Authenticated) -> Result<Json<Value>, ApiError> {
     let account = state
         .core
@@ -30,7 +34,11 @@ async fn show(State(state): State<AppState>, auth: Authenticated) -> Result<Json
 
 /// 200 `{}`: the account is gone, with its passwords, devices and keys.
 #[utoipa::path(delete, operation_id = "accounts_me_remove", path = "/api/accounts/me", tag = "me",
-    responses((status = 200, description = "`{}`", body = crate::openapi::Empty), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "`{}`", body = crate::openapi::Empty),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+    ))]
 async fn remove(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -41,7 +49,12 @@ async fn remove(
 
 /// The old password is checked first (422 `Incorrect old password`).
 #[utoipa::path(post, operation_id = "accounts_me_change_password", path = "/api/accounts/me/password", tag = "me", request_body = crate::openapi::PasswordChange,
-    responses((status = 200, description = "The account", body = crate::openapi::Account), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message), (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors)))]
+    responses(
+        (status = 200, description = "The account", body = crate::openapi::Account),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors),
+    ))]
 async fn change_password(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -53,7 +66,11 @@ async fn change_password(
 }
 
 #[utoipa::path(get, operation_id = "accounts_me_devices", path = "/api/accounts/me/devices", tag = "me",
-    responses((status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+    ))]
 async fn devices(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -63,8 +80,12 @@ async fn devices(
 
 #[utoipa::path(delete, operation_id = "accounts_me_remove_device", path = "/api/accounts/me/devices/{uuid}", tag = "me",
     params(("uuid" = String, Path, description = "The device's uuid")),
-    responses((status = 200, description = "`{}`", body = crate::openapi::Empty), (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message), (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 404, description = "`Device not found`", body = crate::openapi::Message)))]
+    responses(
+        (status = 200, description = "`{}`", body = crate::openapi::Empty),
+        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
+        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        (status = 404, description = "`Device not found`", body = crate::openapi::Message),
+    ))]
 async fn remove_device(
     State(state): State<AppState>,
     auth: Authenticated,
