@@ -64,24 +64,34 @@ impl<S: Store> AccountService for Api<S> {
         request: Request<pb::GetAccountRequest>,
     ) -> Result<Response<pb::GetAccountResponse>, Status> {
         let request = request.into_inner();
-        let account = match request.lookup {
-            Some(Lookup::Id(id)) => accounts::by_id(&self.store, id).await?,
-            Some(Lookup::Address(address)) => {
-                let address = self.address(&address.username, &address.domain)?;
-                accounts::by_address(&self.store, &address).await?
-            }
-            None => return Err(CoreError::invalid("lookup", "give an id or an address").into()),
+        let actor = match &request.actor {
+            Some(actor) => Some(self.actor(Some(actor)).await?),
+            None => None,
         };
-        if let Some(actor) = &request.actor {
-            // Its own account for anyone; others only within an admin's reach.
-            let actor = self.actor(Some(actor)).await?;
-            if actor.account.id != account.id {
-                actor.require_admin()?;
-                if !actor.reaches(&account) {
+        let account = match (request.lookup, actor) {
+            // Its own account, for anyone.
+            (None, Some(actor)) => actor.account,
+            (None, None) => {
+                return Err(CoreError::invalid("lookup", "give an id or an address").into())
+            }
+            // On someone's behalf: an admin's, within its reach (itself included).
+            (Some(lookup), actor) => {
+                if let Some(actor) = &actor {
+                    actor.require_admin()?;
+                }
+                let account = match lookup {
+                    Lookup::Id(id) => accounts::by_id(&self.store, id).await?,
+                    Lookup::Address(address) => {
+                        let address = self.address(&address.username, &address.domain)?;
+                        accounts::by_address(&self.store, &address).await?
+                    }
+                };
+                if actor.is_some_and(|actor| !actor.reaches(&account)) {
                     return Err(CoreError::NotFound("account").into());
                 }
+                account
             }
-        }
+        };
         Ok(answer(account, |account| pb::GetAccountResponse {
             account,
         }))

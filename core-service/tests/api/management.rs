@@ -166,7 +166,7 @@ async fn the_core_decides_who_may_act(backend: Backend) {
     );
     let own = accounts
         .get_account(pb::GetAccountRequest {
-            lookup: Some(pb::get_account_request::Lookup::Id(user.id)),
+            lookup: None,
             actor: actor(&user),
         })
         .await
@@ -176,6 +176,18 @@ async fn the_core_decides_who_may_act(backend: Backend) {
         own.account.unwrap().id,
         user.id,
         "its own account, for anyone"
+    );
+    let status = accounts
+        .get_account(pb::GetAccountRequest {
+            lookup: Some(pb::get_account_request::Lookup::Id(user.id)),
+            actor: actor(&user),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status.code(),
+        Code::PermissionDenied,
+        "a lookup is an admin's, even of itself"
     );
     let admin = app
         .create_account_in("admin001", "", "admin-pw", "SHA-256", true)

@@ -19,9 +19,14 @@ impl CoreClient {
         account_in(answer.account, "CreateAccount")
     }
 
-    pub async fn get_account(&self, actor: pb::Actor, id: i64) -> Result<pb::Account, ApiError> {
+    /// Account `id` as the actor's role allows; `None`: the actor's own.
+    pub async fn get_account(
+        &self,
+        actor: pb::Actor,
+        id: Option<i64>,
+    ) -> Result<pb::Account, ApiError> {
         let request = pb::GetAccountRequest {
-            lookup: Some(pb::get_account_request::Lookup::Id(id)),
+            lookup: id.map(pb::get_account_request::Lookup::Id),
             actor: Some(actor),
         };
         let answer = rpc!(

@@ -149,7 +149,20 @@ async fn state_changes_and_self_protection(backend: Backend) {
             .await;
         assert_eq!(answer, protected, "{body}");
     }
-    // A user on an admin route: 403, whatever it sends.
+    // A user on an admin route: 403, whatever it sends, even about itself.
+    let alice_id = alice
+        .json(Method::GET, "/api/accounts/me", None, StatusCode::OK)
+        .await["id"]
+        .clone();
+    let answer = alice
+        .json(
+            Method::GET,
+            &format!("/api/accounts/{alice_id}"),
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    assert_eq!(answer, json!({"message": "Unauthorized area"}));
     let answer = alice
         .json(Method::GET, "/api/accounts", None, StatusCode::FORBIDDEN)
         .await;

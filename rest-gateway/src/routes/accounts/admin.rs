@@ -146,7 +146,7 @@ async fn list(
 async fn show(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     let account = state
         .core
-        .get_account(auth.actor(), account_id(id)?)
+        .get_account(auth.actor(), Some(account_id(id)?))
         .await?;
     Ok(Json(json::account(&account)))
 }
@@ -171,7 +171,7 @@ async fn update(
         Ok(body) => body,
         // Who may call, and whether the account is in reach, come first.
         Err(unreadable) => {
-            state.core.get_account(auth.actor(), id).await?;
+            state.core.get_account(auth.actor(), Some(id)).await?;
             return Err(unreadable);
         }
     };

@@ -25,10 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
     ))]
 async fn show(State(state): State<AppState>, auth: Authenticated) -> Result<Json<Value>, ApiError> {
-    let account = state
-        .core
-        .get_account(auth.actor(), auth.account.id)
-        .await?;
+    let account = state.core.get_account(auth.actor(), None).await?;
     Ok(Json(json::account(&account)))
 }
 
