@@ -62,7 +62,7 @@ for round in $(seq 1 "$rounds"); do
           --password "$password" http --addr "127.0.0.1:$port" $flag >/dev/null 2>&1 || true
         rps=$(target/release/flexiapi-bench --json --connections "$c" --seconds "$seconds" \
           --username "$user" --password "$password" http --addr "127.0.0.1:$port" $flag \
-          | python3 -c 'import json,sys; r=json.load(sys.stdin); print(f"{r[\"requests_per_second\"]:.0f} {r[\"p50_ms\"]:.3f}")')
+          | python3 -c 'import json, sys; r = json.load(sys.stdin); print("%.0f %.3f" % (r["requests_per_second"], r["p50_ms"]))')
         echo "round $round, $c connections, nonce $mode, $side: $rps (req/s, p50 ms)"
         figures["$c $mode $side"]+="${rps%% *} "
       done

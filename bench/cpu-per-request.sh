@@ -14,7 +14,7 @@ case "${1:-http}" in
     verify|credentials) target=("$1" --url http://127.0.0.1:55061) ;;
     *) echo "usage: $0 [http|fresh|verify|credentials]" >&2; exit 2 ;;
 esac
-bin=target/release
+bin=${BENCH_BIN:-target/release}
 work=$(mktemp -d)
 url="sqlite://$work/p.sqlite?mode=rwc"
 if [ -n "${CPU_POSTGRES:-}" ]; then

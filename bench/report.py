@@ -129,13 +129,34 @@ print("""
   the total from each space's `accounts_count` (kept by triggers, a statement-level one on
   PostgreSQL so a bulk insert updates each space once), and `search` as a byte range of the
   username and email indexes (`COLLATE "C"` on PostgreSQL), counted over the matches only. The
-  core's gRPC sockets set TCP_NODELAY: a page of accounts spans several TCP segments, and
-  without it each answer waited 40 ms for the gateway's delayed ACK.
+  core's gRPC sockets set TCP_NODELAY: a page of accounts is written in more than one piece, and
+  without it each such answer waited 40 ms for the gateway's delayed ACK.
 - **pgbench's naive baseline** writes its nonce compare-and-set to an ordinary, logged table
   (`durable_nonces`): the naive design keeps nonces durably.
 
 What the figures include: the load tool, the gateway, the core and the database all share the
 same 2 cores, so every figure here is a whole-system figure; Apache and nginx run alone with the
 load tool.
+
+## Part 2 and the Digest hot path: before and after
+
+`bench/before-after.sh /tmp/before-target/release` (the build before part 2, f5a8488, against
+this one, each on its own SQLite file, alternated 3 times, 8 s per figure, the defaults a user
+gets), medians:
+
+| figure | before | after | ratio |
+|---|---:|---:|---:|
+| 16 connections, nonce reused | 8,891 req/s | 9,803 req/s | 1.10x |
+| 32 connections, nonce reused | 9,621 req/s | 9,546 req/s | 0.99x |
+| 16 connections, fresh challenge | 4,279 req/s | 3,755 req/s | 0.88x |
+| 32 connections, fresh challenge | 4,624 req/s | 4,286 req/s | 0.93x |
+
+The reused-nonce path holds. The fresh-challenge path (two gRPC calls per request) lost
+7-12 %: `bench/cpu-per-request.sh fresh` puts it in the core, 141 µs of CPU per exchange
+without TCP_NODELAY on its gRPC sockets and 152-153 µs with it (same build, toggled, alternated
+twice), the gateway a few µs more too: each answer now leaves in more, smaller segments. Without
+TCP_NODELAY, any answer written in more than one piece (a page of accounts) waited 40 ms for
+the gateway's delayed ACK, so it stays on. Recovering the 11 µs means writing each gRPC answer
+in one segment (coalescing hyper's HTTP/2 flushes), not turning the option off.
 """)
 
