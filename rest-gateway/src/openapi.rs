@@ -9,7 +9,7 @@
 
 use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme},
-    Modify, OpenApi, ToSchema,
+    IntoResponses, Modify, OpenApi, ToSchema,
 };
 
 #[derive(OpenApi)]
@@ -190,6 +190,28 @@ pub struct PasswordChange {
     pub algorithm: Option<String>,
 }
 
+/// What every authenticated route may answer instead, named once for all
+/// their operations.
+#[derive(IntoResponses)]
+pub enum Refusals {
+    /// Not authenticated (a fresh Digest challenge in `WWW-Authenticate`), or `Invalid API Key`
+    #[response(status = 401)]
+    Unauthenticated(#[to_schema] Message),
+    /// `Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`
+    #[response(status = 403)]
+    Forbidden(#[to_schema] Message),
+}
+
+/// `Account not found`: no such account in the admin's reach (or `{id}` not a number)
+#[derive(IntoResponses)]
+#[response(status = 404)]
+pub struct AccountNotFound(#[to_schema] pub Message);
+
+/// A broken field, named, in Laravel's shape
+#[derive(IntoResponses)]
+#[response(status = 422)]
+pub struct Invalid(#[to_schema] pub ValidationErrors);
+
 /// `{}`: done.
 #[derive(ToSchema)]
 pub struct Empty {}
@@ -221,7 +243,7 @@ where
 #[cfg(test)]
 mod tests {
     use flexiapi_proto::{json, pb};
-    use utoipa::{OpenApi as _, PartialSchema as _};
+    use utoipa::{IntoResponses as _, OpenApi as _, PartialSchema as _};
 
     use super::*;
 
@@ -267,6 +289,21 @@ mod tests {
         let mut found = json::account(&account());
         found["call_forwardings"] = serde_json::json!([]);
         assert!(serde_json::from_value::<FoundAccount>(found).is_ok());
+    }
+
+    #[test]
+    fn shared_refusals_are_described_once_and_inlined() {
+        let refusals = serde_json::to_value(Refusals::responses()).unwrap();
+        assert!(refusals["401"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid API Key"));
+        assert!(refusals["403"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Account blocked"));
+        let schema = &refusals["403"]["content"]["application/json"]["schema"];
+        assert!(schema["properties"]["message"].is_object(), "{refusals}");
     }
 
     #[test]

@@ -15,8 +15,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, operation_id = "api_keys_create", path = "/api/accounts/me/api_key", tag = "me",
     responses(
         (status = 200, description = "A new user key, 40 characters", body = String, content_type = "text/plain"),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        crate::openapi::Refusals,
     ))]
 async fn create(
     State(state): State<AppState>,

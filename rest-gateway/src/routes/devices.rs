@@ -21,8 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, operation_id = "devices_list", path = "/api/devices", tag = "devices",
     responses(
         (status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        crate::openapi::Refusals,
     ))]
 async fn list(State(state): State<AppState>, auth: Authenticated) -> Result<Json<Value>, ApiError> {
     list_of(&state, auth.actor(), 0).await
@@ -32,8 +31,7 @@ async fn list(State(state): State<AppState>, auth: Authenticated) -> Result<Json
     params(("uuid" = String, Path, description = "The device's uuid")),
     responses(
         (status = 200, description = "`{}`", body = crate::openapi::Empty),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        crate::openapi::Refusals,
         (status = 404, description = "`Device not found`", body = crate::openapi::Message),
     ))]
 async fn remove(

@@ -36,9 +36,8 @@ type Answer = Result<Json<Value>, ApiError>;
 #[utoipa::path(post, operation_id = "accounts_admin_create", path = "/api/accounts", tag = "accounts", request_body = crate::openapi::NewAccount,
     responses(
         (status = 200, description = "The account", body = crate::openapi::Account),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors),
+        crate::openapi::Refusals,
+        crate::openapi::Invalid,
     ))]
 async fn create(
     State(state): State<AppState>,
@@ -76,9 +75,8 @@ async fn create(
     ),
     responses(
         (status = 200, description = "Laravel's paginator", body = crate::openapi::AccountPage),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors),
+        crate::openapi::Refusals,
+        crate::openapi::Invalid,
     ))]
 async fn list(
     State(state): State<AppState>,
@@ -139,9 +137,8 @@ async fn list(
 #[utoipa::path(get, operation_id = "accounts_admin_show", path = "/api/accounts/{id}", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "The account", body = crate::openapi::Account),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+        crate::openapi::Refusals,
+        crate::openapi::AccountNotFound,
     ))]
 async fn show(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     let account = state
@@ -155,10 +152,9 @@ async fn show(State(state): State<AppState>, auth: Authenticated, id: Path<Strin
 #[utoipa::path(put, operation_id = "accounts_admin_update", path = "/api/accounts/{id}", tag = "accounts", params(("id" = i64, Path, description = "The account's id")), request_body = crate::openapi::AccountUpdate,
     responses(
         (status = 200, description = "The account", body = crate::openapi::Account),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
-        (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors),
+        crate::openapi::Refusals,
+        crate::openapi::AccountNotFound,
+        crate::openapi::Invalid,
     ))]
 async fn update(
     State(state): State<AppState>,
@@ -184,9 +180,8 @@ async fn update(
 #[utoipa::path(delete, operation_id = "accounts_admin_remove", path = "/api/accounts/{id}", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "`{}`", body = crate::openapi::Empty),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+        crate::openapi::Refusals,
+        crate::openapi::AccountNotFound,
     ))]
 async fn remove(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     state
@@ -212,9 +207,8 @@ async fn set_state(
 #[utoipa::path(post, operation_id = "accounts_admin_activate", path = "/api/accounts/{id}/activate", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "The account, activated", body = crate::openapi::Account),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+        crate::openapi::Refusals,
+        crate::openapi::AccountNotFound,
     ))]
 async fn activate(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     set_state(&state, &auth, id, pb::AccountState::Activate).await
@@ -223,9 +217,8 @@ async fn activate(State(state): State<AppState>, auth: Authenticated, id: Path<S
 #[utoipa::path(post, operation_id = "accounts_admin_deactivate", path = "/api/accounts/{id}/deactivate", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "The account, deactivated (no SIP, no REST)", body = crate::openapi::Account),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+        crate::openapi::Refusals,
+        crate::openapi::AccountNotFound,
     ))]
 async fn deactivate(
     State(state): State<AppState>,
@@ -238,9 +231,8 @@ async fn deactivate(
 #[utoipa::path(post, operation_id = "accounts_admin_block", path = "/api/accounts/{id}/block", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "The account, blocked (no REST; SIP goes on)", body = crate::openapi::Account),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+        crate::openapi::Refusals,
+        crate::openapi::AccountNotFound,
     ))]
 async fn block(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     set_state(&state, &auth, id, pb::AccountState::Block).await
@@ -249,9 +241,8 @@ async fn block(State(state): State<AppState>, auth: Authenticated, id: Path<Stri
 #[utoipa::path(post, operation_id = "accounts_admin_unblock", path = "/api/accounts/{id}/unblock", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "The account, unblocked", body = crate::openapi::Account),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+        crate::openapi::Refusals,
+        crate::openapi::AccountNotFound,
     ))]
 async fn unblock(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     set_state(&state, &auth, id, pb::AccountState::Unblock).await
@@ -263,8 +254,7 @@ async fn unblock(State(state): State<AppState>, auth: Authenticated, id: Path<St
     params(("id" = String, Path, description = "A SIP address, `user@domain`, with or without `sip:`")),
     responses(
         (status = 200, description = "The account and its call forwardings", body = crate::openapi::FoundAccount),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        crate::openapi::Refusals,
         (status = 404, description = "`SIP address not found`", body = crate::openapi::Message),
     ))]
 async fn search_by_sip(
@@ -283,8 +273,7 @@ async fn search_by_sip(
     params(("id" = String, Path, description = "An email address")),
     responses(
         (status = 200, description = "The account", body = crate::openapi::Account),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        crate::openapi::Refusals,
         (status = 404, description = "`Email address not found`", body = crate::openapi::Message),
     ))]
 async fn search_by_email(
@@ -301,9 +290,8 @@ async fn search_by_email(
 #[utoipa::path(get, operation_id = "accounts_admin_devices", path = "/api/accounts/{id}/devices", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 404, description = "`Account not found`: no such account in the admin's reach", body = crate::openapi::Message),
+        crate::openapi::Refusals,
+        crate::openapi::AccountNotFound,
     ))]
 async fn devices(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     crate::routes::devices::list_of(&state, auth.actor(), account_id(id)?).await
@@ -313,8 +301,7 @@ async fn devices(State(state): State<AppState>, auth: Authenticated, id: Path<St
     params(("id" = i64, Path, description = "The account's id"), ("uuid" = String, Path, description = "The device's uuid")),
     responses(
         (status = 200, description = "`{}`", body = crate::openapi::Empty),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        crate::openapi::Refusals,
         (status = 404, description = "No such account, or no such live device", body = crate::openapi::Message),
     ))]
 async fn remove_device(

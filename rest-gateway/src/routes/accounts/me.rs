@@ -21,8 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[utoipa::path(get, operation_id = "accounts_me_show", path = "/api/accounts/me", tag = "me", responses(
         (status = 200, description = "The account", body = crate::openapi::Account),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        crate::openapi::Refusals,
     ))]
 async fn show(State(state): State<AppState>, auth: Authenticated) -> Result<Json<Value>, ApiError> {
     let account = state.core.get_account(auth.actor(), None).await?;
@@ -33,8 +32,7 @@ async fn show(State(state): State<AppState>, auth: Authenticated) -> Result<Json
 #[utoipa::path(delete, operation_id = "accounts_me_remove", path = "/api/accounts/me", tag = "me",
     responses(
         (status = 200, description = "`{}`", body = crate::openapi::Empty),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        crate::openapi::Refusals,
     ))]
 async fn remove(
     State(state): State<AppState>,
@@ -48,9 +46,8 @@ async fn remove(
 #[utoipa::path(post, operation_id = "accounts_me_change_password", path = "/api/accounts/me/password", tag = "me", request_body = crate::openapi::PasswordChange,
     responses(
         (status = 200, description = "The account", body = crate::openapi::Account),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
-        (status = 422, description = "A broken field, named", body = crate::openapi::ValidationErrors),
+        crate::openapi::Refusals,
+        crate::openapi::Invalid,
     ))]
 async fn change_password(
     State(state): State<AppState>,
@@ -65,8 +62,7 @@ async fn change_password(
 #[utoipa::path(get, operation_id = "accounts_me_devices", path = "/api/accounts/me/devices", tag = "me",
     responses(
         (status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        crate::openapi::Refusals,
     ))]
 async fn devices(
     State(state): State<AppState>,
@@ -79,8 +75,7 @@ async fn devices(
     params(("uuid" = String, Path, description = "The device's uuid")),
     responses(
         (status = 200, description = "`{}`", body = crate::openapi::Empty),
-        (status = 401, description = "Not authenticated (Digest challenge) or `Invalid API Key`", body = crate::openapi::Message),
-        (status = 403, description = "`Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`", body = crate::openapi::Message),
+        crate::openapi::Refusals,
         (status = 404, description = "`Device not found`", body = crate::openapi::Message),
     ))]
 async fn remove_device(
