@@ -129,9 +129,28 @@ impl JsonObject {
     }
 }
 
-/// Every field error at once, as one 422.
-pub fn all_fields(errors: impl IntoIterator<Item = Option<(String, String)>>) -> ApiError {
-    ApiError::Validation(errors.into_iter().flatten().collect())
+/// Reads fields one after another, keeping every error, so that one 422
+/// names each broken field (in the order they were read).
+#[derive(Debug, Default)]
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// The field's value, or (its error kept) a placeholder never used.
+    pub fn take<T: Default>(&mut self, field: Result<T, (String, String)>) -> T {
+        field.unwrap_or_else(|error| {
+            self.0.push(error);
+            T::default()
+        })
+    }
+
+    /// `value` when every field read well, else the 422 naming them.
+    pub fn finish<T>(self, value: T) -> Result<T, ApiError> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
 }
 
 #[cfg(test)]

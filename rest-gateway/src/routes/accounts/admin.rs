@@ -103,17 +103,16 @@ async fn list(
             }),
         }
     };
-    let (page, per_page) = match (integer("page"), integer("per_page")) {
-        (Ok(page), Ok(per_page)) => (page, per_page),
-        (p, n) => return Err(crate::body::all_fields([p.err(), n.err()])),
-    };
-    let request = pb::ListAccountsRequest {
+    let mut fields = crate::body::Fields::default();
+    let page = fields.take(integer("page"));
+    let per_page = fields.take(integer("per_page"));
+    let request = fields.finish(pb::ListAccountsRequest {
         actor: Some(auth.actor()),
         page,
         per_page,
         search: value("search").unwrap_or_default().to_owned(),
         domain: value("domain").unwrap_or_default().to_owned(),
-    };
+    })?;
     let answer = state.core.list_accounts(request).await?;
     let kept = query
         .iter()
