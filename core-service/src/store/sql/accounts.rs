@@ -38,6 +38,30 @@ const REMEMBER_USERNAME: &str = "INSERT INTO deleted_accounts (username, domain,
 const WAS_DELETED: &str =
     "SELECT COUNT(*) FROM deleted_accounts WHERE username = $1 AND domain = $2";
 
+/// Inserts each credential of account `$id` in transaction `$tx`, on
+/// whichever backend's transaction it is.
+macro_rules! insert_credentials {
+    ($tx:ident, $id:expr, $credentials:expr) => {
+        for credential in $credentials {
+            sqlx::query(INSERT_PASSWORD)
+                .bind($id)
+                .bind(credential.ha1.expose())
+                .bind(credential.algorithm.as_str())
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+
+/// How an update's transaction ended.
+enum Written {
+    Done,
+    /// No account has this id.
+    Missing,
+    /// The new username was deleted from the domain: it stays taken.
+    NameDeleted,
+}
+
 fn taken(field: &'static str) -> CoreError {
     CoreError::AlreadyExists {
         field,
@@ -54,6 +78,15 @@ impl SqlStore {
             sqlx::query_scalar(sql).bind(username).bind(domain).bind(except).fetch_one(pool).await?
         });
         Ok(taken(if holders > 0 { "username" } else { "email" }))
+    }
+
+    /// ` FOR UPDATE` where the backend locks rows (PostgreSQL); SQLite's one
+    /// writer connection already serializes writes.
+    fn row_lock(&self) -> &'static str {
+        match self {
+            Self::Sqlite { .. } => "",
+            Self::Postgres { .. } => " FOR UPDATE",
+        }
     }
 
     /// `(a.username range) OR (a.email range)`: a prefix as a byte range,
@@ -96,14 +129,7 @@ impl AccountStore for SqlStore {
                 let Some(id) = query.fetch_optional(&mut *tx).await? else {
                     return Ok(None);
                 };
-                for credential in &new.credentials {
-                    sqlx::query(INSERT_PASSWORD)
-                        .bind(id)
-                        .bind(credential.ha1.expose())
-                        .bind(credential.algorithm.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                insert_credentials!(tx, id, &new.credentials);
                 tx.commit().await?;
                 Ok(Some(id))
             }.await
@@ -204,27 +230,36 @@ impl AccountStore for SqlStore {
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn update_account(&self, id: i64, changes: AccountChanges) -> Result<Option<Account>> {
-        let Some(current) = self.account_by_id(id).await? else {
-            return Ok(None);
-        };
-        let renamed = changes
-            .username
-            .as_deref()
-            .filter(|name| *name != current.username);
         let profile = changes.profile.as_ref();
         let empty = Profile::default();
         let written_profile = profile.unwrap_or(&empty);
-        let written: Result<bool, sqlx::Error> = on_pool!(self, write, pool => {
+        // The account as the transaction sees it (locked on PostgreSQL), so
+        // a concurrent rename cannot make it remember the wrong old name.
+        let current_sql = format!(
+            "SELECT username, domain FROM accounts WHERE id = $1{}",
+            self.row_lock()
+        );
+        let mut current: Option<(String, String)> = None;
+        let written: Result<Written, sqlx::Error> = on_pool!(self, write, pool => {
             async {
                 let mut tx = pool.begin().await?;
+                let Some((username, domain)) = sqlx::query_as::<_, (String, String)>(&current_sql)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                else {
+                    return Ok(Written::Missing);
+                };
+                let (username, domain) = &*current.insert((username, domain));
+                let renamed = changes.username.as_deref().filter(|name| name != username);
                 if let Some(name) = renamed {
                     let deleted: i64 = sqlx::query_scalar(WAS_DELETED)
                         .bind(name)
-                        .bind(&current.domain)
+                        .bind(domain)
                         .fetch_one(&mut *tx)
                         .await?;
                     if deleted > 0 {
-                        return Ok(false);
+                        return Ok(Written::NameDeleted);
                     }
                 }
                 sqlx::query(UPDATE_ACCOUNT)
@@ -243,33 +278,28 @@ impl AccountStore for SqlStore {
                 if renamed.is_some() {
                     // The old address stays an identity others know.
                     sqlx::query(REMEMBER_USERNAME)
-                        .bind(&current.username)
-                        .bind(&current.domain)
+                        .bind(username)
+                        .bind(domain)
                         .bind(changes.updated_at)
                         .execute(&mut *tx)
                         .await?;
                 }
                 if let Some(credentials) = &changes.credentials {
                     sqlx::query(DELETE_PASSWORDS).bind(id).execute(&mut *tx).await?;
-                    for credential in credentials {
-                        sqlx::query(INSERT_PASSWORD)
-                            .bind(id)
-                            .bind(credential.ha1.expose())
-                            .bind(credential.algorithm.as_str())
-                            .execute(&mut *tx)
-                            .await?;
-                    }
+                    insert_credentials!(tx, id, credentials);
                 }
                 tx.commit().await?;
-                Ok(true)
+                Ok(Written::Done)
             }.await
         });
         match written {
-            Ok(true) => self.account_by_id(id).await,
-            Ok(false) => Err(taken("username")),
+            Ok(Written::Done) => self.account_by_id(id).await,
+            Ok(Written::Missing) => Ok(None),
+            Ok(Written::NameDeleted) => Err(taken("username")),
             Err(error) if is_unique_violation(&error) => {
-                let username = renamed.unwrap_or(&current.username);
-                Err(self.which_is_taken(username, &current.domain, id).await?)
+                let (username, domain) = current.unwrap_or_default();
+                let username = changes.username.as_deref().unwrap_or(&username);
+                Err(self.which_is_taken(username, &domain, id).await?)
             }
             Err(error) => Err(error.into()),
         }
