@@ -4,6 +4,7 @@
 //! Python `requests`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod digest_client;
 mod helpers;
 
 mod accounts;

@@ -66,6 +66,7 @@ macro_rules! on_pool {
     };
 }
 
+mod account_list;
 pub(super) mod account_rows;
 mod accounts;
 mod api_keys;
