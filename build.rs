@@ -10,6 +10,7 @@ const PROTOS: &[&str] = &[
     "proto/flexiapi/v1/api_keys.proto",
     "proto/flexiapi/v1/auth.proto",
     "proto/flexiapi/v1/devices.proto",
+    "proto/flexiapi/v1/spaces.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

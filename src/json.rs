@@ -45,9 +45,53 @@ pub fn account(account: &pb::Account) -> Value {
     })
 }
 
+/// A space as FlexiAPI shows it (`super`, not the proto's `is_super`).
+pub fn space(space: &pb::Space) -> Value {
+    json!({
+        "domain": space.domain,
+        "name": space.name,
+        "realm": space.realm,
+        "super": space.is_super,
+        "max_accounts": space.max_accounts,
+        "default_password_algorithm": space.default_password_algorithm,
+        "accounts_count": space.accounts_count,
+        "created_at": time(space.created_at.as_ref()),
+        "updated_at": time(space.updated_at.as_ref()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaces_have_the_contract_keys() {
+        let value = space(&pb::Space {
+            domain: "sip.example.com".into(),
+            realm: "example-realm".into(),
+            is_super: true,
+            default_password_algorithm: "SHA-256".into(),
+            ..Default::default()
+        });
+        let mut keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "accounts_count",
+                "created_at",
+                "default_password_algorithm",
+                "domain",
+                "max_accounts",
+                "name",
+                "realm",
+                "super",
+                "updated_at"
+            ]
+        );
+        assert_eq!(value["super"], true);
+        assert_eq!(value["realm"], "example-realm");
+    }
 
     #[test]
     fn accounts_have_the_contract_keys_and_laravel_times() {

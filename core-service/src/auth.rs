@@ -9,7 +9,7 @@ use crate::{
     digest::{self, DigestFields, Rejection},
     domain::{AccountAddress, Algorithm},
     error::{CoreError, Result},
-    model::{Account, ActiveAccount, Credential},
+    model::{Account, ActiveAccount},
     nonces::{self, NonceRecord},
     store::{NonceUse, Store},
 };
@@ -198,7 +198,7 @@ fn challenges_for(
         .credentials
         .iter()
         .map(|credential| Challenge {
-            realm: active.account.domain.clone(),
+            realm: active.account.realm.clone(),
             nonce: nonce.to_owned(),
             opaque: opaque.to_owned(),
             algorithm: credential.algorithm,
@@ -207,17 +207,18 @@ fn challenges_for(
         .collect()
 }
 
-/// The HA1s of an activated account, for a SIP proxy computing Digest itself.
-/// One query, Flexisip's own joined: no credentials means no such activated
-/// account (or one without a password, which cannot authenticate either).
+/// The HA1s of an activated account (with the realm they bind), for a SIP
+/// proxy computing Digest itself. One query, Flexisip's own joined: no
+/// credentials means no such activated account (or one without a password,
+/// which cannot authenticate either).
 pub async fn credentials(
     store: &impl Store,
     accounts: &AccountCache,
     address: &AccountAddress,
-) -> Result<Vec<Credential>> {
+) -> Result<Arc<ActiveAccount>> {
     let active = accounts.confirmed(store, address).await?;
     if active.credentials.is_empty() {
         return Err(CoreError::NotFound("account"));
     }
-    Ok(active.credentials.clone())
+    Ok(active)
 }

@@ -1,5 +1,5 @@
 //! What each subcommand does: `serve` (the default), `migrate`,
-//! `accounts create`, `api-keys create|list|revoke`. The one-shot commands
+//! `accounts create`, `api-keys create|list|revoke`, `spaces list|set`. The one-shot commands
 //! work on the database directly, with the same rules as the API.
 
 use std::process::ExitCode;
@@ -8,11 +8,15 @@ use flexiapi_proto::{json, pb};
 
 use crate::{
     accounts, api_keys,
-    config::{AccountsCommand, ApiKeysCommand, Cli, Command, CreateAccountArgs, KeyOwnerArgs},
+    config::{
+        AccountsCommand, ApiKeysCommand, Cli, Command, CreateAccountArgs, KeyOwnerArgs,
+        SetSpaceArgs, SpacesCommand,
+    },
     domain::{AccountAddress, Domain},
     error::CoreError,
     grpc::unix_now,
-    model::{Account, ApiKey},
+    model::{Account, ApiKey, Space},
+    spaces::{self, SpaceInput},
     startup::{shutdown_signal, Application, ServeConfig},
     store::{AccountStore, SpaceStore, SqlStore},
 };
@@ -56,6 +60,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store.close().await;
             report(outcome)
         }
+        Some(Command::Spaces { command }) => {
+            let store = open(database_url, default_domain).await?;
+            let outcome = spaces_command(&store, default_domain, command).await;
+            store.close().await;
+            report(outcome)
+        }
     }
 }
 
@@ -75,7 +85,9 @@ fn report(outcome: Result<(), CoreError>) -> anyhow::Result<ExitCode> {
         Err(
             error @ (CoreError::InvalidArgument(_)
             | CoreError::AlreadyExists { .. }
-            | CoreError::NotFound(_)),
+            | CoreError::NotFound(_)
+            | CoreError::PermissionDenied(_)
+            | CoreError::FailedPrecondition(_)),
         ) => {
             eprintln!("error: {error}");
             Ok(ExitCode::FAILURE)
@@ -148,6 +160,51 @@ async fn api_keys_command(
         }
     }
     Ok(())
+}
+
+async fn spaces_command(
+    store: &SqlStore,
+    default_domain: &Domain,
+    command: SpacesCommand,
+) -> Result<(), CoreError> {
+    match command {
+        SpacesCommand::List => {
+            for space in spaces::list(store, None).await? {
+                println!("{}", space_json(space));
+            }
+        }
+        SpacesCommand::Set(args) => {
+            let space = set_space(store, default_domain, &args).await?;
+            println!("{}", space_json(space));
+        }
+    }
+    Ok(())
+}
+
+/// Creates the space, or updates it when it exists.
+async fn set_space(
+    store: &SqlStore,
+    default_domain: &Domain,
+    args: &SetSpaceArgs,
+) -> Result<Space, CoreError> {
+    let input = || SpaceInput {
+        name: args.name.as_deref(),
+        realm: args.realm.as_deref(),
+        is_super: args.is_super,
+        max_accounts: args.max_accounts,
+        default_password_algorithm: args.default_password_algorithm.as_deref(),
+    };
+    let now = unix_now();
+    match spaces::update(store, None, default_domain, &args.domain, input(), now).await {
+        Err(CoreError::NotFound(_)) => {
+            spaces::create(store, None, &args.domain, input(), now).await
+        }
+        updated => updated,
+    }
+}
+
+fn space_json(space: Space) -> serde_json::Value {
+    json::space(&pb::Space::from(space))
 }
 
 /// The account as the REST API shows it.

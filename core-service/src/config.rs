@@ -139,6 +139,43 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiKeysCommand,
     },
+    /// Manage spaces (each SIP domain's realm, limit and default algorithm)
+    /// in the database.
+    Spaces {
+        #[command(subcommand)]
+        command: SpacesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpacesCommand {
+    /// One JSON object per space.
+    List,
+    /// Create the space of --domain, or change the fields given if it
+    /// exists, and print it. A realm can change only while the space has
+    /// no account: set it before creating the first one.
+    Set(SetSpaceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetSpaceArgs {
+    /// The SIP domain.
+    #[arg(long)]
+    pub domain: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The Digest realm of the domain's accounts (default: the domain).
+    #[arg(long)]
+    pub realm: Option<String>,
+    /// Whether the space's admins are super admins.
+    #[arg(long = "super")]
+    pub is_super: Option<bool>,
+    /// The most accounts the space may hold; 0 for no limit.
+    #[arg(long)]
+    pub max_accounts: Option<i64>,
+    /// MD5 or SHA-256.
+    #[arg(long)]
+    pub default_password_algorithm: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -110,10 +110,10 @@ pub fn check_answer(
         return Err(Rejection::field("userhash", "is not supported"));
     }
     check_username(&fields.username, account)?;
-    if fields.realm != account.domain {
+    if fields.realm != account.realm {
         return Err(Rejection::field(
             "realm",
-            "does not match the account's domain",
+            "does not match the account's realm",
         ));
     }
     if fields.qop != "auth" {
@@ -271,7 +271,10 @@ mod tests {
         let account = Account {
             id: 1,
             username: "Mufasa".into(),
-            domain: "http-auth@example.org".into(),
+            domain: "example.org".into(),
+            // RFC 7616's example realm, which is not a host name: a space's
+            // realm need not be its domain.
+            realm: "http-auth@example.org".into(),
             activated: true,
             ..Account::default()
         };
@@ -322,8 +325,8 @@ mod tests {
     #[test]
     fn username_may_carry_the_domain() {
         let mut fields = signed(Algorithm::Md5);
-        fields.username = "Mufasa@HTTP-AUTH@example.org".into();
-        // split at the first '@': "HTTP-AUTH@example.org" is the domain part
+        fields.username = "Mufasa@EXAMPLE.org".into();
+        // split at the first '@'; the domain (not the realm), in any case
         assert_eq!(check(&fields), Ok(()));
     }
 

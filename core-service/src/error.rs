@@ -27,6 +27,10 @@ pub enum CoreError {
     /// "Account blocked", "An admin cannot do this to its own account".
     #[error("{0}")]
     PermissionDenied(&'static str),
+    /// FAILED_PRECONDITION: the request is right but the state forbids it
+    /// now (`The space still has accounts`); a gateway answers 409.
+    #[error("{0}")]
+    FailedPrecondition(&'static str),
     /// UNAVAILABLE: the database cannot be reached; the caller may retry.
     #[error("database unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -118,6 +122,7 @@ impl From<CoreError> for Status {
             ),
             CoreError::NotFound(_) => Status::not_found(error.to_string()),
             CoreError::PermissionDenied(message) => Status::permission_denied(*message),
+            CoreError::FailedPrecondition(message) => Status::failed_precondition(*message),
             CoreError::Unavailable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
                 Status::unavailable("database unavailable")

@@ -14,8 +14,10 @@ use crate::store::SqlStore;
 const SERVICES: &[&str] = &[
     "",
     "flexiapi.v1.AccountService",
+    "flexiapi.v1.ApiKeyService",
     "flexiapi.v1.AuthService",
     "flexiapi.v1.DeviceService",
+    "flexiapi.v1.SpaceService",
 ];
 pub const LIVENESS: &str = "liveness";
 

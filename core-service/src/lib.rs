@@ -4,7 +4,7 @@
 //! asks it over gRPC.
 //!
 //! A request travels: [`grpc`] (messages → domain inputs) → the rules
-//! ([`accounts`], [`auth`], [`devices`], with the pure checks of [`nonces`] and
+//! ([`accounts`], [`spaces`], [`auth`], [`devices`], with the pure checks of [`nonces`] and
 //! [`digest`]) → [`store`] (all SQL, SQLite or PostgreSQL). Errors are one
 //! type, [`error::CoreError`], mapped to a gRPC status in one place.
 //! [`health`] and [`metrics`] tell Kubernetes and Prometheus how it fares;
@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod model;
 pub mod nonces;
 pub mod passwords;
+pub mod spaces;
 pub mod startup;
 pub mod store;
 #[cfg(feature = "test-support")]

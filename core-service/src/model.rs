@@ -43,6 +43,9 @@ pub struct Account {
     pub password_algorithms: Vec<Algorithm>,
     /// An admin of a space whose `super` is set: acts on every domain.
     pub super_admin: bool,
+    /// The Digest realm of its space (its domain unless the space says
+    /// otherwise): what challenges carry and what its HA1s bind.
+    pub realm: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -55,6 +58,22 @@ impl Account {
             domain: Domain::parse(&self.domain).ok()?,
         })
     }
+}
+
+/// The configuration of one SIP domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Space {
+    pub domain: String,
+    pub name: String,
+    pub realm: String,
+    /// Its admins are super admins: they act on every domain and the spaces.
+    pub is_super: bool,
+    /// 0: no limit.
+    pub max_accounts: i64,
+    pub default_password_algorithm: Algorithm,
+    pub accounts_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 /// One stored password: the HA1 for one algorithm.

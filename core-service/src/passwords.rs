@@ -6,7 +6,7 @@ use subtle::ConstantTimeEq as _;
 
 use crate::{
     digest,
-    domain::{Algorithm, Domain},
+    domain::Algorithm,
     error::{CoreError, Result},
     model::{Credential, Secret},
 };
@@ -33,12 +33,9 @@ impl Password {
     }
 
     /// `H(username:realm:password)`, lowercase hex: the value Flexisip reads
-    /// from `passwords.password`. The realm is the account's domain.
-    pub fn ha1(&self, algorithm: Algorithm, username: &str, domain: &Domain) -> Secret {
-        Secret::new(digest::hash(
-            algorithm,
-            &[username, domain.as_str(), self.0.expose()],
-        ))
+    /// from `passwords.password`. The realm is the account's space's.
+    pub fn ha1(&self, algorithm: Algorithm, username: &str, realm: &str) -> Secret {
+        Secret::new(digest::hash(algorithm, &[username, realm, self.0.expose()]))
     }
 
     /// One credential per algorithm, MD5 first.
@@ -46,7 +43,7 @@ impl Password {
         &self,
         algorithms: &[Algorithm],
         username: &str,
-        domain: &Domain,
+        realm: &str,
     ) -> Vec<Credential> {
         let mut algorithms = algorithms.to_vec();
         algorithms.sort();
@@ -55,7 +52,7 @@ impl Password {
             .into_iter()
             .map(|algorithm| Credential {
                 algorithm,
-                ha1: self.ha1(algorithm, username, domain),
+                ha1: self.ha1(algorithm, username, realm),
             })
             .collect()
     }
@@ -64,11 +61,11 @@ impl Password {
 /// Whether `candidate` is the password behind the stored HA1s: each is
 /// compared in constant time, so the answer's timing tells nothing of how
 /// much of a hash matched. No stored password matches nothing.
-pub fn matches(candidate: &str, stored: &[Credential], username: &str, domain: &Domain) -> bool {
+pub fn matches(candidate: &str, stored: &[Credential], username: &str, realm: &str) -> bool {
     let candidate = Password(Secret::new(candidate.to_owned()));
     let mut matched = !stored.is_empty();
     for credential in stored {
-        let computed = candidate.ha1(credential.algorithm, username, domain);
+        let computed = candidate.ha1(credential.algorithm, username, realm);
         let equal: bool = computed
             .expose()
             .as_bytes()
@@ -93,17 +90,18 @@ mod tests {
 
     #[test]
     fn the_old_password_is_checked_against_every_stored_hash() {
-        let domain = Domain::parse("sip.example.org").unwrap();
+        let realm = "sip.example.org";
         let stored = Password::parse("secret").unwrap().credentials(
             &[Algorithm::Sha256, Algorithm::Md5],
             "alice1",
-            &domain,
+            realm,
         );
         assert_eq!(stored[0].algorithm, Algorithm::Md5, "MD5 first");
-        assert!(matches("secret", &stored, "alice1", &domain));
-        assert!(!matches("secreT", &stored, "alice1", &domain));
-        assert!(!matches("secret", &stored, "alice2", &domain));
-        assert!(!matches("secret", &[], "alice1", &domain));
+        assert!(matches("secret", &stored, "alice1", realm));
+        assert!(!matches("secreT", &stored, "alice1", realm));
+        assert!(!matches("secret", &stored, "alice2", realm));
+        assert!(!matches("secret", &stored, "alice1", "other-realm"));
+        assert!(!matches("secret", &[], "alice1", realm));
     }
 
     #[test]
@@ -117,15 +115,25 @@ mod tests {
     fn ha1_is_the_flexisip_hash_of_user_realm_password() {
         // echo -n 'alice1:sip.example.org:secret' | md5sum / sha256sum
         let username = "alice1";
-        let domain = Domain::parse("sip.example.org").unwrap();
         let password = Password::parse("secret").unwrap();
         assert_eq!(
-            password.ha1(Algorithm::Md5, username, &domain).expose(),
+            password
+                .ha1(Algorithm::Md5, username, "sip.example.org")
+                .expose(),
             "efa36e02901163ccf1f90cc16b2f91ed"
         );
         assert_eq!(
-            password.ha1(Algorithm::Sha256, username, &domain).expose(),
+            password
+                .ha1(Algorithm::Sha256, username, "sip.example.org")
+                .expose(),
             "79d070b03bfb3c1c66993d886b4d932b548eb643889c8e8f58210c6457f9a382"
+        );
+        // echo -n 'alice1:other-realm:secret' | md5sum: the space's realm, not the domain.
+        assert_eq!(
+            password
+                .ha1(Algorithm::Md5, username, "other-realm")
+                .expose(),
+            "08e255b7e661bb299c9616e0a6e70c7f"
         );
     }
 }

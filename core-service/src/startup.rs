@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use flexiapi_proto::pb::{
     self, account_service_server::AccountServiceServer,
     api_key_service_server::ApiKeyServiceServer, auth_service_server::AuthServiceServer,
-    device_service_server::DeviceServiceServer,
+    device_service_server::DeviceServiceServer, space_service_server::SpaceServiceServer,
 };
 use tokio::{net::TcpListener, sync::watch};
 use tokio_stream::{wrappers::TcpListenerStream, Stream, StreamExt as _};
@@ -140,6 +140,7 @@ impl Application {
             .add_service(AccountServiceServer::new(api.clone()))
             .add_service(AuthServiceServer::new(api.clone()))
             .add_service(ApiKeyServiceServer::new(api.clone()))
+            .add_service(SpaceServiceServer::new(api.clone()))
             .add_service(DeviceServiceServer::new(api))
             .serve_with_incoming_shutdown(without_delay(self.listener), shutdown)
             .await;

@@ -2,13 +2,13 @@
 //! deactivate, block, unblock, delete and search, each within the actor's
 //! reach (see [`super::roles`]).
 
-use super::{password::parse_algorithm, Actor, ProfileInput};
+use super::{password::algorithms_for, Actor, ProfileInput};
 use crate::{
     domain::{AccountAddress, Domain, Username},
     error::{CoreError, Result},
     model::Account,
     passwords::Password,
-    store::{AccountChanges, AccountFilter, AccountStore, Profile},
+    store::{AccountChanges, AccountFilter, AccountStore, Profile, SpaceStore},
 };
 
 pub const DEFAULT_PER_PAGE: i64 = 20;
@@ -94,7 +94,7 @@ pub struct Update<'a> {
 }
 
 pub async fn update(
-    store: &impl AccountStore,
+    store: &(impl AccountStore + SpaceStore),
     actor: &Actor,
     id: i64,
     update: Update<'_>,
@@ -110,10 +110,7 @@ pub async fn update(
     let (email, display_name, dictionary) = update.profile.parse();
     let username = update.username.map(Username::parse).transpose();
     let password = update.password.map(Password::parse).transpose();
-    let algorithms = parse_algorithm(
-        update.algorithm.unwrap_or_default(),
-        &target.password_algorithms,
-    );
+    let algorithms = algorithms_for(store, update.algorithm.unwrap_or_default(), &target).await;
     let (username, password, algorithms, email, display_name, dictionary) = match (
         username,
         password,
@@ -146,8 +143,6 @@ pub async fn update(
             "is required when the username changes",
         ));
     }
-    let domain = Domain::parse(&target.domain)
-        .map_err(|_| anyhow::anyhow!("account {} has an invalid domain", target.id))?;
     let hashed_for = new_name.unwrap_or(&target.username);
     let changes = AccountChanges {
         profile: Some(Profile {
@@ -156,7 +151,7 @@ pub async fn update(
             dictionary,
         }),
         username: new_name.map(str::to_owned),
-        credentials: password.map(|p| p.credentials(&algorithms, hashed_for, &domain)),
+        credentials: password.map(|p| p.credentials(&algorithms, hashed_for, &target.realm)),
         activated: update.activated,
         blocked: update.blocked,
         admin: update.admin,

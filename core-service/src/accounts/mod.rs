@@ -10,7 +10,8 @@ use crate::{
     error::{CoreError, Result},
     model::Account,
     passwords::Password,
-    store::{AccountStore, NewAccount, Profile},
+    spaces,
+    store::{AccountStore, NewAccount, Profile, SpaceStore},
 };
 
 pub mod manage;
@@ -60,9 +61,10 @@ pub struct CreateAccount<'a> {
 
 /// Validates every field (reporting all broken ones at once), checks that
 /// the actor (if any) may create in that domain, hashes the password into
-/// the HA1 of the chosen algorithm and stores the account.
+/// the HA1 of the chosen algorithm with the space's realm and stores the
+/// account (the store enforces the space's limit).
 pub async fn create(
-    store: &impl AccountStore,
+    store: &(impl AccountStore + SpaceStore),
     default_domain: &Domain,
     actor: Option<&Actor>,
     request: CreateAccount<'_>,
@@ -98,11 +100,13 @@ pub async fn create(
     if let Some(actor) = actor {
         actor.may_act_in(&domain)?;
     }
-    let credentials = password.credentials(&[algorithm], username.as_str(), &domain);
+    let realm = spaces::realm_of(store, &domain).await?;
+    let credentials = password.credentials(&[algorithm], username.as_str(), &realm);
     store
         .create_account(NewAccount {
             username: username.as_str(),
             domain: &domain,
+            realm: &realm,
             admin: request.admin,
             activated: request.activated,
             blocked: request.blocked,

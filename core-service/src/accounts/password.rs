@@ -4,16 +4,13 @@
 
 use super::Actor;
 use crate::{
-    domain::{Algorithm, Domain},
+    domain::Algorithm,
     error::{CoreError, Result},
     model::Account,
     passwords::{self, Password},
-    store::{AccountChanges, AccountStore},
+    spaces,
+    store::{AccountChanges, AccountStore, SpaceStore},
 };
-
-/// What an account gets when it had no password and names no algorithm
-/// (the space's default once spaces are configurable).
-const DEFAULT_ALGORITHM: Algorithm = Algorithm::Sha256;
 
 pub struct PasswordChange<'a> {
     pub old_password: &'a str,
@@ -23,7 +20,7 @@ pub struct PasswordChange<'a> {
 }
 
 pub async fn change(
-    store: &impl AccountStore,
+    store: &(impl AccountStore + SpaceStore),
     actor: &Actor,
     change: PasswordChange<'_>,
     now: i64,
@@ -31,24 +28,27 @@ pub async fn change(
     let account = &actor.account;
     let parsed = (
         Password::parse(change.password),
-        parse_algorithm(change.algorithm, &account.password_algorithms),
+        algorithms_for(store, change.algorithm, account).await,
     );
     let (password, algorithms) = match parsed {
         (Ok(p), Ok(a)) => (p, a),
         (p, a) => return Err(CoreError::merge([p.err(), a.err()])),
     };
-    let domain = Domain::parse(&account.domain)
-        .map_err(|_| anyhow::anyhow!("account {} has an invalid domain", account.id))?;
     let stored = store.credentials(account.id).await?;
     if change.old_password.is_empty() {
         return Err(CoreError::invalid("old_password", "field is required"));
     }
-    if !passwords::matches(change.old_password, &stored, &account.username, &domain) {
+    if !passwords::matches(
+        change.old_password,
+        &stored,
+        &account.username,
+        &account.realm,
+    ) {
         // A whole sentence: the contract's words, shown as they are.
         return Err(CoreError::invalid("old_password", "Incorrect old password"));
     }
     let changes = AccountChanges {
-        credentials: Some(password.credentials(&algorithms, &account.username, &domain)),
+        credentials: Some(password.credentials(&algorithms, &account.username, &account.realm)),
         updated_at: now,
         ..AccountChanges::default()
     };
@@ -58,28 +58,19 @@ pub async fn change(
         .ok_or(CoreError::NotFound("account"))
 }
 
-/// The algorithm asked for, else the account's, else the default.
-pub fn parse_algorithm(raw: &str, current: &[Algorithm]) -> Result<Vec<Algorithm>> {
+/// The algorithm asked for, else the account's, else its space's default.
+pub async fn algorithms_for(
+    store: &impl SpaceStore,
+    raw: &str,
+    account: &Account,
+) -> Result<Vec<Algorithm>> {
     if !raw.is_empty() {
         return Ok(vec![Algorithm::parse(raw, "algorithm")?]);
     }
-    if current.is_empty() {
-        Ok(vec![DEFAULT_ALGORITHM])
-    } else {
-        Ok(current.to_vec())
+    if !account.password_algorithms.is_empty() {
+        return Ok(account.password_algorithms.clone());
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_algorithm_keeps_the_accounts_own() {
-        let both = [Algorithm::Md5, Algorithm::Sha256];
-        assert_eq!(parse_algorithm("", &both).unwrap(), both);
-        assert_eq!(parse_algorithm("", &[]).unwrap(), [Algorithm::Sha256]);
-        assert_eq!(parse_algorithm("md5", &both).unwrap(), [Algorithm::Md5]);
-        assert!(parse_algorithm("SHA-512", &both).is_err());
-    }
+    Ok(vec![
+        spaces::default_algorithm(store, &account.domain).await?,
+    ])
 }

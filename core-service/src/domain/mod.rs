@@ -10,9 +10,11 @@ use crate::error::{self, CoreError, Result};
 
 mod devices;
 mod profile;
+mod space;
 
 pub use devices::{Contact, DeviceUuid, UserAgent};
 pub use profile::{Dictionary, DisplayName, Email};
+pub use space::{MaxAccounts, Realm, SpaceName};
 
 /// RFC 3261 `user` characters that need no escaping: `unreserved` and
 /// `user-unreserved`. SIP user parts are case-sensitive, so they are kept as given.
@@ -47,8 +49,8 @@ impl Username {
     }
 }
 
-/// A SIP domain (also the Digest realm), lowercased: host names are
-/// case-insensitive and the realm must be stable for stored HA1s to match.
+/// A SIP domain, lowercased: host names are case-insensitive, and a space
+/// (with its realm) is found by its domain.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Domain(String);
 

@@ -90,10 +90,12 @@ impl<S: Store> AuthService for Api<S> {
     ) -> Result<Response<pb::GetCredentialsResponse>, Status> {
         let request = request.into_inner();
         let address = self.address(&request.username, &request.domain)?;
-        let credentials = auth::credentials(&self.store, &self.accounts, &address).await?;
+        let active = auth::credentials(&self.store, &self.accounts, &address).await?;
         Ok(Response::new(pb::GetCredentialsResponse {
-            credentials: credentials
-                .into_iter()
+            realm: active.account.realm.clone(),
+            credentials: active
+                .credentials
+                .iter()
                 .map(|c| pb::Credential {
                     algorithm: c.algorithm.as_str().into(),
                     ha1: c.ha1.expose().into(),

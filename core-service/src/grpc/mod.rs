@@ -22,11 +22,13 @@ mod accounts;
 mod api_keys;
 mod auth;
 mod devices;
+mod spaces;
 
 /// What every handler needs besides the store.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `--sip-domain`: the domain of requests that name none, and its realm.
+    /// `--sip-domain`: the domain of requests that name none; its space is
+    /// super and stays.
     pub default_domain: Domain,
     pub nonce_ttl_seconds: i64,
     pub account_cache_entries: usize,
@@ -34,7 +36,7 @@ pub struct Settings {
     pub api_key_idle_minutes: i64,
 }
 
-/// The `flexiapi.v1` services (accounts, auth, API keys, devices), over one store.
+/// The `flexiapi.v1` services (accounts, spaces, auth, API keys, devices), over one store.
 #[derive(Debug)]
 pub struct Api<S> {
     store: S,

@@ -8,9 +8,12 @@
 use std::future::Future;
 
 use crate::{
-    domain::{DeviceUuid, Dictionary, DisplayName, Domain, Email},
+    domain::{
+        Algorithm, DeviceUuid, Dictionary, DisplayName, Domain, Email, MaxAccounts, Realm,
+        SpaceName,
+    },
     error::Result,
-    model::{Account, ActiveAccount, ApiKey, Credential, Device},
+    model::{Account, ActiveAccount, ApiKey, Credential, Device, Space},
     nonces::NonceRecord,
 };
 
@@ -31,6 +34,9 @@ pub struct Profile {
 pub struct NewAccount<'a> {
     pub username: &'a str,
     pub domain: &'a Domain,
+    /// The realm the credentials were hashed with: the store refuses the
+    /// account if its space's realm is no longer this one.
+    pub realm: &'a str,
     pub admin: bool,
     pub activated: bool,
     pub blocked: bool,
@@ -64,9 +70,13 @@ pub struct AccountFilter<'a> {
 }
 
 pub trait AccountStore {
-    /// Inserts the account and its passwords in one transaction.
-    /// `AlreadyExists` (field `username`) when the name is taken in the
-    /// domain or was deleted from it; (field `email`) when the email is.
+    /// Inserts the account and its passwords in one transaction, under the
+    /// lock of its space's row: PERMISSION_DENIED `The space is full` at
+    /// the space's `max_accounts`, FAILED_PRECONDITION when the space's
+    /// realm is not [`NewAccount::realm`]. `AlreadyExists` (field
+    /// `username`) when the name is taken in the domain or was deleted from
+    /// it; (field `email`) when the email is. A domain without a space gets
+    /// one, with the defaults.
     fn create_account(&self, new: NewAccount<'_>) -> impl Future<Output = Result<Account>> + Send;
     fn account_by_id(&self, id: i64) -> impl Future<Output = Result<Option<Account>>> + Send;
     fn account_by_address(
@@ -108,11 +118,57 @@ pub trait AccountStore {
     ) -> impl Future<Output = Result<Option<ActiveAccount>>> + Send;
 }
 
+/// A space to create, as validated.
+pub struct NewSpace<'a> {
+    pub domain: &'a Domain,
+    pub name: &'a SpaceName,
+    pub realm: &'a Realm,
+    pub is_super: bool,
+    pub max_accounts: MaxAccounts,
+    pub default_password_algorithm: Algorithm,
+    pub now: i64,
+}
+
+/// What a space update writes: each field only when `Some`.
+#[derive(Default)]
+pub struct SpaceChanges {
+    pub name: Option<SpaceName>,
+    pub realm: Option<Realm>,
+    pub is_super: Option<bool>,
+    pub max_accounts: Option<MaxAccounts>,
+    pub default_password_algorithm: Option<Algorithm>,
+    pub updated_at: i64,
+}
+
+/// How a space deletion ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SpaceDeletion {
+    Deleted,
+    Missing,
+    HasAccounts,
+}
+
 pub trait SpaceStore {
     /// Creates the space of `default` as a super space unless it exists,
     /// and decides the spaces the migration made for the domains in use
     /// (the default domain's is super). Cheap at any number of accounts.
     fn ensure_spaces(&self, default: &Domain, now: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Every space, by domain.
+    fn spaces(&self) -> impl Future<Output = Result<Vec<Space>>> + Send;
+    fn space(&self, domain: &Domain) -> impl Future<Output = Result<Option<Space>>> + Send;
+    /// `AlreadyExists` (field `domain`) when the domain has one.
+    fn create_space(&self, new: NewSpace<'_>) -> impl Future<Output = Result<Space>> + Send;
+    /// Applies the changes in one transaction. A new realm while the space
+    /// has accounts is INVALID_ARGUMENT on `realm` (their HA1s bind the old
+    /// one), decided under the same lock account creation takes. `None`
+    /// when there is no such space.
+    fn update_space(
+        &self,
+        domain: &Domain,
+        changes: SpaceChanges,
+    ) -> impl Future<Output = Result<Option<Space>>> + Send;
+    /// Deletes the space only while it has no account.
+    fn delete_space(&self, domain: &Domain) -> impl Future<Output = Result<SpaceDeletion>> + Send;
 }
 
 /// A use of a nonce to accept, if and only if every stored fact still holds.

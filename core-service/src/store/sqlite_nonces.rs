@@ -152,6 +152,7 @@ impl SqliteNonces {
                         created_at: row.get("created_at")?,
                         updated_at: row.get("updated_at")?,
                         super_admin: row.get("super_admin")?,
+                        realm: row.get("realm")?,
                         password_kinds: row.get("password_kinds")?,
                     },
                 })

@@ -241,3 +241,41 @@ fn api_keys_are_printed_once_listed_without_secrets_and_revoked() {
     );
     assert_eq!(unknown.status.code(), Some(1));
 }
+
+#[test]
+fn spaces_set_gives_the_default_domain_a_realm_before_its_first_account() {
+    let (_dir, url) = temp_sqlite();
+    let set = |extra: &[&str]| {
+        let mut args = vec!["spaces", "set", "--domain", "sip.example.org"];
+        args.extend_from_slice(extra);
+        core_service(&url, &args)
+    };
+    let output = set(&["--realm", "example-realm", "--max-accounts", "10"]);
+    assert!(output.status.success(), "{output:?}");
+    let space: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(space["realm"], "example-realm");
+    assert_eq!(space["super"], true, "the default domain's space");
+    assert_eq!(space["max_accounts"], 10);
+
+    let output = core_service(&url, &create_args("admin01", &["--admin"]));
+    assert!(output.status.success(), "{output:?}");
+    let output = set(&["--realm", "other-realm"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("realm: cannot change"), "{stderr}");
+
+    let output = core_service(
+        &url,
+        &["spaces", "set", "--domain", "b.example.org", "--name", "B"],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let output = core_service(&url, &["spaces", "list"]);
+    let listed: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let domains: Vec<_> = listed.iter().map(|s| s["domain"].clone()).collect();
+    assert_eq!(domains, ["b.example.org", "sip.example.org"]);
+    assert_eq!(listed[0]["name"], "B");
+    assert_eq!(listed[1]["accounts_count"], 1);
+}

@@ -12,7 +12,7 @@ use core_service::{
 use flexiapi_proto::pb::{
     self, account_service_client::AccountServiceClient,
     api_key_service_client::ApiKeyServiceClient, auth_service_client::AuthServiceClient,
-    device_service_client::DeviceServiceClient,
+    device_service_client::DeviceServiceClient, space_service_client::SpaceServiceClient,
 };
 use md5::Md5;
 use sha2::{Digest, Sha256};
@@ -263,6 +263,31 @@ impl TestApp {
 
     pub fn api_keys(&self) -> ApiKeyServiceClient<Channel> {
         ApiKeyServiceClient::new(self.channel())
+    }
+
+    pub fn spaces(&self) -> SpaceServiceClient<Channel> {
+        SpaceServiceClient::new(self.channel())
+    }
+
+    /// Flexisip's default `soci-password-request`, verbatim but for the
+    /// placeholders: (password, algorithm) rows.
+    pub async fn flexisip_query(&self, username: &str, domain: &str) -> Vec<(String, String)> {
+        let sql = "select password, algorithm from passwords where account_id = \
+            (select id from accounts where username = $1 and domain = $2 and activated = true)";
+        match &self.db {
+            core_service::store::SqlStore::Sqlite { read: pool, .. } => sqlx::query_as(sql)
+                .bind(username)
+                .bind(domain)
+                .fetch_all(pool)
+                .await
+                .unwrap(),
+            core_service::store::SqlStore::Postgres { pool, .. } => sqlx::query_as(sql)
+                .bind(username)
+                .bind(domain)
+                .fetch_all(pool)
+                .await
+                .unwrap(),
+        }
     }
 }
 

@@ -12,5 +12,6 @@ mod devices;
 mod digest_flow;
 mod discovery;
 mod management;
+mod spaces;
 mod storage;
 mod upgrade;

@@ -17,7 +17,8 @@ macro_rules! fields {
         "a.id, a.username, a.domain, a.activated, a.admin, a.blocked, a.email, \
          a.display_name, a.dictionary, a.created_at, a.updated_at, \
          (a.admin AND COALESCE((SELECT s.super FROM spaces s WHERE s.domain = a.domain), FALSE)) \
-         AS super_admin"
+         AS super_admin, \
+         COALESCE((SELECT s.realm FROM spaces s WHERE s.domain = a.domain), a.domain) AS realm"
     };
 }
 
@@ -90,6 +91,7 @@ pub(in crate::store) struct AccountRow {
     pub(in crate::store) created_at: i64,
     pub(in crate::store) updated_at: i64,
     pub(in crate::store) super_admin: bool,
+    pub(in crate::store) realm: String,
     /// Bits of [`COLUMNS`]' `password_kinds`; 0 where not selected.
     #[sqlx(default)]
     pub(in crate::store) password_kinds: i64,
@@ -126,6 +128,7 @@ impl From<AccountRow> for Account {
             dictionary,
             password_algorithms,
             super_admin: row.super_admin,
+            realm: row.realm,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }

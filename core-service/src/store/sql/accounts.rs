@@ -53,6 +53,26 @@ macro_rules! insert_credentials {
     };
 }
 
+/// How a creation's transaction ended.
+enum Inserted {
+    Id(i64),
+    /// The username was deleted from the domain: it stays taken.
+    NameDeleted,
+    SpaceFull,
+    /// The space's realm is not the one the passwords were hashed with.
+    RealmChanged,
+}
+
+pub(crate) const SPACE_FULL: &str = "The space is full";
+
+/// The space's realm and limit, read under the lock its counter trigger
+/// takes anyway (PostgreSQL): creations in one space queue on it, so the
+/// limit holds under concurrent creations and a realm cannot change under
+/// one. A domain without a space gets one from the trigger, with the
+/// domain as its realm.
+const SPACE_OF_NEW_ACCOUNT: &str =
+    "SELECT realm, max_accounts, accounts_count FROM spaces WHERE domain = $1";
+
 /// How an update's transaction ended.
 enum Written {
     Done,
@@ -82,7 +102,7 @@ impl SqlStore {
 
     /// ` FOR UPDATE` where the backend locks rows (PostgreSQL); SQLite's one
     /// writer connection already serializes writes.
-    fn row_lock(&self) -> &'static str {
+    pub(super) fn row_lock(&self) -> &'static str {
         match self {
             Self::Sqlite { .. } => "",
             Self::Postgres { .. } => " FOR UPDATE",
@@ -93,9 +113,23 @@ impl SqlStore {
 impl AccountStore for SqlStore {
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn create_account(&self, new: NewAccount<'_>) -> Result<Account> {
-        let inserted: Result<Option<i64>, sqlx::Error> = on_pool!(self, write, pool => {
+        let space_sql = format!("{SPACE_OF_NEW_ACCOUNT}{}", self.row_lock());
+        let inserted: Result<Inserted, sqlx::Error> = on_pool!(self, write, pool => {
             async {
                 let mut tx = pool.begin().await?;
+                let space: Option<(String, i64, i64)> = sqlx::query_as(&space_sql)
+                    .bind(new.domain.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let realm = space.as_ref().map_or(new.domain.as_str(), |(realm, ..)| realm);
+                if realm != new.realm {
+                    return Ok(Inserted::RealmChanged);
+                }
+                if let Some((_, max, count)) = space {
+                    if max > 0 && count >= max {
+                        return Ok(Inserted::SpaceFull);
+                    }
+                }
                 let query = sqlx::query_scalar(INSERT_ACCOUNT)
                     .bind(new.username)
                     .bind(new.domain.as_str())
@@ -107,16 +141,22 @@ impl AccountStore for SqlStore {
                     .bind(new.profile.dictionary.to_json())
                     .bind(new.created_at);
                 let Some(id) = query.fetch_optional(&mut *tx).await? else {
-                    return Ok(None);
+                    return Ok(Inserted::NameDeleted);
                 };
                 insert_credentials!(tx, id, &new.credentials);
                 tx.commit().await?;
-                Ok(Some(id))
+                Ok(Inserted::Id(id))
             }.await
         });
         let id = match inserted {
-            Ok(Some(id)) => id,
-            Ok(None) => return Err(taken("username")),
+            Ok(Inserted::Id(id)) => id,
+            Ok(Inserted::NameDeleted) => return Err(taken("username")),
+            Ok(Inserted::SpaceFull) => return Err(CoreError::PermissionDenied(SPACE_FULL)),
+            Ok(Inserted::RealmChanged) => {
+                return Err(CoreError::FailedPrecondition(
+                    "The space's realm changed during the creation; retry",
+                ))
+            }
             Err(error) if is_unique_violation(&error) => {
                 return Err(self
                     .which_is_taken(new.username, new.domain.as_str(), 0)
