@@ -42,6 +42,9 @@ async fn every_mode_runs_against_a_local_pair() {
         core_timeout_seconds: 5,
         body_limit_bytes: 1024,
         worker_threads: None,
+        tls_cert_file: None,
+        tls_key_file: None,
+        tls_reload_seconds: 60,
     })
     .await
     .unwrap();

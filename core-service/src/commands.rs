@@ -188,6 +188,7 @@ async fn set_space(
     args: &SetSpaceArgs,
 ) -> Result<Space, CoreError> {
     let input = || SpaceInput {
+        new_domain: None,
         name: args.name.as_deref(),
         realm: args.realm.as_deref(),
         is_super: args.is_super,

@@ -20,6 +20,8 @@ pub const DEFAULT_ALGORITHM: Algorithm = Algorithm::Sha256;
 /// The fields of a space as received; `None` is "not given".
 #[derive(Default)]
 pub struct SpaceInput<'a> {
+    /// On update, a domain the caller gave: it must be the space's own.
+    pub new_domain: Option<&'a str>,
     pub name: Option<&'a str>,
     pub realm: Option<&'a str>,
     pub is_super: Option<bool>,
@@ -136,6 +138,12 @@ pub async fn update(
     require_super(actor)?;
     let domain = Domain::parse(domain)?;
     let parsed = input.parse()?;
+    let renamed = input
+        .new_domain
+        .is_some_and(|new| !new.eq_ignore_ascii_case(domain.as_str()));
+    if renamed {
+        return Err(CoreError::invalid("domain", "cannot change"));
+    }
     if input.is_super == Some(false) && domain == *default_domain {
         return Err(CoreError::invalid(
             "super",

@@ -107,6 +107,18 @@ impl JsonObject {
         }
     }
 
+    /// An optional JSON integer (`null` is absent), not `"10"` nor `1.5`.
+    pub fn optional_integer(&self, field: &str) -> Result<Option<i64>, (String, String)> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
+            Some(_) => Err((
+                field.into(),
+                format!("The {field} field must be an integer."),
+            )),
+        }
+    }
+
     /// An optional object of strings (absent or `null`: empty).
     pub fn string_map(&self, field: &str) -> Result<HashMap<String, String>, (String, String)> {
         let broken = || {

@@ -1,7 +1,7 @@
 //! Command line and environment: every flag has an environment variable (the
 //! flag wins); the defaults reach a core on the same laptop.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Parser;
 
@@ -58,6 +58,33 @@ pub struct Config {
     )]
     pub body_limit_bytes: u64,
 
+    /// PEM certificate chain: serve HTTPS (ALPN h2 and http/1.1) instead of
+    /// plain HTTP/1.1 and h2c. Flexisip's FlexiAPI client needs HTTPS.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_TLS_CERT_FILE",
+        requires = "tls_key_file"
+    )]
+    pub tls_cert_file: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert-file.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_TLS_KEY_FILE",
+        requires = "tls_cert_file"
+    )]
+    pub tls_key_file: Option<PathBuf>,
+
+    /// How often the TLS files are read again for a renewed certificate
+    /// (also at SIGHUP); a change is served without a restart.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_TLS_RELOAD_SECONDS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub tls_reload_seconds: u64,
+
     /// Threads serving requests. Default: one per CPU this process may use
     /// (a container's CPU limit included).
     #[arg(long, env = "FLEXIAPI_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -76,12 +103,32 @@ mod tests {
     }
 
     #[test]
+    fn a_certificate_needs_its_key_and_a_key_its_certificate() {
+        for args in [
+            ["rest-gateway", "--tls-cert-file", "cert.pem"],
+            ["rest-gateway", "--tls-key-file", "key.pem"],
+        ] {
+            let error = Config::try_parse_from(args).unwrap_err().to_string();
+            assert!(error.contains("--tls-"), "{error}");
+        }
+        let both = [
+            "rest-gateway",
+            "--tls-cert-file",
+            "c",
+            "--tls-key-file",
+            "k",
+        ];
+        assert!(Config::try_parse_from(both).is_ok());
+    }
+
+    #[test]
     fn bad_flags_name_themselves() {
         for args in [
             ["rest-gateway", "--listen", "8080"],
             ["rest-gateway", "--request-timeout-seconds", "0"],
             ["rest-gateway", "--body-limit-bytes", "0"],
             ["rest-gateway", "--worker-threads", "0"],
+            ["rest-gateway", "--tls-reload-seconds", "0"],
         ] {
             let error = Config::try_parse_from(args).unwrap_err().to_string();
             assert!(error.contains(args[1]), "{error}");

@@ -35,6 +35,10 @@ pub enum ApiError {
     /// own account`.
     #[error("{0}")]
     Forbidden(String),
+    /// 409: the request is right but the state forbids it now (`The space
+    /// still has accounts`).
+    #[error("{0}")]
+    Conflict(String),
     /// 404 with what was not found.
     #[error("{0}")]
     NotFound(String),
@@ -68,6 +72,7 @@ impl ApiError {
             Self::InvalidApiKey => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -136,6 +141,7 @@ impl From<tonic::Status> for ApiError {
             Code::InvalidArgument | Code::AlreadyExists => Self::Validation(violations(&status)),
             Code::NotFound => Self::NotFound(capitalized(status.message())),
             Code::PermissionDenied => Self::Forbidden(status.message().to_owned()),
+            Code::FailedPrecondition => Self::Conflict(status.message().to_owned()),
             Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
                 tracing::warn!(code = ?status.code(), message = status.message(), "core unavailable");
                 Self::Unavailable("The core service is unavailable, retry later".into())

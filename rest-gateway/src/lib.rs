@@ -3,7 +3,8 @@
 //! accounts, passwords, nonces and devices is a gRPC call to the core, so any
 //! replica can serve any request.
 //!
-//! A request travels: [`startup`] layers (trace, body limit, timeout) →
+//! A request arrives over plain HTTP/1.1 and h2c, or HTTPS with HTTP/2
+//! ([`tls`]), and travels: [`startup`] layers (trace, body limit, timeout) →
 //! [`routes`] → for restricted routes, [`auth::middleware`] (From +
 //! Authorization → `AuthService.VerifyDigest`) → the handler → [`core_client`].
 //! Every failure is an [`error::ApiError`], turned into the contract's JSON in
@@ -19,3 +20,4 @@ pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod tls;

@@ -1,5 +1,6 @@
 //! Building and running the HTTP server: the router, its layers (trace,
-//! body limit, request timeout) and graceful shutdown.
+//! body limit, request timeout), plain HTTP/1.1 and h2c or HTTPS with
+//! HTTP/2 ([`crate::tls`]), and graceful shutdown.
 
 use std::{future::Future, net::SocketAddr, time::Duration};
 
@@ -11,11 +12,22 @@ use axum::{
     response::{IntoResponse, Response},
     Router,
 };
-use tokio::net::TcpListener;
+use axum_server::{
+    accept::NoDelayAcceptor,
+    tls_rustls::{RustlsAcceptor, RustlsConfig},
+    Handle,
+};
+use tokio::{net::TcpListener, sync::watch};
 use tower_http::trace::TraceLayer;
 
 pub use crate::state::AppState;
-use crate::{config::Config, core_client::CoreClient, error::ApiError, metrics, routes};
+use crate::{
+    config::Config,
+    core_client::CoreClient,
+    error::ApiError,
+    metrics, routes,
+    tls::{self, TlsFiles},
+};
 
 pub fn app(state: AppState, body_limit_bytes: usize) -> anyhow::Result<Router> {
     Ok(routes::router(state.clone())?
@@ -58,6 +70,15 @@ async fn with_timeout(State(state): State<AppState>, request: Request, next: Nex
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    tls: Option<Tls>,
+    /// How long in-flight requests may finish after a shutdown request.
+    drain: Duration,
+}
+
+struct Tls {
+    config: RustlsConfig,
+    files: TlsFiles,
+    reload_every: Duration,
 }
 
 impl Application {
@@ -73,6 +94,21 @@ impl Application {
             request_timeout: Duration::from_secs(config.request_timeout_seconds),
         };
         let body_limit = usize::try_from(config.body_limit_bytes).context("--body-limit-bytes")?;
+        // Before the port: a certificate that does not load fails the start.
+        let tls = match (&config.tls_cert_file, &config.tls_key_file) {
+            (Some(cert), Some(key)) => {
+                let files = TlsFiles {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                };
+                Some(Tls {
+                    config: tls::load(&files)?,
+                    files,
+                    reload_every: Duration::from_secs(config.tls_reload_seconds),
+                })
+            }
+            _ => None,
+        };
         let listener = TcpListener::bind(config.listen).await.with_context(|| {
             format!(
                 "cannot listen on {} (--listen / FLEXIAPI_GATEWAY_LISTEN)",
@@ -82,6 +118,8 @@ impl Application {
         Ok(Self {
             listener,
             router: app(state, body_limit)?,
+            tls,
+            drain: Duration::from_secs(config.request_timeout_seconds + 1),
         })
     }
 
@@ -89,25 +127,80 @@ impl Application {
         Ok(self.listener.local_addr()?)
     }
 
+    /// Whether it serves HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        tracing::info!(addr = %self.listener.local_addr()?, "rest-gateway listening");
-        // Without TCP_NODELAY a response written in two segments waits for the
-        // client's delayed ACK (40 ms on Linux): the max latency of every
-        // benchmark run was 43-46 ms until this was set.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(%error, "cannot set TCP_NODELAY");
+        let addr = self.listener.local_addr()?;
+        match self.tls {
+            None => {
+                tracing::info!(%addr, "rest-gateway listening (HTTP/1.1 and h2c)");
+                serve_plain(self.listener, self.router, shutdown).await
             }
-        });
-        axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("HTTP server failed")
+            Some(tls) => {
+                tracing::info!(%addr, "rest-gateway listening (HTTPS: h2 and http/1.1)");
+                serve_tls(self.listener, self.router, tls, self.drain, shutdown).await
+            }
+        }
     }
+}
+
+async fn serve_plain(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    // Without TCP_NODELAY a response written in two segments waits for the
+    // client's delayed ACK (40 ms on Linux): the max latency of every
+    // benchmark run was 43-46 ms until this was set.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("HTTP server failed")
+}
+
+/// axum-server, for what axum's own server lacks over TLS: a handshake
+/// timeout (10 s), certificate swaps, and a bounded graceful shutdown.
+async fn serve_tls(
+    listener: TcpListener,
+    router: Router,
+    tls: Tls,
+    drain: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let handle = Handle::new();
+    let (stop_reload, stopped) = watch::channel(());
+    let reload = tokio::spawn(tls::keep_fresh(
+        tls.config.clone(),
+        tls.files,
+        tls.reload_every,
+        stopped,
+    ));
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(drain));
+    });
+    let acceptor = RustlsAcceptor::new(tls.config).acceptor(NoDelayAcceptor::new());
+    let served = axum_server::from_tcp(listener.into_std()?)?
+        .acceptor(acceptor)
+        .handle(handle)
+        .serve(router.into_make_service())
+        .await;
+    drop(stop_reload);
+    let _ = reload.await;
+    served.context("HTTPS server failed")
 }
 
 /// Resolves on SIGTERM (Kubernetes) or Ctrl-C (a terminal).

@@ -29,6 +29,7 @@ fn input(fields: Option<&pb::SpaceFields>) -> SpaceInput<'_> {
         return SpaceInput::default();
     };
     SpaceInput {
+        new_domain: None,
         name: fields.name.as_deref(),
         realm: fields.realm.as_deref(),
         is_super: fields.is_super,
@@ -93,7 +94,10 @@ impl<S: Store> SpaceService for Api<S> {
     ) -> Result<Response<pb::UpdateSpaceResponse>, Status> {
         let request = request.into_inner();
         let actor = self.actor(request.actor.as_ref()).await?;
-        let fields = input(request.fields.as_ref());
+        let fields = SpaceInput {
+            new_domain: request.new_domain.as_deref(),
+            ..input(request.fields.as_ref())
+        };
         let default = &self.settings.default_domain;
         let space = spaces::update(
             &self.store,

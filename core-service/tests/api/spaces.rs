@@ -159,6 +159,7 @@ async fn only_super_admins_manage_spaces(backend: Backend) {
         .update_space(pb::UpdateSpaceRequest {
             actor: actor(&root),
             domain: "b.example.org".into(),
+            new_domain: None,
             fields: Some(pb::SpaceFields {
                 name: Some("Branch B".into()),
                 is_super: Some(true),
@@ -281,6 +282,7 @@ async fn a_space_realm_binds_its_passwords(backend: Backend) {
         .update_space(pb::UpdateSpaceRequest {
             actor: actor(&root),
             domain: "sip.example.com".into(),
+            new_domain: None,
             fields: fields(Some("another-realm"), None),
         })
         .await
@@ -291,6 +293,7 @@ async fn a_space_realm_binds_its_passwords(backend: Backend) {
         .update_space(pb::UpdateSpaceRequest {
             actor: actor(&root),
             domain: "sip.example.com".into(),
+            new_domain: None,
             fields: fields(Some("example-realm"), None),
         })
         .await;
@@ -352,6 +355,7 @@ async fn the_space_limit_holds_under_concurrent_creations(backend: Backend) {
         .update_space(pb::UpdateSpaceRequest {
             actor: actor(&root),
             domain: "small.example.org".into(),
+            new_domain: None,
             fields: fields(None, Some(0)),
         })
         .await
@@ -403,6 +407,7 @@ async fn a_space_goes_only_when_empty_and_the_default_one_stays(backend: Backend
         .update_space(pb::UpdateSpaceRequest {
             actor: actor(&root),
             domain: "sip.example.org".into(),
+            new_domain: None,
             fields: Some(pb::SpaceFields {
                 is_super: Some(false),
                 ..Default::default()

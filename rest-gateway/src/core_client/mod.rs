@@ -17,6 +17,7 @@ use anyhow::Context as _;
 use flexiapi_proto::pb::{
     account_service_client::AccountServiceClient, api_key_service_client::ApiKeyServiceClient,
     auth_service_client::AuthServiceClient, device_service_client::DeviceServiceClient,
+    space_service_client::SpaceServiceClient,
 };
 use hyper::{body::Incoming, Uri};
 use hyper_util::{
@@ -51,6 +52,7 @@ macro_rules! rpc {
 mod accounts;
 mod auth;
 mod devices;
+mod spaces;
 
 /// An answer that must hold an account but does not is a core bug.
 fn account_in(
@@ -84,6 +86,7 @@ struct Clients {
     auth: AuthServiceClient<Traced>,
     api_keys: ApiKeyServiceClient<Traced>,
     devices: DeviceServiceClient<Traced>,
+    spaces: SpaceServiceClient<Traced>,
     health: HealthClient<Transport>,
 }
 
@@ -166,6 +169,7 @@ impl CoreClient {
             auth: AuthServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             api_keys: ApiKeyServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             devices: DeviceServiceClient::with_origin(traced(transport.clone()), origin.clone()),
+            spaces: SpaceServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             health: HealthClient::with_origin(transport, origin),
         })))
     }

@@ -22,7 +22,9 @@ mod api_keys;
 mod devices;
 mod docs;
 mod health;
+mod path;
 mod ping;
+mod spaces;
 
 /// Every route with its documentation, before the state is given.
 fn documented(state: &AppState) -> OpenApiRouter<AppState> {
@@ -31,6 +33,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(accounts::router())
         .merge(devices::router())
         .merge(api_keys::router())
+        .merge(spaces::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(docs::router())

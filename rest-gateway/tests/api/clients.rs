@@ -41,15 +41,15 @@ async fn curl_digest_works_with_md5_and_sha256(backend: Backend) {
             .grpc_create_account(username, "secret pw!", algorithm, false)
             .await;
         let url = system.url("/api/ping");
-        let stdout = curl_digest(&url, username, "secret pw!").await;
+        let stdout = curl_digest(&url, username, DOMAIN, "secret pw!").await;
         assert_eq!(stdout, "pong 200", "{algorithm}");
-        let stdout = curl_digest(&url, username, "wrong").await;
+        let stdout = curl_digest(&url, username, DOMAIN, "wrong").await;
         assert_eq!(stdout, "{\"message\":\"Unauthorized\"} 401", "{algorithm}");
     }
 }
 
 /// `curl --digest` as a user would type it; the body and the status code.
-async fn curl_digest(url: &str, username: &str, password: &str) -> String {
+pub async fn curl_digest(url: &str, username: &str, domain: &str, password: &str) -> String {
     let output = Command::new("curl")
         .args([
             "--silent",
@@ -58,7 +58,7 @@ async fn curl_digest(url: &str, username: &str, password: &str) -> String {
             "--user",
             &format!("{username}:{password}"),
         ])
-        .args(["--header", &format!("From: sip:{username}@{DOMAIN}")])
+        .args(["--header", &format!("From: sip:{username}@{domain}")])
         .args(["--header", "Accept: application/json"])
         .args(["--write-out", " %{http_code}"])
         .arg(url)

@@ -1,7 +1,7 @@
 //! `spawn_system`: a fresh database, a real core and a real gateway for each
 //! test, with an admin account, and a Digest client that speaks to them.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use core_service::{
     domain::Domain,
@@ -43,6 +43,10 @@ pub struct TestSystem {
 pub struct Options {
     pub nonce_ttl_seconds: u32,
     pub body_limit_bytes: u64,
+    /// Serve HTTPS with this certificate and key (PEM files); `base` is
+    /// then `https://localhost:PORT`.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub tls_reload_seconds: u64,
 }
 
 impl Default for Options {
@@ -50,6 +54,8 @@ impl Default for Options {
         Self {
             nonce_ttl_seconds: 300,
             body_limit_bytes: 64 * 1024,
+            tls: None,
+            tls_reload_seconds: 60,
         }
     }
 }
@@ -76,9 +82,17 @@ pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<Tes
         core_timeout_seconds: 5,
         body_limit_bytes: options.body_limit_bytes,
         worker_threads: None,
+        tls_cert_file: options.tls.as_ref().map(|(cert, _)| cert.clone()),
+        tls_key_file: options.tls.as_ref().map(|(_, key)| key.clone()),
+        tls_reload_seconds: options.tls_reload_seconds,
     };
     let gateway = Gateway::build(&config).await.unwrap();
-    let base = format!("http://{}", gateway.local_addr().unwrap());
+    let port = gateway.local_addr().unwrap().port();
+    let base = if gateway.is_tls() {
+        format!("https://localhost:{port}")
+    } else {
+        format!("http://127.0.0.1:{port}")
+    };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(gateway.run_until_stopped(async {
         let _ = stopped.await;
@@ -163,6 +177,25 @@ impl TestSystem {
             .into_inner()
             .account
             .unwrap()
+    }
+
+    /// A named key of `username` (of the default domain), made as an
+    /// operator makes Flexisip's with `core-service api-keys create`.
+    pub async fn named_key(&self, username: &str, name: &str) -> String {
+        let mut keys =
+            pb::api_key_service_client::ApiKeyServiceClient::new(self.core_channel().await);
+        keys.create_api_key(pb::CreateApiKeyRequest {
+            owner: Some(pb::AccountAddress {
+                username: username.into(),
+                domain: DOMAIN.into(),
+            }),
+            name: name.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .key
     }
 
     /// A request authenticated by `x-api-key` alone (no `From`).

@@ -1,5 +1,6 @@
 //! The admin routes of `/api/accounts`: create, list, show, change, delete,
-//! change state, search, and an account's devices. Admins act within their
+//! change state, and an account's devices (the searches are in
+//! [`super::search`]). Admins act within their
 //! domain, super admins on every one; the core decides, the handlers only
 //! translate.
 
@@ -15,8 +16,6 @@ use super::{account_id, fields, pagination};
 use crate::{auth::Authenticated, body::JsonObject, error::ApiError, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    // One parameter name per position (the router requires it): `{id}` is
-    // a SIP address or an email in the two searches.
     OpenApiRouter::new()
         .routes(routes!(create, list))
         .routes(routes!(show, update, remove))
@@ -24,8 +23,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(deactivate))
         .routes(routes!(block))
         .routes(routes!(unblock))
-        .routes(routes!(search_by_sip))
-        .routes(routes!(search_by_email))
         .routes(routes!(devices))
         .routes(routes!(remove_device))
 }
@@ -245,44 +242,6 @@ async fn block(State(state): State<AppState>, auth: Authenticated, id: Path<Stri
     ))]
 async fn unblock(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     set_state(&state, &auth, id, pb::AccountState::Unblock).await
-}
-
-/// The account and, as Flexisip's client requires, its call forwardings
-/// (none yet).
-#[utoipa::path(get, operation_id = "accounts_admin_search_by_sip", path = "/api/accounts/{id}/search", tag = "accounts",
-    params(("id" = String, Path, description = "A SIP address, `user@domain`, with or without `sip:`")),
-    responses(
-        (status = 200, description = "The account and its call forwardings", body = crate::openapi::FoundAccount),
-        crate::openapi::Refusals,
-        (status = 404, description = "`SIP address not found`", body = crate::openapi::Message),
-    ))]
-async fn search_by_sip(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(sip): Path<String>,
-) -> Answer {
-    let by = pb::search_account_request::By::Sip(sip);
-    let account = state.core.search_account(auth.actor(), by).await?;
-    let mut found = json::account(&account);
-    found["call_forwardings"] = serde_json::json!([]);
-    Ok(Json(found))
-}
-
-#[utoipa::path(get, operation_id = "accounts_admin_search_by_email", path = "/api/accounts/{id}/search-by-email", tag = "accounts",
-    params(("id" = String, Path, description = "An email address")),
-    responses(
-        (status = 200, description = "The account", body = crate::openapi::Account),
-        crate::openapi::Refusals,
-        (status = 404, description = "`Email address not found`", body = crate::openapi::Message),
-    ))]
-async fn search_by_email(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(email): Path<String>,
-) -> Answer {
-    let by = pb::search_account_request::By::Email(email);
-    let account = state.core.search_account(auth.actor(), by).await?;
-    Ok(Json(json::account(&account)))
 }
 
 /// The account's live devices, keyed by uuid.

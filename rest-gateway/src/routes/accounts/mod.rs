@@ -1,5 +1,5 @@
-//! `/api/accounts…`: the admin routes ([`admin`]), the account's own
-//! ([`me`]), the request fields they share ([`fields`]) and the Laravel
+//! `/api/accounts…`: the admin routes ([`admin`]), the lookups by address
+//! ([`search`], with `/api/resolve`), the account's own ([`me`]), the request fields they share ([`fields`]) and the Laravel
 //! paginator of the list ([`pagination`]). Every handler names the
 //! authenticated account as the actor; the core decides what it may do.
 
@@ -12,11 +12,13 @@ mod admin;
 mod fields;
 mod me;
 mod pagination;
+mod search;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(me::router())
         .merge(admin::router())
+        .merge(search::router())
 }
 
 /// `{id}` as the contract reads it: a positive number, or no such account.

@@ -1,71 +1,9 @@
-//! The OpenAPI 3.1 document of every route, generated from the handlers'
-//! `#[utoipa::path]` annotations as the router is built (routes are only
-//! added through `utoipa_axum::routes!`; clippy refuses any other way), and
-//! served at `GET /api/openapi.json`.
-//!
-//! The schemas below describe the JSON the handlers write; a test
-//! deserializes real answers into them, refusing unknown keys, so a key
-//! added to an answer but not here fails the build's tests.
+//! The schemas of the account routes: the account object, its page, its
+//! devices, and the bodies that create and change accounts.
 
-use utoipa::{
-    openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme},
-    IntoResponses, Modify, OpenApi, ToSchema,
-};
+use utoipa::{IntoResponses, ToSchema};
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "flexiapi-rs",
-        description = "Flexisip account manager: FlexiAPI's /api contract. Authenticate with \
-                       HTTP Digest (RFC 7616, MD5 or SHA-256; send `From: sip:user@domain`) or \
-                       with an `x-api-key` header.",
-        license(name = "AGPL-3.0-or-later")
-    ),
-    modifiers(&SecuritySchemes),
-    security(("digest" = []), ("api_key" = [])),
-    tags(
-        (name = "accounts", description = "Admin routes: accounts of the admin's domain (every domain for a super admin)"),
-        (name = "me", description = "What an account does to itself"),
-        (name = "devices", description = "Registered SIP bindings"),
-        (name = "auth", description = "Checking credentials"),
-        (name = "operations", description = "Documentation, health and metrics (no authentication)")
-    )
-)]
-pub struct ApiDoc;
-
-struct SecuritySchemes;
-
-impl Modify for SecuritySchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "digest",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Digest)),
-        );
-        components.add_security_scheme(
-            "api_key",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "x-api-key",
-                "A user key from GET /api/accounts/me/api_key, or a named key from `core-service api-keys create`",
-            ))),
-        );
-    }
-}
-
-/// `{"message": …}`: every error but a 422.
-#[derive(ToSchema, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Message {
-    pub message: String,
-}
-
-/// A 422, in Laravel's shape: a summary and each field's messages.
-#[derive(ToSchema, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ValidationErrors {
-    pub message: String,
-    pub errors: std::collections::BTreeMap<String, Vec<String>>,
-}
+use super::Message;
 
 /// An algorithm the account has a password for (never the hash).
 #[derive(ToSchema, serde::Deserialize)]
@@ -190,62 +128,18 @@ pub struct PasswordChange {
     pub algorithm: Option<String>,
 }
 
-/// What every authenticated route may answer instead, named once for all
-/// their operations.
-#[derive(IntoResponses)]
-pub enum Refusals {
-    /// Not authenticated (a fresh Digest challenge in `WWW-Authenticate`), or `Invalid API Key`
-    #[response(status = 401)]
-    Unauthenticated(#[to_schema] Message),
-    /// `Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`
-    #[response(status = 403)]
-    Forbidden(#[to_schema] Message),
-}
-
 /// `Account not found`: no such account in the admin's reach (or `{id}` not a number)
 #[derive(IntoResponses)]
 #[response(status = 404)]
 pub struct AccountNotFound(#[to_schema] pub Message);
 
-/// A broken field, named, in Laravel's shape
-#[derive(IntoResponses)]
-#[response(status = 422)]
-pub struct Invalid(#[to_schema] pub ValidationErrors);
-
-/// `{}`: done.
-#[derive(ToSchema)]
-pub struct Empty {}
-
-/// Checks that a real answer and its documented schema have the same keys,
-/// and that the answer reads as the schema's type.
-#[cfg(test)]
-pub(crate) fn assert_documented<T>(answer: &serde_json::Value)
-where
-    T: ToSchema + serde::de::DeserializeOwned,
-{
-    let schema = serde_json::to_value(T::schema()).unwrap_or_default();
-    let mut documented: Vec<&String> = schema["properties"]
-        .as_object()
-        .map(|p| p.keys().collect())
-        .unwrap_or_default();
-    let mut answered: Vec<&String> = answer
-        .as_object()
-        .map(|o| o.keys().collect())
-        .unwrap_or_default();
-    documented.sort();
-    answered.sort();
-    assert_eq!(documented, answered, "documented keys vs the answer's");
-    if let Err(error) = serde_json::from_value::<T>(answer.clone()) {
-        panic!("the answer does not read as its schema: {error}: {answer}");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use flexiapi_proto::{json, pb};
-    use utoipa::{IntoResponses as _, OpenApi as _, PartialSchema as _};
+    use utoipa::PartialSchema as _;
 
     use super::*;
+    use crate::openapi::assert_documented;
 
     fn account() -> pb::Account {
         pb::Account {
@@ -289,36 +183,5 @@ mod tests {
         let mut found = json::account(&account());
         found["call_forwardings"] = serde_json::json!([]);
         assert!(serde_json::from_value::<FoundAccount>(found).is_ok());
-    }
-
-    #[test]
-    fn shared_refusals_are_described_once_and_inlined() {
-        let refusals = serde_json::to_value(Refusals::responses()).unwrap();
-        assert!(refusals["401"]["description"]
-            .as_str()
-            .unwrap()
-            .contains("Invalid API Key"));
-        assert!(refusals["403"]["description"]
-            .as_str()
-            .unwrap()
-            .contains("Account blocked"));
-        let schema = &refusals["403"]["content"]["application/json"]["schema"];
-        assert!(schema["properties"]["message"].is_object(), "{refusals}");
-    }
-
-    #[test]
-    fn the_document_declares_both_ways_to_authenticate() {
-        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
-        assert_eq!(document["openapi"], "3.1.0");
-        let schemes = &document["components"]["securitySchemes"];
-        assert_eq!(
-            schemes["digest"],
-            serde_json::json!({"type": "http", "scheme": "digest"})
-        );
-        assert_eq!(schemes["api_key"]["in"], "header");
-        assert_eq!(
-            document["security"],
-            serde_json::json!([{"digest": []}, {"api_key": []}])
-        );
     }
 }

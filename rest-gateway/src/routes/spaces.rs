@@ -1,0 +1,147 @@
+//! `/api/spaces`: each SIP domain's configuration, for super admins (and
+//! Flexisip, which lists the domains it serves with a super admin's key).
+//! The core decides who may; a handler only translates.
+
+use axum::{extract::State, http::StatusCode, Json};
+use flexiapi_proto::{json, pb};
+use serde_json::Value;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::path::PathText;
+use crate::{
+    auth::Authenticated,
+    body::{Fields, JsonObject},
+    error::ApiError,
+    state::AppState,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
+}
+
+type Answer = Result<Json<Value>, ApiError>;
+
+/// The fields a body may give, type-checked; the rules are the core's.
+fn space_fields(body: &JsonObject, fields: &mut Fields) -> pb::SpaceFields {
+    pb::SpaceFields {
+        name: fields.take(body.nullable_string("name")),
+        realm: fields.take(body.nullable_string("realm")),
+        is_super: fields.take(body.optional_bool("super")),
+        max_accounts: fields.take(body.optional_integer("max_accounts")),
+        default_password_algorithm: fields.take(body.nullable_string("default_password_algorithm")),
+    }
+}
+
+/// Every space, by domain: the domains this deployment serves.
+#[utoipa::path(get, operation_id = "spaces_list", path = "/api/spaces", tag = "spaces",
+    responses(
+        (status = 200, description = "Every space, by domain", body = Vec<crate::openapi::Space>),
+        crate::openapi::Refusals,
+    ))]
+async fn list(State(state): State<AppState>, auth: Authenticated) -> Answer {
+    let spaces = state.core.list_spaces(auth.actor()).await?;
+    Ok(Json(Value::Array(spaces.iter().map(json::space).collect())))
+}
+
+#[utoipa::path(post, operation_id = "spaces_create", path = "/api/spaces", tag = "spaces", request_body = crate::openapi::NewSpace,
+    responses(
+        (status = 201, description = "The space", body = crate::openapi::Space),
+        crate::openapi::Refusals,
+        crate::openapi::Invalid,
+    ))]
+async fn create(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    body: Result<JsonObject, ApiError>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let body = match body {
+        Ok(body) => body,
+        Err(unreadable) => {
+            // Who may call comes first: with no domain, the core refuses a
+            // caller who is not a super admin before looking at the fields.
+            let probe = pb::CreateSpaceRequest {
+                actor: Some(auth.actor()),
+                ..Default::default()
+            };
+            return Err(match state.core.create_space(probe).await {
+                Err(forbidden @ ApiError::Forbidden(_)) => forbidden,
+                _ => unreadable,
+            });
+        }
+    };
+    let mut fields = Fields::default();
+    let domain = fields.take(body.required_string("domain"));
+    let given = space_fields(&body, &mut fields);
+    let request = fields.finish(pb::CreateSpaceRequest {
+        actor: Some(auth.actor()),
+        domain,
+        fields: Some(given),
+    })?;
+    let space = state.core.create_space(request).await?;
+    Ok((StatusCode::CREATED, Json(json::space(&space))))
+}
+
+#[utoipa::path(get, operation_id = "spaces_show", path = "/api/spaces/{domain}", tag = "spaces",
+    params(("domain" = String, Path, description = "The space's SIP domain")),
+    responses(
+        (status = 200, description = "The space", body = crate::openapi::Space),
+        crate::openapi::Refusals,
+        crate::openapi::SpaceNotFound,
+    ))]
+async fn show(State(state): State<AppState>, auth: Authenticated, domain: PathText) -> Answer {
+    let space = state.core.get_space(auth.actor(), domain.0).await?;
+    Ok(Json(json::space(&space)))
+}
+
+/// Changes the fields given; a realm only while the space has no account.
+#[utoipa::path(put, operation_id = "spaces_update", path = "/api/spaces/{domain}", tag = "spaces",
+    params(("domain" = String, Path, description = "The space's SIP domain")),
+    request_body = crate::openapi::SpaceUpdate,
+    responses(
+        (status = 200, description = "The space", body = crate::openapi::Space),
+        crate::openapi::Refusals,
+        crate::openapi::SpaceNotFound,
+        crate::openapi::Invalid,
+    ))]
+async fn update(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    domain: PathText,
+    body: Result<JsonObject, ApiError>,
+) -> Answer {
+    let body = match body {
+        Ok(body) => body,
+        // Who may call, and whether the space exists, come first.
+        Err(unreadable) => {
+            state.core.get_space(auth.actor(), domain.0).await?;
+            return Err(unreadable);
+        }
+    };
+    let mut fields = Fields::default();
+    let new_domain = fields.take(body.nullable_string("domain"));
+    let given = space_fields(&body, &mut fields);
+    let request = fields.finish(pb::UpdateSpaceRequest {
+        actor: Some(auth.actor()),
+        domain: domain.0,
+        fields: Some(given),
+        new_domain,
+    })?;
+    let space = state.core.update_space(request).await?;
+    Ok(Json(json::space(&space)))
+}
+
+/// Only an empty space goes; the default domain's never does.
+#[utoipa::path(delete, operation_id = "spaces_remove", path = "/api/spaces/{domain}", tag = "spaces",
+    params(("domain" = String, Path, description = "The space's SIP domain")),
+    responses(
+        (status = 200, description = "`{}`", body = crate::openapi::Empty),
+        crate::openapi::Refusals,
+        crate::openapi::SpaceNotFound,
+        crate::openapi::SpaceInUse,
+    ))]
+async fn remove(State(state): State<AppState>, auth: Authenticated, domain: PathText) -> Answer {
+    state.core.delete_space(auth.actor(), domain.0).await?;
+    Ok(Json(serde_json::json!({})))
+}
