@@ -25,6 +25,8 @@ def render(directory: Path) -> list[dict]:
             documents += render(path)
         else:
             documents += [d for d in yaml.safe_load_all(path.read_text()) if d]
+    for component in kustomization.get("components", []):
+        documents = apply_component(directory / component, documents)
     tags = {i["name"]: i["newTag"] for i in kustomization.get("images", [])}
     for document in documents:
         for container in containers(document):
@@ -33,12 +35,48 @@ def render(directory: Path) -> list[dict]:
     return documents
 
 
+def apply_component(directory: Path, documents: list[dict]) -> list[dict]:
+    """A kustomize Component of JSON 6902 patches (the ops these files use:
+    add, replace), applied to the documents each one targets."""
+    component = yaml.safe_load((directory / "kustomization.yaml").read_text())
+    assert component["kind"] == "Component"
+    for patch in component.get("patches", []):
+        target = patch["target"]
+        operations = yaml.safe_load((directory / patch["path"]).read_text())
+        matched = [d for d in documents if d["kind"] == target["kind"] and d["metadata"]["name"] == target["name"]]
+        assert len(matched) == 1, f"{patch['path']}: {len(matched)} targets"
+        for operation in operations:
+            json6902(matched[0], operation)
+    return documents
+
+
+def json6902(document: dict, operation: dict) -> None:
+    *parents, last = operation["path"].lstrip("/").split("/")
+    node = document
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    if operation["op"] == "add" and isinstance(node, list):
+        node.append(operation["value"]) if last == "-" else node.insert(int(last), operation["value"])
+    elif operation["op"] == "add":
+        node[last] = operation["value"]
+    elif operation["op"] == "replace":
+        key = int(last) if isinstance(node, list) else last
+        assert key in node if isinstance(node, dict) else key < len(node), operation["path"]
+        node[key] = operation["value"]
+    else:
+        raise AssertionError(f"unsupported op {operation['op']}")
+
+
 def containers(document: dict) -> list[dict]:
     spec = document.get("spec", {}).get("template", {}).get("spec", {})
     return spec.get("initContainers", []) + spec.get("containers", [])
 
 
-OVERLAYS = {"production": KUBERNETES, "development": KUBERNETES / "overlays" / "development"}
+OVERLAYS = {
+    "production": KUBERNETES,
+    "development": KUBERNETES / "overlays" / "development",
+    "tls": KUBERNETES / "overlays" / "tls",
+}
 
 
 @pytest.fixture(params=OVERLAYS, scope="module")
@@ -108,3 +146,25 @@ def test_database_url_comes_from_a_secret_only():
     development = render(OVERLAYS["development"])
     find(development, "Secret", "flexiapi-database")
     find(development, "Deployment", "postgres")
+
+
+def test_the_tls_overlay_serves_https_from_a_read_only_secret():
+    documents = render(OVERLAYS["tls"])
+    gateway = find(documents, "Deployment", "rest-gateway")["spec"]["template"]["spec"]
+    (volume,) = gateway["volumes"]
+    assert volume["secret"]["secretName"] == "rest-gateway-tls"
+    assert volume["secret"]["defaultMode"] == 0o440
+    assert gateway["securityContext"]["fsGroup"] == gateway["securityContext"]["runAsGroup"]
+    container = gateway["containers"][0]
+    (mount,) = container["volumeMounts"]
+    assert mount["readOnly"] is True
+    env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    for variable, file in [("FLEXIAPI_GATEWAY_TLS_CERT_FILE", "tls.crt"), ("FLEXIAPI_GATEWAY_TLS_KEY_FILE", "tls.key")]:
+        assert env[variable] == f'{mount["mountPath"]}/{file}'
+    assert container["readinessProbe"]["httpGet"]["scheme"] == "HTTPS"
+    assert container["livenessProbe"]["httpGet"]["scheme"] == "HTTPS"
+    (port,) = find(documents, "Service", "rest-gateway")["spec"]["ports"]
+    assert (port["name"], port["port"]) == ("https", 443)
+    assert not [d for d in documents if d["kind"] == "Secret"], "the certificate is brought out of band"
+    plain = find(render(KUBERNETES), "Deployment", "rest-gateway")["spec"]["template"]["spec"]
+    assert "volumes" not in plain, "the base is unchanged by the component"
