@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Before/after for a hot-path change: the REST ping (Digest, MD5, nonce
-# reused, then a fresh challenge per request) of two builds, alternated in
+# reused, then a fresh challenge per request, then by API key) of two builds, alternated in
 # one run so both see the same machine, each on its own SQLite file, with
 # the defaults a user gets (no FLEXIAPI_WORKER_THREADS).
 #
 #   git worktree add /tmp/before <commit>
 #   (cd /tmp/before && CARGO_TARGET_DIR=/tmp/before-target cargo build --release \
 #      -p core-service -p rest-gateway)
-#   bench/before-after.sh /tmp/before-target/release      # ROUNDS=3 SECONDS_EACH=8 CONNECTIONS="16 32"
+#   bench/before-after.sh /tmp/before-target/release      # ROUNDS=3 SECONDS_EACH=8 CONNECTIONS="16 32" MODES="reused fresh apikey"
 #
 # Prints one line per figure and the median of each side; writes nothing else.
 set -euo pipefail
@@ -17,6 +17,7 @@ after=$PWD/target/release
 rounds=${ROUNDS:-3}
 seconds=${SECONDS_EACH:-8}
 connections=${CONNECTIONS:-"16 32"}
+modes=${MODES:-"reused fresh apikey"}
 user=bench01 password=bench-password domain=sip.example.org
 cargo build --release --quiet -p core-service -p rest-gateway -p flexiapi-bench
 work=$(mktemp -d)
@@ -39,6 +40,8 @@ start() {
   local url="sqlite://$work/$1.sqlite?mode=rwc"
   DATABASE_URL=$url FLEXIAPI_ACCOUNT_PASSWORD=$password "$2/core-service" accounts create \
     --username "$user" --algorithm MD5 --domain "$domain" >/dev/null 2>&1
+  DATABASE_URL=$url "$2/core-service" api-keys create --username "$user" --domain "$domain" \
+    --name bench >"$work/$1.key" 2>/dev/null
   RUST_LOG=warn DATABASE_URL=$url "$2/core-service" serve --listen "127.0.0.1:$3" \
     --sip-domain "$domain" 2>>"$work/$1.log" &
   pids+=($!)
@@ -53,26 +56,30 @@ start after "$after" 55152 58181
 declare -A figures
 for round in $(seq 1 "$rounds"); do
   for c in $connections; do
-    for mode in reused fresh; do
+    for mode in $modes; do
       for side in before after; do
         port=$([ "$side" = before ] && echo 58180 || echo 58181)
-        flag=$([ "$mode" = fresh ] && echo --fresh-challenge || true)
+        case $mode in
+          fresh) flag=--fresh-challenge ;;
+          apikey) flag="--api-key $(cat "$work/$side.key")" ;;
+          *) flag= ;;
+        esac
         # A short warm-up, then the figure.
         target/release/flexiapi-bench --connections "$c" --seconds 1 --username "$user" \
           --password "$password" http --addr "127.0.0.1:$port" $flag >/dev/null 2>&1 || true
         rps=$(target/release/flexiapi-bench --json --connections "$c" --seconds "$seconds" \
           --username "$user" --password "$password" http --addr "127.0.0.1:$port" $flag \
           | python3 -c 'import json, sys; r = json.load(sys.stdin); print("%.0f %.3f" % (r["requests_per_second"], r["p50_ms"]))')
-        echo "round $round, $c connections, nonce $mode, $side: $rps (req/s, p50 ms)"
+        echo "round $round, $c connections, $mode, $side: $rps (req/s, p50 ms)"
         figures["$c $mode $side"]+="${rps%% *} "
       done
     done
   done
 done
 for c in $connections; do
-  for mode in reused fresh; do
+  for mode in $modes; do
     b=$(tr ' ' '\n' <<<"${figures["$c $mode before"]}" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     a=$(tr ' ' '\n' <<<"${figures["$c $mode after"]}" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    echo "median, $c connections, nonce $mode: before $b req/s, after $a req/s ($(python3 -c "print(f'{$a/$b:.2f}')")x)"
+    echo "median, $c connections, $mode: before $b req/s, after $a req/s ($(python3 -c "print(f'{$a/$b:.2f}')")x)"
   done
 done

@@ -10,6 +10,7 @@ use crate::{
     store::{NewSpace, SpaceChanges, SpaceDeletion, SpaceStore},
 };
 
+pub const SPACE_FULL: &str = "The space is full";
 pub const STILL_HAS_ACCOUNTS: &str = "The space still has accounts";
 pub const DEFAULT_SPACE_STAYS: &str = "The space of the default domain cannot be deleted";
 

@@ -11,6 +11,7 @@ use crate::{
     domain::Domain,
     error::{CoreError, Result},
     model::{Account, ActiveAccount, Credential},
+    spaces,
     store::{AccountChanges, AccountFilter, AccountStore, NewAccount, Profile},
 };
 
@@ -62,8 +63,6 @@ enum Inserted {
     /// The space's realm is not the one the passwords were hashed with.
     RealmChanged,
 }
-
-pub(crate) const SPACE_FULL: &str = "The space is full";
 
 /// The space's realm and limit, read under the lock its counter trigger
 /// takes anyway (PostgreSQL): creations in one space queue on it, so the
@@ -151,7 +150,7 @@ impl AccountStore for SqlStore {
         let id = match inserted {
             Ok(Inserted::Id(id)) => id,
             Ok(Inserted::NameDeleted) => return Err(taken("username")),
-            Ok(Inserted::SpaceFull) => return Err(CoreError::PermissionDenied(SPACE_FULL)),
+            Ok(Inserted::SpaceFull) => return Err(CoreError::PermissionDenied(spaces::SPACE_FULL)),
             Ok(Inserted::RealmChanged) => {
                 return Err(CoreError::FailedPrecondition(
                     "The space's realm changed during the creation; retry",
