@@ -3,7 +3,8 @@
 # 8 s run, 32 connections, core on a new SQLite file, or on PostgreSQL with
 # CPU_POSTGRES=1 (a fresh database flexiapi_cpu on 127.0.0.1:5432). The mode is the first argument:
 # http (REST ping, nonce reused; the default), fresh (a new challenge for
-# each request), verify or credentials (gRPC, straight to the core). The
+# each request), apikey (REST ping by API key), verify or credentials (gRPC,
+# straight to the core). The
 # servers inherit the environment (FLEXIAPI_WORKER_THREADS, …). Needs the release binaries:
 #   cargo build --release -p core-service -p rest-gateway -p flexiapi-bench
 set -euo pipefail
@@ -11,8 +12,9 @@ cd "$(dirname "$0")/.."
 case "${1:-http}" in
     http) target=(http --addr 127.0.0.1:58061) ;;
     fresh) target=(http --addr 127.0.0.1:58061 --fresh-challenge) ;;
+    apikey) target=(http --addr 127.0.0.1:58061 --api-key) ;;
     verify|credentials) target=("$1" --url http://127.0.0.1:55061) ;;
-    *) echo "usage: $0 [http|fresh|verify|credentials]" >&2; exit 2 ;;
+    *) echo "usage: $0 [http|fresh|apikey|verify|credentials]" >&2; exit 2 ;;
 esac
 bin=${BENCH_BIN:-target/release}
 work=$(mktemp -d)
@@ -23,6 +25,9 @@ if [ -n "${CPU_POSTGRES:-}" ]; then
 fi
 DATABASE_URL=$url $bin/core-service migrate 2>/dev/null
 DATABASE_URL=$url FLEXIAPI_ACCOUNT_PASSWORD=bench-password $bin/core-service accounts create --username bench01 --algorithm MD5 >/dev/null 2>&1
+if [ "${1:-http}" = apikey ]; then
+    target+=("$(DATABASE_URL=$url $bin/core-service api-keys create --username bench01 --name cpu 2>/dev/null)")
+fi
 RUST_LOG=warn DATABASE_URL=$url $bin/core-service serve --listen 127.0.0.1:55061 & core=$!
 RUST_LOG=warn $bin/rest-gateway --listen 127.0.0.1:58061 --core-url http://127.0.0.1:55061 & gw=$!
 sleep 1
