@@ -30,6 +30,7 @@ async fn every_mode_runs_against_a_local_pair() {
         metrics_listen: None,
         account_cache_entries: 100,
         api_key_idle_minutes: 60,
+        registrar_redis_url: None,
     })
     .await
     .unwrap();

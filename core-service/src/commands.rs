@@ -4,6 +4,8 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
 use flexiapi_proto::{json, pb};
 
 use crate::{
@@ -35,6 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 metrics_listen: cli.serve.metrics_listen,
                 account_cache_entries: cli.serve.account_cache_entries,
                 api_key_idle_minutes: cli.serve.api_key_idle_minutes,
+                registrar_redis_url: registrar_url(cli.serve.registrar_redis_url.clone())?,
             };
             let app = Application::build(&config).await?;
             app.run_until_stopped(shutdown_signal()).await?;
@@ -67,6 +70,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             report(outcome)
         }
     }
+}
+
+/// `--registrar-redis-url`, else the file FLEXIAPI_REGISTRAR_REDIS_URL_FILE
+/// names (a mounted Secret), so a password in the URL stays out of `ps`.
+fn registrar_url(given: Option<String>) -> anyhow::Result<Option<String>> {
+    const FILE_VAR: &str = "FLEXIAPI_REGISTRAR_REDIS_URL_FILE";
+    if given.is_some() {
+        return Ok(given);
+    }
+    let Some(path) = std::env::var_os(FILE_VAR) else {
+        return Ok(None);
+    };
+    let url = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {FILE_VAR} {}", path.to_string_lossy()))?;
+    Ok(Some(url.trim().to_owned()))
 }
 
 /// The database, migrated, with its spaces: what every command works on.

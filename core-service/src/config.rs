@@ -117,6 +117,13 @@ pub struct ServeArgs {
     )]
     pub api_key_idle_minutes: u32,
 
+    /// Flexisip's registrar (`redis://[:PASSWORD@]HOST:6379/DB`, or
+    /// `rediss://`) as the source of devices: they are read from and removed
+    /// in its `fs:<user>@<domain>` hashes. Unset: devices live in the
+    /// database. FLEXIAPI_REGISTRAR_REDIS_URL_FILE may name a file holding it.
+    #[arg(long, env = "FLEXIAPI_REGISTRAR_REDIS_URL", global = true)]
+    pub registrar_redis_url: Option<String>,
+
     /// Threads serving requests. Default: one per CPU this process may use
     /// (a container's CPU limit included).
     #[arg(long, env = "FLEXIAPI_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024), global = true)]

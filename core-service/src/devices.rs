@@ -8,6 +8,7 @@ use crate::{
     domain::{AccountAddress, Contact, DeviceUuid, UserAgent},
     error::{CoreError, Result},
     model::Device,
+    registrar::Registrar,
     store::{AccountStore, DeviceStore, NewDevice},
 };
 
@@ -70,6 +71,22 @@ fn parse_expires(seconds: i64) -> Result<i64> {
 /// has checked).
 pub async fn list(store: &impl DeviceStore, account_id: i64, now: i64) -> Result<Vec<Device>> {
     store.live_devices(account_id, now).await
+}
+
+/// The same from Flexisip's registrar: NOT_FOUND (`device`) when the
+/// address has no such live binding.
+pub async fn remove_from_registrar(
+    registrar: &Registrar,
+    aor: &str,
+    uuid: &str,
+    now: i64,
+) -> Result<()> {
+    let uuid = DeviceUuid::parse(uuid)?;
+    if registrar.remove(aor, uuid.as_str(), now).await? {
+        Ok(())
+    } else {
+        Err(CoreError::NotFound("device"))
+    }
 }
 
 /// NOT_FOUND (`device`) when the account has no such live binding.

@@ -34,6 +34,10 @@ pub enum CoreError {
     /// UNAVAILABLE: the database cannot be reached; the caller may retry.
     #[error("database unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// UNAVAILABLE: Flexisip's registrar (Redis) cannot be reached; only
+    /// device calls fail, and the caller may retry.
+    #[error("registrar unavailable")]
+    RegistrarUnavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// INTERNAL: a bug or a broken invariant; logged, never shown.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -126,6 +130,10 @@ impl From<CoreError> for Status {
             CoreError::Unavailable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
                 Status::unavailable("database unavailable")
+            }
+            CoreError::RegistrarUnavailable(source) => {
+                tracing::warn!(error = %source, "registrar unavailable");
+                Status::unavailable("registrar unavailable")
             }
             CoreError::Unexpected(source) => {
                 tracing::error!(error = ?source, "unexpected error");

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tonic_health::{server::HealthReporter, ServingStatus};
 
-use crate::store::SqlStore;
+use crate::{registrar::Registrar, store::SqlStore};
 
 /// What the readiness of each service follows.
 const SERVICES: &[&str] = &[
@@ -53,6 +53,35 @@ pub async fn watch_database(
     })
 }
 
+/// The `registrar` service: SERVING while Flexisip's Redis answers. Only
+/// device calls need it, so the other services do not follow it.
+pub const REGISTRAR: &str = "registrar";
+
+/// Reports the registrar's state now and at each change, until `stopped`.
+pub async fn watch_registrar(
+    registrar: Registrar,
+    reporter: HealthReporter,
+    mut stopped: watch::Receiver<()>,
+) {
+    let mut last = None;
+    let mut ticker = tokio::time::interval(PROBE_EVERY);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stopped.changed() => return,
+        }
+        let up = matches!(
+            tokio::time::timeout(PROBE_TIMEOUT, registrar.ping()).await,
+            Ok(true)
+        );
+        if last != Some(up) {
+            last = Some(up);
+            let status = status_of("registrar", up);
+            reporter.set_service_status(REGISTRAR, status).await;
+        }
+    }
+}
+
 async fn probe(store: &SqlStore) -> bool {
     matches!(
         tokio::time::timeout(PROBE_TIMEOUT, store.ping()).await,
@@ -60,14 +89,19 @@ async fn probe(store: &SqlStore) -> bool {
     )
 }
 
-async fn report(reporter: &HealthReporter, up: bool) {
-    let status = if up {
-        tracing::info!("database reachable: SERVING");
+/// The status of a dependency, logged once per change.
+fn status_of(what: &str, up: bool) -> ServingStatus {
+    if up {
+        tracing::info!("{what} reachable: SERVING");
         ServingStatus::Serving
     } else {
-        tracing::warn!("database unreachable: NOT_SERVING");
+        tracing::warn!("{what} unreachable: NOT_SERVING");
         ServingStatus::NotServing
-    };
+    }
+}
+
+async fn report(reporter: &HealthReporter, up: bool) {
+    let status = status_of("database", up);
     for service in SERVICES {
         reporter.set_service_status(*service, status).await;
     }

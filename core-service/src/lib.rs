@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod model;
 pub mod nonces;
 pub mod passwords;
+pub mod registrar;
 pub mod spaces;
 pub mod startup;
 pub mod store;

@@ -19,6 +19,7 @@ use crate::{
     domain::Domain,
     grpc::{unix_now, Api, Settings},
     health, metrics, nonces,
+    registrar::Registrar,
     store::{DeviceStore, NonceStore, SpaceStore, SqlStore},
 };
 
@@ -33,6 +34,8 @@ pub struct ServeConfig {
     pub metrics_listen: Option<SocketAddr>,
     pub account_cache_entries: usize,
     pub api_key_idle_minutes: u32,
+    /// `--registrar-redis-url`: Flexisip's registrar as the source of devices.
+    pub registrar_redis_url: Option<String>,
 }
 
 pub struct Application {
@@ -40,6 +43,7 @@ pub struct Application {
     metrics_listener: Option<TcpListener>,
     store: SqlStore,
     settings: Settings,
+    registrar: Option<Registrar>,
 }
 
 impl Application {
@@ -55,6 +59,11 @@ impl Application {
                 config.listen
             )
         })?;
+        let registrar = config
+            .registrar_redis_url
+            .as_deref()
+            .map(Registrar::connect)
+            .transpose()?;
         let metrics_listener = match config.metrics_listen {
             Some(addr) => Some(metrics::bind(addr).await?),
             None => None,
@@ -63,6 +72,7 @@ impl Application {
             listener,
             metrics_listener,
             store,
+            registrar,
             settings: Settings {
                 default_domain: config.sip_domain.clone(),
                 nonce_ttl_seconds: i64::from(config.nonce_ttl_seconds),
@@ -97,7 +107,7 @@ impl Application {
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
         let health = health::watch_database(
             self.store.clone(),
-            health_reporter,
+            health_reporter.clone(),
             stop_background.subscribe(),
         )
         .await;
@@ -118,7 +128,14 @@ impl Application {
             let stopped = stop_background.subscribe();
             async move { accounts.follow_epoch(store, stopped).await }
         });
-        let api = Api::new(self.store.clone(), accounts, self.settings);
+        let registrar_health = self.registrar.clone().map(|registrar| {
+            tokio::spawn(health::watch_registrar(
+                registrar,
+                health_reporter.clone(),
+                stop_background.subscribe(),
+            ))
+        });
+        let api = Api::new(self.store.clone(), accounts, self.settings, self.registrar);
         tracing::info!(addr = %self.listener.local_addr()?, "core-service listening");
         let served = Server::builder()
             .trace_fn(|request| {
@@ -149,6 +166,9 @@ impl Application {
         let _ = purger.await;
         let _ = follower.await;
         let _ = health.await;
+        if let Some(watcher) = registrar_health {
+            let _ = watcher.await;
+        }
         if let Some(server) = metrics_server {
             server.abort();
         }

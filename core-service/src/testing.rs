@@ -3,6 +3,9 @@
 
 use crate::store::SqlStore;
 
+/// The Redis client the registrar tests write fixtures with.
+pub use redis;
+
 /// The variable naming the PostgreSQL the tests may use, e.g.
 /// `postgres://postgres@127.0.0.1:5432/test`. Unset: PostgreSQL variants skip.
 pub const POSTGRES_URL_VAR: &str = "FLEXIAPI_TEST_POSTGRES_URL";
@@ -112,4 +115,68 @@ pub fn random_hex(bytes: usize) -> anyhow::Result<String> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("no random bytes: {e}"))?;
     Ok(hex::encode(buf))
+}
+
+/// The Redis the registrar tests use (`redis://127.0.0.1:6379` unless
+/// [`REDIS_URL_VAR`] says otherwise).
+pub const REDIS_URL_VAR: &str = "FLEXIAPI_TEST_REDIS_URL";
+
+/// A Redis database index of this test's own (1 to 15; never DB 0), taken
+/// with a lock key in it so that tests running at once never share one, and
+/// emptied when dropped.
+pub struct TestRedis {
+    /// `redis://HOST:PORT/N`.
+    pub url: String,
+    client: redis::Client,
+}
+
+impl TestRedis {
+    /// Waits up to 30 s for a free index. `None`, after a line saying so,
+    /// when no Redis answers (CI sets `FLEXIAPI_REQUIRE_REDIS`, which makes
+    /// that a failure instead).
+    pub fn take() -> anyhow::Result<Option<Self>> {
+        let base = std::env::var(REDIS_URL_VAR).unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        let lock = format!("flexiapi-test-lock-{}", random_hex(8)?);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            for index in 1..16 {
+                let url = format!("{base}/{index}");
+                let client = redis::Client::open(url.as_str())?;
+                let mut connection = match client.get_connection() {
+                    Ok(connection) => connection,
+                    Err(error) if std::env::var_os("FLEXIAPI_REQUIRE_REDIS").is_none() => {
+                        eprintln!("skipped: no Redis at {base} ({error})");
+                        return Ok(None);
+                    }
+                    Err(error) => anyhow::bail!("Redis is required but {base} refused: {error}"),
+                };
+                // Any key already there means another test holds the index.
+                let taken: bool = redis::cmd("SET")
+                    .arg("flexiapi-test-owner")
+                    .arg(&lock)
+                    .arg("NX")
+                    .arg("EX")
+                    .arg(600)
+                    .query::<Option<String>>(&mut connection)?
+                    .is_some();
+                if taken {
+                    return Ok(Some(Self { url, client }));
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        anyhow::bail!("every Redis DB index 1-15 stayed taken for 30 s")
+    }
+
+    pub fn connection(&self) -> anyhow::Result<redis::Connection> {
+        Ok(self.client.get_connection()?)
+    }
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        if let Ok(mut connection) = self.client.get_connection() {
+            let _ = redis::cmd("FLUSHDB").query::<()>(&mut connection);
+        }
+    }
 }

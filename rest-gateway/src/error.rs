@@ -142,6 +142,10 @@ impl From<tonic::Status> for ApiError {
             Code::NotFound => Self::NotFound(capitalized(status.message())),
             Code::PermissionDenied => Self::Forbidden(status.message().to_owned()),
             Code::FailedPrecondition => Self::Conflict(status.message().to_owned()),
+            Code::Unavailable if status.message() == "registrar unavailable" => {
+                tracing::warn!("Flexisip's registrar unavailable");
+                Self::Unavailable("Flexisip's registrar is unavailable, retry later".into())
+            }
             Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
                 tracing::warn!(code = ?status.code(), message = status.message(), "core unavailable");
                 Self::Unavailable("The core service is unavailable, retry later".into())

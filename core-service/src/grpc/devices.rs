@@ -2,7 +2,12 @@ use flexiapi_proto::pb::{self, device_service_server::DeviceService};
 use tonic::{Request, Response, Status};
 
 use super::{unix_now, Api};
-use crate::{devices, store::Store};
+use crate::{devices, error::CoreError, model::Account, store::Store};
+
+/// Flexisip's address of record of an account, its registrar key without `fs:`.
+fn aor(account: &Account) -> String {
+    format!("{}@{}", account.username, account.domain)
+}
 
 #[tonic::async_trait]
 impl<S: Store> DeviceService for Api<S> {
@@ -11,6 +16,12 @@ impl<S: Store> DeviceService for Api<S> {
         &self,
         request: Request<pb::UpsertDeviceRequest>,
     ) -> Result<Response<pb::UpsertDeviceResponse>, Status> {
+        if self.registrar.is_some() {
+            return Err(CoreError::FailedPrecondition(
+                "Flexisip's registrar records the bindings itself (--registrar-redis-url)",
+            )
+            .into());
+        }
         let request = request.into_inner();
         let address = self.address(&request.username, &request.domain)?;
         let registration = devices::Registration {
@@ -39,7 +50,10 @@ impl<S: Store> DeviceService for Api<S> {
                 request.account_id,
             )
             .await?;
-        let devices = devices::list(&self.store, owner, unix_now()).await?;
+        let devices = match &self.registrar {
+            Some(registrar) => registrar.devices(&aor(&owner), unix_now()).await?,
+            None => devices::list(&self.store, owner.id, unix_now()).await?,
+        };
         Ok(Response::new(pb::ListDevicesResponse {
             devices: devices.into_iter().map(Into::into).collect(),
         }))
@@ -59,7 +73,13 @@ impl<S: Store> DeviceService for Api<S> {
                 request.account_id,
             )
             .await?;
-        devices::remove(&self.store, owner, &request.uuid, unix_now()).await?;
+        match &self.registrar {
+            Some(registrar) => {
+                devices::remove_from_registrar(registrar, &aor(&owner), &request.uuid, unix_now())
+                    .await?
+            }
+            None => devices::remove(&self.store, owner.id, &request.uuid, unix_now()).await?,
+        }
         Ok(Response::new(pb::RemoveDeviceResponse {}))
     }
 }

@@ -15,6 +15,7 @@ use crate::{
     domain::{AccountAddress, Domain},
     error::{CoreError, Result},
     model::{Account, Device},
+    registrar::Registrar,
     store::Store,
 };
 
@@ -42,6 +43,8 @@ pub struct Api<S> {
     store: S,
     accounts: Arc<AccountCache>,
     settings: Arc<Settings>,
+    /// Flexisip's registrar, when it is the source of devices.
+    registrar: Option<Registrar>,
 }
 
 impl<S: Clone> Clone for Api<S> {
@@ -50,16 +53,23 @@ impl<S: Clone> Clone for Api<S> {
             store: self.store.clone(),
             accounts: self.accounts.clone(),
             settings: self.settings.clone(),
+            registrar: self.registrar.clone(),
         }
     }
 }
 
 impl<S> Api<S> {
-    pub fn new(store: S, accounts: Arc<AccountCache>, settings: Settings) -> Self {
+    pub fn new(
+        store: S,
+        accounts: Arc<AccountCache>,
+        settings: Settings,
+        registrar: Option<Registrar>,
+    ) -> Self {
         Self {
             store,
             accounts,
             settings: Arc::new(settings),
+            registrar,
         }
     }
 
@@ -84,16 +94,16 @@ impl<S: Store> Api<S> {
         domain: &str,
         actor: Option<&pb::Actor>,
         account_id: i64,
-    ) -> Result<i64> {
+    ) -> Result<Account> {
         if actor.is_none() {
             let address = self.address(username, domain)?;
-            return Ok(account_rules::by_address(&self.store, &address).await?.id);
+            return account_rules::by_address(&self.store, &address).await;
         }
         let actor = self.actor(actor).await?;
         if account_id == 0 {
-            Ok(actor.account.id)
+            Ok(actor.account)
         } else {
-            Ok(actor.administered(&self.store, account_id).await?.id)
+            actor.administered(&self.store, account_id).await
         }
     }
 }
@@ -152,7 +162,11 @@ impl From<Account> for pb::Account {
 
 impl From<Device> for pb::Device {
     fn from(device: Device) -> Self {
+        let agent = flexisip_registrar::UserAgent::parse(&device.user_agent);
         Self {
+            app: agent.app,
+            version: agent.version,
+            device_name: agent.device_name,
             uuid: device.uuid,
             contact: device.contact,
             user_agent: device.user_agent,

@@ -40,6 +40,7 @@ pub struct TestApp {
 pub struct AppOptions {
     pub nonce_ttl_seconds: u32,
     pub database_url: Option<String>,
+    pub registrar_redis_url: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -47,6 +48,7 @@ impl Default for AppOptions {
         Self {
             nonce_ttl_seconds: 300,
             database_url: None,
+            registrar_redis_url: None,
         }
     }
 }
@@ -77,6 +79,7 @@ pub async fn spawn_on(database: TestDatabase, options: AppOptions) -> TestApp {
         metrics_listen: Some("127.0.0.1:0".parse().unwrap()),
         account_cache_entries: 100,
         api_key_idle_minutes: 60,
+        registrar_redis_url: options.registrar_redis_url.clone(),
     };
     let app = Application::build(&config).await.unwrap();
     let addr = app.local_addr().unwrap();

@@ -81,6 +81,13 @@ pub struct Device {
     pub user_agent: String,
     pub expires_at: Option<String>,
     pub updated_at: Option<String>,
+    /// `updated_at` again, under FlexiAPI 2026's name.
+    pub update_time: Option<String>,
+    /// From the user agent `APP/VERSION … (DEVICE)`; another shape is all
+    /// `app`, with `version` and `device_name` empty.
+    pub app: String,
+    pub version: String,
+    pub device_name: String,
 }
 
 /// `POST /api/accounts`.

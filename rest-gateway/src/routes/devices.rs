@@ -77,6 +77,11 @@ fn device_json(device: &pb::Device) -> Value {
         "user_agent": device.user_agent,
         "expires_at": json::time(device.expires_at.as_ref()),
         "updated_at": json::time(device.updated_at.as_ref()),
+        // FlexiAPI 2026's names for the same facts.
+        "update_time": json::time(device.updated_at.as_ref()),
+        "app": device.app,
+        "version": device.version,
+        "device_name": device.device_name,
     })
 }
 

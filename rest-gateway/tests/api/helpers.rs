@@ -47,6 +47,8 @@ pub struct Options {
     /// then `https://localhost:PORT`.
     pub tls: Option<(PathBuf, PathBuf)>,
     pub tls_reload_seconds: u64,
+    /// The core reads devices from this Redis (Flexisip's registrar).
+    pub registrar_redis_url: Option<String>,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             body_limit_bytes: 64 * 1024,
             tls: None,
             tls_reload_seconds: 60,
+            registrar_redis_url: None,
         }
     }
 }
@@ -73,6 +76,7 @@ pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<Tes
         &database.url,
         "127.0.0.1:0".parse().unwrap(),
         options.nonce_ttl_seconds,
+        options.registrar_redis_url.clone(),
     )
     .await;
     let config = Config {
@@ -115,6 +119,7 @@ async fn start_core(
     database_url: &str,
     listen: SocketAddr,
     nonce_ttl_seconds: u32,
+    registrar_redis_url: Option<String>,
 ) -> (Running, SocketAddr) {
     let config = ServeConfig {
         listen,
@@ -125,6 +130,7 @@ async fn start_core(
         metrics_listen: None,
         account_cache_entries: 100,
         api_key_idle_minutes: 60,
+        registrar_redis_url,
     };
     let core = Core::build(&config).await.unwrap();
     let addr = core.local_addr().unwrap();
@@ -264,7 +270,7 @@ impl TestSystem {
 
     /// Starts a core again on the same address and database.
     pub async fn restart_core(&mut self) {
-        let (core, _) = start_core(&self.database.url, self.core_addr, 300).await;
+        let (core, _) = start_core(&self.database.url, self.core_addr, 300, None).await;
         self.core = Some(core);
     }
 }

@@ -20,6 +20,7 @@ mod docs;
 mod flexisip;
 mod openapi;
 mod operations;
+mod registrar;
 mod resilience;
 mod spaces;
 mod tracing;
