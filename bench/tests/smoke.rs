@@ -31,6 +31,7 @@ async fn every_mode_runs_against_a_local_pair() {
         account_cache_entries: 100,
         api_key_idle_minutes: 60,
         registrar_redis_url: None,
+        max_device_watchers: 8,
     })
     .await
     .unwrap();

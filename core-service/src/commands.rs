@@ -38,6 +38,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 account_cache_entries: cli.serve.account_cache_entries,
                 api_key_idle_minutes: cli.serve.api_key_idle_minutes,
                 registrar_redis_url: registrar_url(cli.serve.registrar_redis_url.clone())?,
+                max_device_watchers: cli.serve.max_device_watchers as usize,
             };
             let app = Application::build(&config).await?;
             app.run_until_stopped(shutdown_signal()).await?;

@@ -124,6 +124,18 @@ pub struct ServeArgs {
     #[arg(long, env = "FLEXIAPI_REGISTRAR_REDIS_URL", global = true)]
     pub registrar_redis_url: Option<String>,
 
+    /// Open DeviceService.WatchDevices streams this core serves at once
+    /// (each holds a Redis subscription with the registrar); past it,
+    /// RESOURCE_EXHAUSTED.
+    #[arg(
+        long,
+        env = "FLEXIAPI_MAX_DEVICE_WATCHERS",
+        default_value_t = 1000,
+        value_parser = clap::value_parser!(u32).range(1..=100_000),
+        global = true
+    )]
+    pub max_device_watchers: u32,
+
     /// Threads serving requests. Default: one per CPU this process may use
     /// (a container's CPU limit included).
     #[arg(long, env = "FLEXIAPI_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024), global = true)]

@@ -27,6 +27,9 @@ pub enum CoreError {
     /// "Account blocked", "An admin cannot do this to its own account".
     #[error("{0}")]
     PermissionDenied(&'static str),
+    /// RESOURCE_EXHAUSTED: a bounded resource (device watchers) is full.
+    #[error("{0}")]
+    ResourceExhausted(&'static str),
     /// FAILED_PRECONDITION: the request is right but the state forbids it
     /// now (`The space still has accounts`); a gateway answers 409.
     #[error("{0}")]
@@ -127,6 +130,7 @@ impl From<CoreError> for Status {
             CoreError::NotFound(_) => Status::not_found(error.to_string()),
             CoreError::PermissionDenied(message) => Status::permission_denied(*message),
             CoreError::FailedPrecondition(message) => Status::failed_precondition(*message),
+            CoreError::ResourceExhausted(message) => Status::resource_exhausted(*message),
             CoreError::Unavailable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
                 Status::unavailable("database unavailable")

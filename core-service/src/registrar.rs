@@ -26,6 +26,7 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 pub struct Registrar {
+    client: Client,
     connection: ConnectionManager,
 }
 
@@ -50,9 +51,9 @@ impl Registrar {
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
             .set_number_of_retries(1);
-        let connection = ConnectionManager::new_lazy_with_config(client, config)
+        let connection = ConnectionManager::new_lazy_with_config(client.clone(), config)
             .context("cannot set up the registrar's Redis connection")?;
-        Ok(Self { connection })
+        Ok(Self { client, connection })
     }
 
     /// Whether Redis answers a PING.
@@ -102,6 +103,18 @@ impl Registrar {
         let _: usize = connection.publish(aor, "").await.map_err(unavailable)?;
         tracing::info!(key = %key_of(aor), %field, "binding removed from the registrar");
         Ok(true)
+    }
+
+    /// Flexisip's publishes for `aor` (one after each REGISTER, ours after
+    /// each removal), on a connection of their own.
+    pub async fn changes(&self, aor: &str) -> Result<redis::aio::PubSubStream> {
+        let connect = self.client.get_async_pubsub();
+        let mut pubsub = tokio::time::timeout(CONNECT_TIMEOUT, connect)
+            .await
+            .map_err(|_| CoreError::RegistrarUnavailable("connect timed out".into()))?
+            .map_err(unavailable)?;
+        pubsub.subscribe(aor).await.map_err(unavailable)?;
+        Ok(pubsub.into_on_message())
     }
 
     async fn live_bindings(&self, aor: &str, now: i64) -> Result<Vec<(String, Binding)>> {

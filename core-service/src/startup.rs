@@ -17,7 +17,7 @@ use tonic::transport::Server;
 use crate::{
     account_cache::AccountCache,
     domain::Domain,
-    grpc::{unix_now, Api, Settings},
+    grpc::{unix_now, Api, Settings, Watchers},
     health, metrics, nonces,
     registrar::Registrar,
     store::{DeviceStore, NonceStore, SpaceStore, SqlStore},
@@ -36,6 +36,8 @@ pub struct ServeConfig {
     pub api_key_idle_minutes: u32,
     /// `--registrar-redis-url`: Flexisip's registrar as the source of devices.
     pub registrar_redis_url: Option<String>,
+    /// `--max-device-watchers`: open WatchDevices streams per core.
+    pub max_device_watchers: usize,
 }
 
 pub struct Application {
@@ -44,6 +46,7 @@ pub struct Application {
     store: SqlStore,
     settings: Settings,
     registrar: Option<Registrar>,
+    max_device_watchers: usize,
 }
 
 impl Application {
@@ -73,6 +76,7 @@ impl Application {
             metrics_listener,
             store,
             registrar,
+            max_device_watchers: config.max_device_watchers,
             settings: Settings {
                 default_domain: config.sip_domain.clone(),
                 nonce_ttl_seconds: i64::from(config.nonce_ttl_seconds),
@@ -135,7 +139,21 @@ impl Application {
                 stop_background.subscribe(),
             ))
         });
-        let api = Api::new(self.store.clone(), accounts, self.settings, self.registrar);
+        // Dropped when shutdown is asked: open WatchDevices streams end, so
+        // the graceful stop does not wait on them.
+        let (stop_watchers, watchers_stopping) = watch::channel(());
+        let shutdown = async move {
+            shutdown.await;
+            drop(stop_watchers);
+        };
+        let watchers = Watchers::new(self.max_device_watchers, watchers_stopping);
+        let api = Api::new(
+            self.store.clone(),
+            accounts,
+            self.settings,
+            self.registrar,
+            watchers,
+        );
         tracing::info!(addr = %self.listener.local_addr()?, "core-service listening");
         let served = Server::builder()
             .trace_fn(|request| {

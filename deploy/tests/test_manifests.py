@@ -168,3 +168,15 @@ def test_the_tls_overlay_serves_https_from_a_read_only_secret():
     assert not [d for d in documents if d["kind"] == "Secret"], "the certificate is brought out of band"
     plain = find(render(KUBERNETES), "Deployment", "rest-gateway")["spec"]["template"]["spec"]
     assert "volumes" not in plain, "the base is unchanged by the component"
+
+
+def test_development_reads_devices_from_a_redis_registrar():
+    development = render(OVERLAYS["development"])
+    secret = find(development, "Secret", "flexiapi-database")
+    assert secret["stringData"]["FLEXIAPI_REGISTRAR_REDIS_URL"] == "redis://redis:6379/0"
+    find(development, "Service", "redis")
+    redis = find(development, "Deployment", "redis")["spec"]["template"]["spec"]
+    assert redis["securityContext"]["runAsNonRoot"] is True
+    assert "--notify-keyspace-events" in redis["containers"][0]["args"]
+    production = render(KUBERNETES)
+    assert not [d for d in production if d["metadata"]["name"] == "redis"], "optional in production"

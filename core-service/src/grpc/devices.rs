@@ -5,8 +5,36 @@ use super::{unix_now, Api};
 use crate::{devices, error::CoreError, model::Account, store::Store};
 
 /// Flexisip's address of record of an account, its registrar key without `fs:`.
-fn aor(account: &Account) -> String {
+pub(super) fn aor(account: &Account) -> String {
     format!("{}@{}", account.username, account.domain)
+}
+
+/// The requests that name whose devices they are about.
+trait NamesOwner {
+    fn owner(&self) -> (&str, &str, Option<&pb::Actor>, i64);
+}
+
+macro_rules! names_owner {
+    ($($request:ty),*) => {$(
+        impl NamesOwner for $request {
+            fn owner(&self) -> (&str, &str, Option<&pb::Actor>, i64) {
+                (&self.username, &self.domain, self.actor.as_ref(), self.account_id)
+            }
+        }
+    )*};
+}
+
+names_owner!(
+    pb::ListDevicesRequest,
+    pb::RemoveDeviceRequest,
+    pb::WatchDevicesRequest
+);
+
+impl<S: Store> Api<S> {
+    async fn owner_of(&self, request: &impl NamesOwner) -> crate::error::Result<Account> {
+        let (username, domain, actor, account_id) = request.owner();
+        self.device_owner(username, domain, actor, account_id).await
+    }
 }
 
 #[tonic::async_trait]
@@ -31,6 +59,8 @@ impl<S: Store> DeviceService for Api<S> {
             expires_seconds: request.expires_seconds,
         };
         let device = devices::upsert(&self.store, &address, registration, unix_now()).await?;
+        let owner = crate::accounts::by_address(&self.store, &address).await?;
+        self.watchers.database_changed(owner.id);
         Ok(Response::new(pb::UpsertDeviceResponse {
             device: device.map(Into::into),
         }))
@@ -42,18 +72,8 @@ impl<S: Store> DeviceService for Api<S> {
         request: Request<pb::ListDevicesRequest>,
     ) -> Result<Response<pb::ListDevicesResponse>, Status> {
         let request = request.into_inner();
-        let owner = self
-            .device_owner(
-                &request.username,
-                &request.domain,
-                request.actor.as_ref(),
-                request.account_id,
-            )
-            .await?;
-        let devices = match &self.registrar {
-            Some(registrar) => registrar.devices(&aor(&owner), unix_now()).await?,
-            None => devices::list(&self.store, owner.id, unix_now()).await?,
-        };
+        let owner = self.owner_of(&request).await?;
+        let devices = self.current_devices(&owner).await?;
         Ok(Response::new(pb::ListDevicesResponse {
             devices: devices.into_iter().map(Into::into).collect(),
         }))
@@ -65,21 +85,29 @@ impl<S: Store> DeviceService for Api<S> {
         request: Request<pb::RemoveDeviceRequest>,
     ) -> Result<Response<pb::RemoveDeviceResponse>, Status> {
         let request = request.into_inner();
-        let owner = self
-            .device_owner(
-                &request.username,
-                &request.domain,
-                request.actor.as_ref(),
-                request.account_id,
-            )
-            .await?;
+        let owner = self.owner_of(&request).await?;
         match &self.registrar {
             Some(registrar) => {
                 devices::remove_from_registrar(registrar, &aor(&owner), &request.uuid, unix_now())
                     .await?
             }
-            None => devices::remove(&self.store, owner.id, &request.uuid, unix_now()).await?,
+            None => {
+                devices::remove(&self.store, owner.id, &request.uuid, unix_now()).await?;
+                self.watchers.database_changed(owner.id);
+            }
         }
         Ok(Response::new(pb::RemoveDeviceResponse {}))
+    }
+
+    type WatchDevicesStream = super::watch::DeviceStream;
+
+    #[tracing::instrument(skip_all, fields(username = %super::traced(&request.get_ref().username), domain = %super::traced(&request.get_ref().domain)))]
+    async fn watch_devices(
+        &self,
+        request: Request<pb::WatchDevicesRequest>,
+    ) -> Result<Response<Self::WatchDevicesStream>, Status> {
+        let request = request.into_inner();
+        let owner = self.owner_of(&request).await?;
+        Ok(Response::new(self.watch(owner).await?))
     }
 }

@@ -24,6 +24,9 @@ mod api_keys;
 mod auth;
 mod devices;
 mod spaces;
+mod watch;
+
+pub use watch::Watchers;
 
 /// What every handler needs besides the store.
 #[derive(Debug, Clone)]
@@ -45,6 +48,7 @@ pub struct Api<S> {
     settings: Arc<Settings>,
     /// Flexisip's registrar, when it is the source of devices.
     registrar: Option<Registrar>,
+    watchers: Watchers,
 }
 
 impl<S: Clone> Clone for Api<S> {
@@ -54,6 +58,7 @@ impl<S: Clone> Clone for Api<S> {
             accounts: self.accounts.clone(),
             settings: self.settings.clone(),
             registrar: self.registrar.clone(),
+            watchers: self.watchers.clone(),
         }
     }
 }
@@ -64,12 +69,14 @@ impl<S> Api<S> {
         accounts: Arc<AccountCache>,
         settings: Settings,
         registrar: Option<Registrar>,
+        watchers: Watchers,
     ) -> Self {
         Self {
             store,
             accounts,
             settings: Arc::new(settings),
             registrar,
+            watchers,
         }
     }
 

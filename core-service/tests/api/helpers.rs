@@ -41,6 +41,7 @@ pub struct AppOptions {
     pub nonce_ttl_seconds: u32,
     pub database_url: Option<String>,
     pub registrar_redis_url: Option<String>,
+    pub max_device_watchers: usize,
 }
 
 impl Default for AppOptions {
@@ -49,6 +50,7 @@ impl Default for AppOptions {
             nonce_ttl_seconds: 300,
             database_url: None,
             registrar_redis_url: None,
+            max_device_watchers: 8,
         }
     }
 }
@@ -80,6 +82,7 @@ pub async fn spawn_on(database: TestDatabase, options: AppOptions) -> TestApp {
         account_cache_entries: 100,
         api_key_idle_minutes: 60,
         registrar_redis_url: options.registrar_redis_url.clone(),
+        max_device_watchers: options.max_device_watchers,
     };
     let app = Application::build(&config).await.unwrap();
     let addr = app.local_addr().unwrap();

@@ -207,3 +207,157 @@ async fn a_registrar_outage_fails_device_calls_only_and_heals_by_itself() {
     }
     assert!(healed, "the core reconnects by itself");
 }
+
+/// The next message of a watch, within `limit`.
+async fn next_list(
+    stream: &mut tonic::Streaming<pb::WatchDevicesResponse>,
+    limit: Duration,
+) -> Vec<String> {
+    let message = tokio::time::timeout(limit, stream.message())
+        .await
+        .expect("a message in time")
+        .unwrap()
+        .expect("the stream goes on");
+    message.devices.into_iter().map(|d| d.uuid).collect()
+}
+
+fn watch(username: &str) -> pb::WatchDevicesRequest {
+    pb::WatchDevicesRequest {
+        username: username.into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_sees_a_binding_another_client_writes_within_a_second() {
+    let Some(redis) = TestRedis::take().unwrap() else {
+        return;
+    };
+    let app = app_on(redis.url.clone()).await;
+    app.create_account("alice01", "alice-pw", "MD5").await;
+    let key = format!("fs:alice01@{DOMAIN}");
+    let mut writer = redis.connection().unwrap();
+    let t = now();
+    let first = binding("alice01", 1001, t, 3600, Some(INSTANCE));
+    redis::cmd("HSET")
+        .arg(&key)
+        .arg(format!("\"<{INSTANCE}>\""))
+        .arg(first)
+        .query::<()>(&mut writer)
+        .unwrap();
+
+    let mut stream = app
+        .devices
+        .clone()
+        .watch_devices(watch("alice01"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        next_list(&mut stream, Duration::from_secs(1)).await,
+        [INSTANCE],
+        "sent at once"
+    );
+
+    // What Flexisip does on a REGISTER: write the binding, then publish.
+    let second = binding("alice01", 1002, now(), 3600, Some("urn:uuid:second"));
+    redis::cmd("HSET")
+        .arg(&key)
+        .arg("\"<urn:uuid:second>\"")
+        .arg(second)
+        .query::<()>(&mut writer)
+        .unwrap();
+    redis::cmd("PUBLISH")
+        .arg(format!("alice01@{DOMAIN}"))
+        .arg("\"<urn:uuid:second>\"")
+        .query::<()>(&mut writer)
+        .unwrap();
+    assert_eq!(
+        next_list(&mut stream, Duration::from_secs(1)).await,
+        [INSTANCE, "urn:uuid:second"]
+    );
+
+    // A binding that expires leaves the list without anyone publishing.
+    let short = binding("alice01", 1003, now(), 1, Some("urn:uuid:short"));
+    redis::cmd("HSET")
+        .arg(&key)
+        .arg("\"<urn:uuid:short>\"")
+        .arg(short)
+        .query::<()>(&mut writer)
+        .unwrap();
+    redis::cmd("PUBLISH")
+        .arg(format!("alice01@{DOMAIN}"))
+        .arg("x")
+        .query::<()>(&mut writer)
+        .unwrap();
+    assert_eq!(
+        next_list(&mut stream, Duration::from_secs(1)).await.len(),
+        3
+    );
+    assert_eq!(
+        next_list(&mut stream, Duration::from_secs(3)).await.len(),
+        2,
+        "gone at its expiry"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watches_are_bounded_end_on_cancel_and_on_shutdown() {
+    let options = AppOptions {
+        max_device_watchers: 2,
+        ..AppOptions::default()
+    };
+    let app = spawn_app_with(Backend::Sqlite, options).await.unwrap();
+    app.create_account("alice01", "alice-pw", "MD5").await;
+    let mut devices = app.devices.clone();
+    let mut first = devices
+        .watch_devices(watch("alice01"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(next_list(&mut first, Duration::from_secs(1))
+        .await
+        .is_empty());
+    let second = devices
+        .watch_devices(watch("alice01"))
+        .await
+        .unwrap()
+        .into_inner();
+    let full = devices.watch_devices(watch("alice01")).await.unwrap_err();
+    assert_eq!(full.code(), Code::ResourceExhausted);
+
+    // The database source: this core's own writes.
+    devices
+        .upsert_device(pb::UpsertDeviceRequest {
+            username: "alice01".into(),
+            uuid: "urn:uuid:db".into(),
+            contact: "sip:alice01@192.0.2.1".into(),
+            expires_seconds: 600,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        next_list(&mut first, Duration::from_secs(1)).await,
+        ["urn:uuid:db"]
+    );
+
+    drop(second);
+    let mut freed = false;
+    for _ in 0..20 {
+        if devices.watch_devices(watch("alice01")).await.is_ok() {
+            freed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(freed, "a cancelled watch gives its place back");
+
+    let stopped = tokio::time::timeout(Duration::from_secs(5), app.stop()).await;
+    assert!(stopped.is_ok(), "shutdown does not wait on open watches");
+    let ended = tokio::time::timeout(Duration::from_secs(2), first.message()).await;
+    assert!(
+        matches!(ended, Ok(Ok(None)) | Ok(Err(_))),
+        "the stream ends"
+    );
+}

@@ -131,6 +131,7 @@ async fn start_core(
         account_cache_entries: 100,
         api_key_idle_minutes: 60,
         registrar_redis_url,
+        max_device_watchers: 8,
     };
     let core = Core::build(&config).await.unwrap();
     let addr = core.local_addr().unwrap();
