@@ -279,3 +279,40 @@ fn spaces_set_gives_the_default_domain_a_realm_before_its_first_account() {
     assert_eq!(listed[0]["name"], "B");
     assert_eq!(listed[1]["accounts_count"], 1);
 }
+
+#[test]
+fn a_bad_registrar_url_or_url_file_stops_serve_naming_it() {
+    let (dir, url) = temp_sqlite();
+    let serve = |envs: &[(&str, &str)]| {
+        let mut command = Command::new(BIN);
+        command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("DATABASE_URL", &url)
+            .env_remove("FLEXIAPI_REGISTRAR_REDIS_URL")
+            .env_remove("FLEXIAPI_REGISTRAR_REDIS_URL_FILE");
+        for (name, value) in envs {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    };
+    let output = serve(&[("FLEXIAPI_REGISTRAR_REDIS_URL", "http://:hunter2@redis:6379")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--registrar-redis-url"), "{stderr}");
+    assert!(
+        !stderr.contains("hunter2"),
+        "the password is never printed: {stderr}"
+    );
+
+    let missing = dir.path().join("no-such-file");
+    let output = serve(&[(
+        "FLEXIAPI_REGISTRAR_REDIS_URL_FILE",
+        missing.to_str().unwrap(),
+    )]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("FLEXIAPI_REGISTRAR_REDIS_URL_FILE"),
+        "{stderr}"
+    );
+}
