@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use crate::auth::headers::www_authenticate;
+use crate::auth::digest_header::www_authenticate;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -18,7 +18,10 @@ use axum::{
 };
 use flexiapi_proto::pb;
 
-use super::headers::{parse_digest, parse_from, SipAddress};
+use super::{
+    digest_header::parse_digest,
+    from_header::{parse_from, SipAddress},
+};
 use crate::{
     error::{append_challenges, ApiError},
     metrics,

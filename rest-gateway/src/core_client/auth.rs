@@ -3,7 +3,7 @@
 use flexiapi_proto::pb;
 
 use super::CoreClient;
-use crate::{auth::headers::SipAddress, error::ApiError};
+use crate::{auth::from_header::SipAddress, error::ApiError};
 
 impl CoreClient {
     pub async fn challenge(
