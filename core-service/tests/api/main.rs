@@ -12,6 +12,7 @@ mod devices;
 mod digest_flow;
 mod discovery;
 mod management;
+mod realms;
 mod registrar;
 mod spaces;
 mod storage;
