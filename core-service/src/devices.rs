@@ -23,14 +23,15 @@ pub struct Registration<'a> {
     pub expires_seconds: i64,
 }
 
-/// Creates or refreshes the binding; `None` when `expires_seconds` is 0 and
-/// the binding was removed.
+/// Creates or refreshes the binding of the account at `address`; returns
+/// that account's id (whose watchers to tell) and the binding, `None` when
+/// `expires_seconds` is 0 and the binding was removed.
 pub async fn upsert(
     store: &(impl AccountStore + DeviceStore),
     address: &AccountAddress,
     registration: Registration<'_>,
     now: i64,
-) -> Result<Option<Device>> {
+) -> Result<(i64, Option<Device>)> {
     let parsed = (
         DeviceUuid::parse(registration.uuid),
         Contact::parse(registration.contact),
@@ -44,7 +45,7 @@ pub async fn upsert(
     let account = accounts::by_address(store, address).await?;
     if expires_seconds == 0 {
         store.remove_device(account.id, &uuid, now).await?;
-        return Ok(None);
+        return Ok((account.id, None));
     }
     let device = NewDevice {
         uuid: &uuid,
@@ -53,7 +54,10 @@ pub async fn upsert(
         expires_at: now + expires_seconds,
         updated_at: now,
     };
-    Ok(Some(store.upsert_device(account.id, device).await?))
+    Ok((
+        account.id,
+        Some(store.upsert_device(account.id, device).await?),
+    ))
 }
 
 fn parse_expires(seconds: i64) -> Result<i64> {

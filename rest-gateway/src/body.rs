@@ -12,6 +12,17 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
+/// What an unreadable body is answered when the caller may not make the
+/// request at all: who may call comes before what was sent, so a probe (an
+/// empty request the core refuses on a missing field when the caller may)
+/// decides between its 403 and the body's own error.
+pub fn refusal_first<T>(probe: Result<T, ApiError>, unreadable: ApiError) -> ApiError {
+    match probe {
+        Err(forbidden @ ApiError::Forbidden(_)) => forbidden,
+        _ => unreadable,
+    }
+}
+
 /// A JSON object body (`Content-Type: application/json`).
 #[derive(Debug)]
 pub struct JsonObject(pub Map<String, Value>);

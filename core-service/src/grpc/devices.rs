@@ -58,9 +58,9 @@ impl<S: Store> DeviceService for Api<S> {
             user_agent: &request.user_agent,
             expires_seconds: request.expires_seconds,
         };
-        let device = devices::upsert(&self.store, &address, registration, unix_now()).await?;
-        let owner = crate::accounts::by_address(&self.store, &address).await?;
-        self.watchers.database_changed(owner.id);
+        let (owner, device) =
+            devices::upsert(&self.store, &address, registration, unix_now()).await?;
+        self.watchers.database_changed(owner);
         Ok(Response::new(pb::UpsertDeviceResponse {
             device: device.map(Into::into),
         }))

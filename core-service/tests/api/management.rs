@@ -5,7 +5,7 @@ use flexiapi_proto::pb::{self, AccountState};
 use sha2::{Digest, Sha256};
 use tonic::Code;
 
-use crate::helpers::{spawn_app, Backend, DOMAIN};
+use crate::helpers::{actor, spawn_app, Backend, DOMAIN};
 
 core_service::on_both_backends!(
     deleting_an_account_leaves_nothing_of_it,
@@ -13,12 +13,6 @@ core_service::on_both_backends!(
     the_core_decides_who_may_act,
     api_keys_are_stored_only_as_hashes,
 );
-
-fn actor(account: &pb::Account) -> Option<pb::Actor> {
-    Some(pb::Actor {
-        account_id: account.id,
-    })
-}
 
 async fn deleting_an_account_leaves_nothing_of_it(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {

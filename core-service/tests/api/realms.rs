@@ -6,8 +6,8 @@ use flexiapi_proto::pb;
 use tonic::Code;
 
 use crate::{
-    helpers::{hash, spawn_app, Backend, DigestClient},
-    spaces::{actor, create_space, fields, root, violated_fields},
+    helpers::{actor, hash, spawn_app, Backend, DigestClient},
+    spaces::{create_space, fields, root, update_space, violated_fields},
 };
 
 core_service::on_both_backends!(
@@ -95,25 +95,23 @@ async fn a_space_realm_binds_its_passwords(backend: Backend) {
         )]
     );
 
-    let status = spaces
-        .update_space(pb::UpdateSpaceRequest {
-            actor: actor(&root),
-            domain: "sip.example.com".into(),
-            new_domain: None,
-            fields: fields(Some("another-realm"), None),
-        })
-        .await
-        .unwrap_err();
+    let status = update_space(
+        &mut spaces,
+        &root,
+        "sip.example.com",
+        fields(Some("another-realm"), None),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     assert_eq!(violated_fields(&status), ["realm"]);
-    let same = spaces
-        .update_space(pb::UpdateSpaceRequest {
-            actor: actor(&root),
-            domain: "sip.example.com".into(),
-            new_domain: None,
-            fields: fields(Some("example-realm"), None),
-        })
-        .await;
+    let same = update_space(
+        &mut spaces,
+        &root,
+        "sip.example.com",
+        fields(Some("example-realm"), None),
+    )
+    .await;
     assert!(same.is_ok(), "giving the same realm is no change");
 }
 

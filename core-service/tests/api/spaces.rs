@@ -5,19 +5,13 @@ use flexiapi_proto::pb::{self, space_service_client::SpaceServiceClient};
 use tonic::{transport::Channel, Code};
 use tonic_types::StatusExt as _;
 
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::{actor, spawn_app, Backend, TestApp};
 
 core_service::on_both_backends!(
     only_super_admins_manage_spaces,
     the_space_limit_holds_under_concurrent_creations,
     a_space_goes_only_when_empty_and_the_default_one_stays,
 );
-
-pub(crate) fn actor(account: &pb::Account) -> Option<pb::Actor> {
-    Some(pb::Actor {
-        account_id: account.id,
-    })
-}
 
 pub(crate) fn fields(realm: Option<&str>, max_accounts: Option<i64>) -> Option<pb::SpaceFields> {
     Some(pb::SpaceFields {
@@ -37,6 +31,26 @@ pub(crate) async fn create_space(
         .create_space(pb::CreateSpaceRequest {
             actor: actor(root),
             domain: domain.into(),
+            fields,
+        })
+        .await?
+        .into_inner()
+        .space
+        .unwrap())
+}
+
+/// UpdateSpace as `root`, the space as answered.
+pub(crate) async fn update_space(
+    spaces: &mut SpaceServiceClient<Channel>,
+    root: &pb::Account,
+    domain: &str,
+    fields: Option<pb::SpaceFields>,
+) -> Result<pb::Space, tonic::Status> {
+    Ok(spaces
+        .update_space(pb::UpdateSpaceRequest {
+            actor: actor(root),
+            domain: domain.into(),
+            new_domain: None,
             fields,
         })
         .await?
@@ -152,22 +166,18 @@ async fn only_super_admins_manage_spaces(backend: Backend) {
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument, "an actor is required");
 
-    let renamed = spaces
-        .update_space(pb::UpdateSpaceRequest {
-            actor: actor(&root),
-            domain: "b.example.org".into(),
-            new_domain: None,
-            fields: Some(pb::SpaceFields {
-                name: Some("Branch B".into()),
-                is_super: Some(true),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .space
-        .unwrap();
+    let renamed = update_space(
+        &mut spaces,
+        &root,
+        "b.example.org",
+        Some(pb::SpaceFields {
+            name: Some("Branch B".into()),
+            is_super: Some(true),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap();
     assert_eq!(renamed.name, "Branch B");
     assert_eq!(renamed.realm, "b.example.org", "unchanged when not given");
     let promoted = spaces
@@ -246,15 +256,14 @@ async fn the_space_limit_holds_under_concurrent_creations(backend: Backend) {
     assert_eq!(space.accounts_count, 3);
 
     // Raising the limit lets creations in again.
-    spaces
-        .update_space(pb::UpdateSpaceRequest {
-            actor: actor(&root),
-            domain: "small.example.org".into(),
-            new_domain: None,
-            fields: fields(None, Some(0)),
-        })
-        .await
-        .unwrap();
+    update_space(
+        &mut spaces,
+        &root,
+        "small.example.org",
+        fields(None, Some(0)),
+    )
+    .await
+    .unwrap();
     app.create_account_in("user0100", "small.example.org", "user-pw", "MD5", false)
         .await;
 }
@@ -298,18 +307,17 @@ async fn a_space_goes_only_when_empty_and_the_default_one_stays(backend: Backend
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
-    let status = spaces
-        .update_space(pb::UpdateSpaceRequest {
-            actor: actor(&root),
-            domain: "sip.example.org".into(),
-            new_domain: None,
-            fields: Some(pb::SpaceFields {
-                is_super: Some(false),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap_err();
+    let status = update_space(
+        &mut spaces,
+        &root,
+        "sip.example.org",
+        Some(pb::SpaceFields {
+            is_super: Some(false),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(violated_fields(&status), ["super"]);
 
     app.accounts

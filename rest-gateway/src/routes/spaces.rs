@@ -10,7 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::path::PathText;
 use crate::{
     auth::Authenticated,
-    body::{Fields, JsonObject},
+    body::{refusal_first, Fields, JsonObject},
     error::ApiError,
     state::AppState,
 };
@@ -65,10 +65,10 @@ async fn create(
                 actor: Some(auth.actor()),
                 ..Default::default()
             };
-            return Err(match state.core.create_space(probe).await {
-                Err(forbidden @ ApiError::Forbidden(_)) => forbidden,
-                _ => unreadable,
-            });
+            return Err(refusal_first(
+                state.core.create_space(probe).await,
+                unreadable,
+            ));
         }
     };
     let mut fields = Fields::default();

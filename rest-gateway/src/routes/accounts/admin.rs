@@ -13,7 +13,12 @@ use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{account_id, fields, pagination};
-use crate::{auth::Authenticated, body::JsonObject, error::ApiError, state::AppState};
+use crate::{
+    auth::Authenticated,
+    body::{refusal_first, JsonObject},
+    error::ApiError,
+    state::AppState,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -51,10 +56,10 @@ async fn create(
                 actor: Some(auth.actor()),
                 ..Default::default()
             };
-            return Err(match state.core.create_account(probe).await {
-                Err(forbidden @ ApiError::Forbidden(_)) => forbidden,
-                _ => unreadable,
-            });
+            return Err(refusal_first(
+                state.core.create_account(probe).await,
+                unreadable,
+            ));
         }
     };
     let request = fields::create_request(&body, auth.actor())?;
