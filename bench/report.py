@@ -131,6 +131,17 @@ print("""
   username and email indexes (`COLLATE "C"` on PostgreSQL), counted over the matches only. The
   core's gRPC sockets set TCP_NODELAY: a page of accounts is written in more than one piece, and
   without it each such answer waited 40 ms for the gateway's delayed ACK.
+- **MariaDB nonces are in a MEMORY table.** What one autocommit nonce `UPDATE` costs in each
+  engine MariaDB offers (`bench/mariadb-nonce-engines.sh`: 5,000 in a stored procedure, so no
+  client round trip counts; MariaDB 10.11.19 on this machine, `innodb_flush_log_at_trx_commit=1`):
+  InnoDB 0.237 ms each, Aria with `TRANSACTIONAL=0` 0.020 ms, MEMORY 0.012 ms. InnoDB waits
+  for a redo-log flush at every commit, and the setting that would lift it is global (it would
+  weaken the accounts' durability too, and an application may not change it for one table).
+  Aria is MariaDB-only; MEMORY exists in MySQL 8 as well, locks the table per statement (the
+  `nc` compare-and-set stays atomic for every replica on that server), and loses its rows on a
+  server restart, which costs clients only a new challenge, as PostgreSQL's UNLOGGED table
+  after a crash. The core sizes it at 1 GiB at each start (a restart rebuilds it at the
+  server's 16 MiB default, about 67,000 nonces).
 - **pgbench's naive baseline** writes its nonce compare-and-set to an ordinary, logged table
   (`durable_nonces`): the naive design keeps nonces durably.
 

@@ -1,5 +1,5 @@
 //! Test support shared by this crate's integration tests and the gateway's
-//! (feature `test-support`): a fresh database per test, on either backend.
+//! (feature `test-support`): a fresh database per test, on any backend.
 
 use crate::store::SqlStore;
 
@@ -10,16 +10,22 @@ pub use redis;
 /// `postgres://postgres@127.0.0.1:5432/test`. Unset: PostgreSQL variants skip.
 pub const POSTGRES_URL_VAR: &str = "FLEXIAPI_TEST_POSTGRES_URL";
 
+/// The variable naming the MariaDB (or MySQL) the tests may use, e.g.
+/// `mysql://root@127.0.0.1:3306/test`; each test creates a database of its
+/// own there. Unset: MariaDB variants skip.
+pub const MYSQL_URL_VAR: &str = "FLEXIAPI_TEST_MYSQL_URL";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
+    Mysql,
 }
 
 /// Generates, for each named `async fn(Backend)`, a module with one test
-/// per backend: `name::sqlite` and `name::postgres`.
+/// per backend: `name::sqlite`, `name::postgres` and `name::mysql`.
 #[macro_export]
-macro_rules! on_both_backends {
+macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -30,21 +36,32 @@ macro_rules! on_both_backends {
             async fn postgres() {
                 super::$name($crate::testing::Backend::Postgres).await
             }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() {
+                super::$name($crate::testing::Backend::Mysql).await
+            }
         }
     )*};
 }
 
-/// A database of its own: a SQLite file in a temp dir, or a PostgreSQL
-/// schema dropped when the value is dropped.
+/// What to drop with a test's database.
+enum Cleanup {
+    PostgresSchema { admin_url: String, schema: String },
+    MysqlDatabase { admin_url: String, database: String },
+}
+
+/// A database of its own: a SQLite file in a temp dir, a PostgreSQL schema
+/// or a MariaDB database, dropped when the value is dropped.
 pub struct TestDatabase {
     pub url: String,
-    cleanup: Option<(String, String)>,
+    cleanup: Option<Cleanup>,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl TestDatabase {
-    /// `None`, after a line saying the test was skipped, when PostgreSQL is
-    /// asked for and [`POSTGRES_URL_VAR`] is unset.
+    /// `None`, after a line saying the test was skipped, when PostgreSQL or
+    /// MariaDB is asked for and [`POSTGRES_URL_VAR`] / [`MYSQL_URL_VAR`] is
+    /// unset.
     pub async fn create(backend: Backend) -> anyhow::Result<Option<Self>> {
         match backend {
             Backend::Sqlite => {
@@ -74,10 +91,43 @@ impl TestDatabase {
                 let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
                 Ok(Some(Self {
                     url,
-                    cleanup: Some((admin_url, schema)),
+                    cleanup: Some(Cleanup::PostgresSchema { admin_url, schema }),
                     _dir: None,
                 }))
             }
+            Backend::Mysql => {
+                let Ok(admin_url) = std::env::var(MYSQL_URL_VAR) else {
+                    eprintln!(
+                        "skipped: {MYSQL_URL_VAR} is not set, so the MariaDB variant did not run"
+                    );
+                    return Ok(None);
+                };
+                let database = format!("t_{}", random_hex(8)?);
+                let admin = sqlx::MySqlPool::connect(&admin_url).await?;
+                sqlx::query(&format!("CREATE DATABASE {database}"))
+                    .execute(&admin)
+                    .await?;
+                admin.close().await;
+                let url = mysql_url_with_database(&admin_url, &database)?;
+                Ok(Some(Self {
+                    url,
+                    cleanup: Some(Cleanup::MysqlDatabase {
+                        admin_url,
+                        database,
+                    }),
+                    _dir: None,
+                }))
+            }
+        }
+    }
+
+    /// The same database for a second server (another replica): dropping
+    /// it leaves the database to this value.
+    pub fn shared(&self) -> Self {
+        Self {
+            url: self.url.clone(),
+            cleanup: None,
+            _dir: None,
         }
     }
 
@@ -89,7 +139,7 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some((admin_url, schema)) = self.cleanup.take() else {
+        let Some(cleanup) = self.cleanup.take() else {
             return;
         };
         // Drop may run inside the test's runtime, which cannot block on itself.
@@ -98,17 +148,92 @@ impl Drop for TestDatabase {
                 .enable_all()
                 .build()?;
             runtime.block_on(async {
-                let admin = sqlx::PgPool::connect(&admin_url).await?;
-                sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                    .execute(&admin)
-                    .await?;
-                admin.close().await;
+                match cleanup {
+                    Cleanup::PostgresSchema { admin_url, schema } => {
+                        let admin = sqlx::PgPool::connect(&admin_url).await?;
+                        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                            .execute(&admin)
+                            .await?;
+                        admin.close().await;
+                    }
+                    Cleanup::MysqlDatabase {
+                        admin_url,
+                        database,
+                    } => {
+                        let admin = sqlx::MySqlPool::connect(&admin_url).await?;
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {database}"))
+                            .execute(&admin)
+                            .await?;
+                        admin.close().await;
+                    }
+                }
                 Ok::<_, sqlx::Error>(())
             })?;
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
         })
         .join();
     }
+}
+
+/// Flexisip's default `soci-password-request`, verbatim.
+pub const SOCI_PASSWORD_REQUEST: &str =
+    "select password, algorithm from passwords where account_id = \
+     (select id from accounts where username = :id and domain = :domain and activated = true)";
+
+/// Runs [`SOCI_PASSWORD_REQUEST`] as soci does: its `:name` placeholders
+/// become `$n` on PostgreSQL (sqlx reads the same on SQLite) and `?` on
+/// MariaDB. (password, algorithm) rows.
+pub async fn flexisip_query(
+    store: &SqlStore,
+    username: &str,
+    domain: &str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let numbered = SOCI_PASSWORD_REQUEST
+        .replace(":id", "$1")
+        .replace(":domain", "$2");
+    Ok(match store {
+        SqlStore::Sqlite { read, .. } => {
+            sqlx::query_as(&numbered)
+                .bind(username)
+                .bind(domain)
+                .fetch_all(read)
+                .await?
+        }
+        SqlStore::Postgres { pool, .. } => {
+            sqlx::query_as(&numbered)
+                .bind(username)
+                .bind(domain)
+                .fetch_all(pool)
+                .await?
+        }
+        SqlStore::Mysql { pool } => {
+            let positional = SOCI_PASSWORD_REQUEST
+                .replace(":id", "?")
+                .replace(":domain", "?");
+            // Binary-collated columns come back as bytes to sqlx (soci reads
+            // them as strings all the same).
+            let rows: Vec<(Vec<u8>, Vec<u8>)> = sqlx::query_as(&positional)
+                .bind(username)
+                .bind(domain)
+                .fetch_all(pool)
+                .await?;
+            rows.into_iter()
+                .map(|(password, algorithm)| {
+                    Ok((String::from_utf8(password)?, String::from_utf8(algorithm)?))
+                })
+                .collect::<anyhow::Result<_>>()?
+        }
+    })
+}
+
+/// `admin_url` with its database (the path) replaced by `database`.
+fn mysql_url_with_database(admin_url: &str, database: &str) -> anyhow::Result<String> {
+    let (scheme, rest) = admin_url
+        .split_once("://")
+        .ok_or_else(|| anyhow::anyhow!("{MYSQL_URL_VAR} is not a URL"))?;
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let query = rest.find('?').map_or("", |at| &rest[at..]);
+    Ok(format!("{scheme}://{authority}/{database}{query}"))
 }
 
 pub fn random_hex(bytes: usize) -> anyhow::Result<String> {

@@ -2,12 +2,13 @@ use flexiapi_proto::pb::{self, get_account_request::Lookup};
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use crate::helpers::{spawn_app, Backend, DOMAIN};
+use crate::helpers::{spawn_app, Backend, DigestClient, DOMAIN};
 
-core_service::on_both_backends!(
+core_service::on_every_backend!(
     created_account_is_found_by_id_and_address,
     duplicate_username_in_a_domain_is_already_exists,
     same_username_in_another_domain_is_fine,
+    usernames_differing_only_in_case_are_two_accounts,
     invalid_fields_are_all_named,
     unknown_account_is_not_found,
 );
@@ -179,4 +180,30 @@ async fn unknown_account_is_not_found(backend: Backend) {
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     assert_eq!(violated_fields(&status), ["lookup"]);
+}
+
+/// User parts are case-sensitive on every backend (MariaDB's default
+/// collations would fold case): two accounts, each with its own password.
+async fn usernames_differing_only_in_case_are_two_accounts(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let lower = app.create_account("alice01", "lower-pw", "MD5").await;
+    let upper = app.create_account("Alice01", "upper-pw", "MD5").await;
+    assert_ne!(lower.id, upper.id);
+    for (username, password, id) in [
+        ("alice01", "lower-pw", lower.id),
+        ("Alice01", "upper-pw", upper.id),
+    ] {
+        let found = app.account_at(username).await;
+        assert_eq!((found.id, found.username.as_str()), (id, username));
+        let challenge = app.challenge(username).await.remove(0);
+        let client = DigestClient::new(username, password);
+        assert!(
+            app.verify(client.answer(&challenge, 1)).await.ok,
+            "{username}"
+        );
+        assert_eq!(app.flexisip_query(username, DOMAIN).await.len(), 1);
+    }
+    assert!(app.flexisip_query("ALICE01", DOMAIN).await.is_empty());
 }

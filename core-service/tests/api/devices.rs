@@ -5,7 +5,7 @@ use tonic::Code;
 
 use crate::helpers::{spawn_app, Backend, TestApp};
 
-core_service::on_both_backends!(
+core_service::on_every_backend!(
     a_registered_device_is_listed_and_refreshed,
     expired_devices_are_never_listed,
     removing_a_device,

@@ -201,6 +201,26 @@ impl TestApp {
             .collect()
     }
 
+    /// The account at `username` in the default domain (it must exist).
+    pub async fn account_at(&self, username: &str) -> pb::Account {
+        self.accounts
+            .clone()
+            .get_account(pb::GetAccountRequest {
+                lookup: Some(pb::get_account_request::Lookup::Address(
+                    pb::AccountAddress {
+                        username: username.into(),
+                        domain: String::new(),
+                    },
+                )),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .account
+            .unwrap()
+    }
+
     pub async fn verify(&self, request: pb::VerifyDigestRequest) -> pb::VerifyDigestResponse {
         self.auth
             .clone()
@@ -210,7 +230,8 @@ impl TestApp {
             .into_inner()
     }
 
-    /// Runs one statement on the test's database (both backends accept `$n`).
+    /// Runs one statement on the test's database (`$n` placeholders, each once
+    /// and in order, as MariaDB binds them).
     pub async fn execute(&self, sql: &str, binds: &[&str]) {
         match &self.db {
             core_service::store::SqlStore::Sqlite { write: pool, .. } => {
@@ -222,6 +243,14 @@ impl TestApp {
             }
             core_service::store::SqlStore::Postgres { pool, .. } => {
                 let mut query = sqlx::query(sql);
+                for bind in binds {
+                    query = query.bind(*bind);
+                }
+                query.execute(pool).await.unwrap();
+            }
+            core_service::store::SqlStore::Mysql { pool } => {
+                let sql = core_service::store::sql::to_mysql(sql);
+                let mut query = sqlx::query(&sql);
                 for bind in binds {
                     query = query.bind(*bind);
                 }
@@ -245,6 +274,13 @@ impl TestApp {
                 .fetch_one(pool)
                 .await
                 .unwrap(),
+            core_service::store::SqlStore::Mysql { pool } => {
+                sqlx::query_scalar(&core_service::store::sql::to_mysql(sql))
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap()
+            }
         }
     }
 
@@ -267,7 +303,8 @@ impl TestApp {
                 pool.close().await;
                 count
             }
-            core_service::store::SqlStore::Postgres { .. } => self.count(sql, account_id).await,
+            core_service::store::SqlStore::Postgres { .. }
+            | core_service::store::SqlStore::Mysql { .. } => self.count(sql, account_id).await,
         }
     }
 
@@ -282,23 +319,31 @@ impl TestApp {
     /// Flexisip's default `soci-password-request`, verbatim but for the
     /// placeholders: (password, algorithm) rows.
     pub async fn flexisip_query(&self, username: &str, domain: &str) -> Vec<(String, String)> {
-        let sql = "select password, algorithm from passwords where account_id = \
-            (select id from accounts where username = $1 and domain = $2 and activated = true)";
-        match &self.db {
-            core_service::store::SqlStore::Sqlite { read: pool, .. } => sqlx::query_as(sql)
-                .bind(username)
-                .bind(domain)
-                .fetch_all(pool)
-                .await
-                .unwrap(),
-            core_service::store::SqlStore::Postgres { pool, .. } => sqlx::query_as(sql)
-                .bind(username)
-                .bind(domain)
-                .fetch_all(pool)
-                .await
-                .unwrap(),
+        core_service::testing::flexisip_query(&self.db, username, domain)
+            .await
+            .unwrap()
+    }
+}
+
+/// How many of these concurrent checks passed; every other one must have
+/// been refused as a replay (or a nonce that another one moved on).
+pub async fn passed_of(calls: Vec<JoinHandle<pb::VerifyDigestResponse>>) -> usize {
+    let mut passed = 0;
+    for call in calls {
+        let response = call.await.unwrap();
+        if response.ok {
+            passed += 1;
+        } else {
+            assert!(
+                matches!(
+                    response.outcome(),
+                    pb::VerifyOutcome::NonceReplayed | pb::VerifyOutcome::NonceInvalid
+                ),
+                "{response:?}"
+            );
         }
     }
+    passed
 }
 
 /// What a Digest client (curl, a Linphone app) computes, written here

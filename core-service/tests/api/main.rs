@@ -15,6 +15,7 @@ mod discovery;
 mod management;
 mod realms;
 mod registrar;
+mod replicas;
 mod spaces;
 mod storage;
 mod upgrade;

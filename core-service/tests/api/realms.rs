@@ -10,7 +10,7 @@ use crate::{
     spaces::{create_space, fields, root, update_space, violated_fields},
 };
 
-core_service::on_both_backends!(
+core_service::on_every_backend!(
     a_space_realm_binds_its_passwords,
     a_password_without_algorithm_gets_the_space_default,
 );

@@ -7,7 +7,7 @@ use tonic_types::StatusExt as _;
 
 use crate::helpers::{actor, spawn_app, Backend, TestApp};
 
-core_service::on_both_backends!(
+core_service::on_every_backend!(
     only_super_admins_manage_spaces,
     the_space_limit_holds_under_concurrent_creations,
     a_space_goes_only_when_empty_and_the_default_one_stays,

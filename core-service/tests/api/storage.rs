@@ -9,16 +9,12 @@ use crate::helpers::{
     DOMAIN,
 };
 
-core_service::on_both_backends!(
+core_service::on_every_backend!(
     flexisip_soci_password_request_reads_the_ha1,
     migrations_run_twice_harmlessly,
     accounts_survive_a_restart,
     nonces_are_kept_apart_from_durable_accounts,
 );
-
-/// Flexisip's default `soci-password-request`, verbatim.
-const SOCI_PASSWORD_REQUEST: &str = "select password, algorithm from passwords where account_id = \
-     (select id from accounts where username = :id and domain = :domain and activated = true)";
 
 async fn flexisip_soci_password_request_reads_the_ha1(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
@@ -26,28 +22,9 @@ async fn flexisip_soci_password_request_reads_the_ha1(backend: Backend) {
     };
     app.create_account("alice01", "secret-pw", "SHA-256").await;
     app.create_account("bob00001", "secret-pw", "MD5").await;
-    // soci hands `:name` placeholders to PostgreSQL as `$n`; sqlx does the
-    // same for SQLite, so both run this exact text.
-    let sql = SOCI_PASSWORD_REQUEST
-        .replace(":id", "$1")
-        .replace(":domain", "$2");
-    let rows: Vec<(String, String)> = match &app.db {
-        SqlStore::Sqlite { write: pool, .. } => {
-            sqlx::query_as(&sql)
-                .bind("alice01")
-                .bind(DOMAIN)
-                .fetch_all(pool)
-                .await
-        }
-        SqlStore::Postgres { pool, .. } => {
-            sqlx::query_as(&sql)
-                .bind("alice01")
-                .bind(DOMAIN)
-                .fetch_all(pool)
-                .await
-        }
-    }
-    .unwrap();
+    let rows = core_service::testing::flexisip_query(&app.db, "alice01", DOMAIN)
+        .await
+        .unwrap();
     let expected = hash("SHA-256", &format!("alice01:{DOMAIN}:secret-pw"));
     assert_eq!(rows, [(expected, "SHA-256".to_owned())]);
 }
@@ -167,6 +144,44 @@ async fn nonces_are_kept_apart_from_durable_accounts(backend: Backend) {
             let expected = [("accounts", "p"), ("nonces", "u"), ("passwords", "p")]
                 .map(|(t, p)| (t.to_owned(), p.to_owned()));
             assert_eq!(persistence, expected);
+        }
+        SqlStore::Mysql { pool } => {
+            let engines: Vec<(String, String)> = sqlx::query_as(
+                "SELECT CAST(TABLE_NAME AS CHAR), CAST(ENGINE AS CHAR) \
+                 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
+                 AND TABLE_NAME IN ('accounts', 'passwords', 'nonces') ORDER BY TABLE_NAME",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            let expected = [
+                ("accounts", "InnoDB"),
+                ("nonces", "MEMORY"),
+                ("passwords", "InnoDB"),
+            ]
+            .map(|(t, e)| (t.to_owned(), e.to_owned()));
+            assert_eq!(engines, expected);
+            assert_eq!(app.nonces_of(1).await, 1);
+            // A server restart rebuilds a MEMORY table with the global
+            // max_heap_table_size (16 MiB by default); the next start of
+            // the core gives it back its room.
+            let size = "SELECT MAX_DATA_LENGTH FROM information_schema.TABLES \
+                        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'nonces'";
+            let mut connection = pool.acquire().await.unwrap();
+            sqlx::query("SET SESSION max_heap_table_size = 16777216")
+                .execute(&mut *connection)
+                .await
+                .unwrap();
+            sqlx::query("ALTER TABLE nonces ENGINE = MEMORY")
+                .execute(&mut *connection)
+                .await
+                .unwrap();
+            drop(connection);
+            let shrunk: u64 = sqlx::query_scalar(size).fetch_one(pool).await.unwrap();
+            assert!(shrunk < 1 << 25, "{shrunk}");
+            app.db.migrate().await.unwrap();
+            let resized: u64 = sqlx::query_scalar(size).fetch_one(pool).await.unwrap();
+            assert!(resized >= 1 << 29, "{resized}");
         }
     }
 }

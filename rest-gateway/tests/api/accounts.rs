@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{json, spawn_system, DOMAIN};
 
-core_service::on_both_backends!(
+core_service::on_every_backend!(
     an_admin_creates_an_account_that_can_then_authenticate,
     a_non_admin_gets_403,
     each_rule_is_a_422_naming_its_field,

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_system, TestSystem, DOMAIN};
 
-core_service::on_both_backends!(
+core_service::on_every_backend!(
     the_list_is_laravels_paginator_with_search,
     show_and_update_replace_the_profile_and_keep_the_rest,
     a_rename_needs_a_password_and_the_old_name_stays_taken,

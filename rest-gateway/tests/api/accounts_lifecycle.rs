@@ -11,7 +11,7 @@ use crate::{
     helpers::{spawn_system, DOMAIN},
 };
 
-core_service::on_both_backends!(
+core_service::on_every_backend!(
     deleted_usernames_can_never_be_taken_again,
     state_changes_and_self_protection,
     search_by_sip_address_and_by_email,

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::helpers::{json, spawn_system, Bind, TestSystem, DOMAIN};
 
-core_service::on_both_backends!(
+core_service::on_every_backend!(
     an_account_shows_and_deletes_itself,
     the_password_change_checks_the_old_one,
     without_an_algorithm_every_stored_one_is_renewed,
@@ -132,8 +132,7 @@ async fn without_an_algorithm_every_stored_one_is_renewed(backend: Backend) {
     crate::helpers::execute(
         &system,
         "INSERT INTO passwords (account_id, password, algorithm) VALUES ($1, $2, 'MD5')",
-        id,
-        Bind::Text(&md5),
+        &[Bind::Int(id), Bind::Text(&md5)],
     )
     .await;
     let mut alice = system.client("alice01", "alice-pw");
@@ -318,9 +317,8 @@ async fn an_idle_user_key_expires(backend: Backend) {
     let recently = core_service::grpc::unix_now() - 59 * 60;
     crate::helpers::execute(
         &system,
-        "UPDATE api_keys SET last_used_at = $2 WHERE account_id = $1",
-        id,
-        Bind::Int(recently),
+        "UPDATE api_keys SET last_used_at = $1 WHERE account_id = $2",
+        &[Bind::Int(recently), Bind::Int(id)],
     )
     .await;
     let alive = system.with_key(&key, Method::GET, "/api/ping", None).await;
@@ -329,9 +327,8 @@ async fn an_idle_user_key_expires(backend: Backend) {
     let long_ago = core_service::grpc::unix_now() - 61 * 60;
     crate::helpers::execute(
         &system,
-        "UPDATE api_keys SET last_used_at = $2 WHERE account_id = $1",
-        id,
-        Bind::Int(long_ago),
+        "UPDATE api_keys SET last_used_at = $1 WHERE account_id = $2",
+        &[Bind::Int(long_ago), Bind::Int(id)],
     )
     .await;
     let answer = system.with_key(&key, Method::GET, "/api/ping", None).await;

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::helpers::{json, spawn_system_with, Options};
 
-core_service::on_both_backends!(malformed_bodies_are_json_4xx);
+core_service::on_every_backend!(malformed_bodies_are_json_4xx);
 
 async fn malformed_bodies_are_json_4xx(backend: Backend) {
     let options = Options {

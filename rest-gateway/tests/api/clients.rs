@@ -7,7 +7,7 @@ use tokio::process::Command;
 
 use crate::helpers::{spawn_system, DOMAIN};
 
-core_service::on_both_backends!(
+core_service::on_every_backend!(
     curl_digest_works_with_md5_and_sha256,
     python_requests_works_with_md5_and_sha256
 );

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::helpers::{json, spawn_system, TestSystem};
 
-core_service::on_both_backends!(devices_are_listed_by_uuid, a_device_is_removed_once);
+core_service::on_every_backend!(devices_are_listed_by_uuid, a_device_is_removed_once);
 
 const UUID: &str = "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6";
 

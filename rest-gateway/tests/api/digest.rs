@@ -6,9 +6,11 @@ use core_service::testing::Backend;
 use reqwest::{header, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{challenges, hash, json, spawn_system, spawn_system_with, Options, DOMAIN};
+use crate::helpers::{
+    challenges, execute, hash, json, spawn_system, spawn_system_with, Bind, Options, DOMAIN,
+};
 
-core_service::on_both_backends!(
+core_service::on_every_backend!(
     a_missing_or_unreadable_from_is_422,
     a_from_naming_no_account_is_404,
     no_authorization_gets_one_challenge_per_algorithm,
@@ -68,30 +70,18 @@ async fn no_authorization_gets_one_challenge_per_algorithm(backend: Backend) {
     let Some(system) = spawn_system(backend).await else {
         return;
     };
-    system
+    let alice = system
         .grpc_create_account("alice01", "secret-pw", "MD5", false)
         .await;
     let sha256 = hash("SHA-256", &format!("alice01:{DOMAIN}:secret-pw"));
     let add_sha256 = "INSERT INTO passwords (account_id, password, algorithm) \
-                      SELECT id, $2, 'SHA-256' FROM accounts WHERE username = $1";
-    match system.database.connect().await.unwrap() {
-        core_service::store::SqlStore::Sqlite { write: pool, .. } => {
-            sqlx::query(add_sha256)
-                .bind("alice01")
-                .bind(&sha256)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        core_service::store::SqlStore::Postgres { pool, .. } => {
-            sqlx::query(add_sha256)
-                .bind("alice01")
-                .bind(&sha256)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-    }
+                      VALUES ($1, $2, 'SHA-256')";
+    execute(
+        &system,
+        add_sha256,
+        &[Bind::Int(alice.id), Bind::Text(&sha256)],
+    )
+    .await;
     for from in [
         "sip:alice01@sip.example.org",
         "\"Alice\" <sip:alice01@sip.example.org>;tag=abc",

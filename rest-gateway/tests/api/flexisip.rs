@@ -19,7 +19,7 @@ use crate::{
     helpers::{spawn_system, spawn_system_with, wait_until, Options, TestSystem, ADMIN, DOMAIN},
 };
 
-core_service::on_both_backends!(flexisip_gets_its_domains_and_resolves_its_accounts);
+core_service::on_every_backend!(flexisip_gets_its_domains_and_resolves_its_accounts);
 
 fn named(common_name: &str) -> DistinguishedName {
     let mut name = DistinguishedName::new();

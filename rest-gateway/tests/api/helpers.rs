@@ -290,23 +290,30 @@ pub enum Bind<'a> {
     Int(i64),
 }
 
-/// Runs one statement on the system's database, with an account id and one
-/// value, for what the API cannot do (both backends accept `$n`).
-pub async fn execute(system: &TestSystem, sql: &str, id: i64, value: Bind<'_>) {
+/// Runs one statement on the system's database, for what the API cannot do
+/// (`$n` placeholders, each once and in the order of `binds`).
+pub async fn execute(system: &TestSystem, sql: &str, binds: &[Bind<'_>]) {
     let store = system.database.connect().await.unwrap();
+    let sql = match &store {
+        core_service::store::SqlStore::Mysql { .. } => core_service::store::sql::to_mysql(sql),
+        _ => sql.into(),
+    };
     macro_rules! run {
         ($pool:expr) => {{
-            let query = sqlx::query(sql).bind(id);
-            let query = match value {
-                Bind::Text(text) => query.bind(text.to_owned()),
-                Bind::Int(int) => query.bind(int),
-            };
+            let mut query = sqlx::query(&sql);
+            for bind in binds {
+                query = match bind {
+                    Bind::Text(text) => query.bind(text.to_string()),
+                    Bind::Int(int) => query.bind(*int),
+                };
+            }
             query.execute($pool).await.unwrap();
         }};
     }
     match &store {
         core_service::store::SqlStore::Sqlite { write, .. } => run!(write),
         core_service::store::SqlStore::Postgres { pool, .. } => run!(pool),
+        core_service::store::SqlStore::Mysql { pool } => run!(pool),
     }
     store.close().await;
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::helpers::{json, spawn_system, wait_until};
 
-core_service::on_both_backends!(a_stopped_core_is_a_fast_503_and_its_return_heals);
+core_service::on_every_backend!(a_stopped_core_is_a_fast_503_and_its_return_heals);
 
 async fn a_stopped_core_is_a_fast_503_and_its_return_heals(backend: Backend) {
     let Some(mut system) = spawn_system(backend).await else {

@@ -12,7 +12,7 @@ use crate::{
     helpers::{spawn_system, TestSystem, DOMAIN},
 };
 
-core_service::on_both_backends!(
+core_service::on_every_backend!(
     super_admins_create_show_change_and_delete_spaces,
     broken_space_fields_are_422s_naming_them,
     a_full_space_refuses_accounts_and_an_admin_stays_in_its_domain,

@@ -23,7 +23,7 @@ impl SqlStore {
         let range = filter.search.map(prefix_range);
         if range.is_some() {
             conditions.push(self.prefix_condition(next));
-            next += 2;
+            next += 4;
         }
         let filtered = if conditions.is_empty() {
             String::new()
@@ -45,6 +45,7 @@ impl SqlStore {
                 "SELECT CAST(COALESCE(SUM(accounts_count), 0) AS BIGINT) FROM spaces".to_owned()
             }
         };
+        let (page_sql, count_sql) = (self.sql(&page_sql), self.sql(&count_sql));
         let domain = filter.domain.map(Domain::as_str);
         on_pool!(self, read, pool => {
             let mut page = sqlx::query_as::<_, AccountRow>(&page_sql);
@@ -54,8 +55,8 @@ impl SqlStore {
                 count = count.bind(domain);
             }
             if let Some((lo, hi)) = &range {
-                page = page.bind(lo.as_str()).bind(hi.as_str());
-                count = count.bind(lo.as_str()).bind(hi.as_str());
+                page = page.bind(lo.as_str()).bind(hi.as_str()).bind(lo.as_str()).bind(hi.as_str());
+                count = count.bind(lo.as_str()).bind(hi.as_str()).bind(lo.as_str()).bind(hi.as_str());
             }
             let rows = page.bind(filter.limit).bind(filter.offset).fetch_all(pool).await?;
             let total = count.fetch_one(pool).await?;
@@ -64,17 +65,19 @@ impl SqlStore {
     }
 
     /// `(a.username range) OR (a.email range)`: a prefix as a byte range,
-    /// which an index answers on both engines (PostgreSQL compares with
-    /// `COLLATE "C"`, whatever the database's collation).
+    /// which an index answers on every engine (PostgreSQL compares with
+    /// `COLLATE "C"`, whatever the database's collation; SQLite and MariaDB
+    /// columns compare bytes already). The bounds are bound twice, for
+    /// MariaDB's positional parameters.
     fn prefix_condition(&self, first: usize) -> String {
         let collate = match self {
-            Self::Sqlite { .. } => "",
+            Self::Sqlite { .. } | Self::Mysql { .. } => "",
             Self::Postgres { .. } => " COLLATE \"C\"",
         };
-        let (lo, hi) = (first, first + 1);
+        let [lo, hi, lo2, hi2] = [first, first + 1, first + 2, first + 3];
         format!(
             "((a.username{collate} >= ${lo} AND a.username{collate} < ${hi}) \
-             OR (a.email{collate} >= ${lo} AND a.email{collate} < ${hi}))"
+             OR (a.email{collate} >= ${lo2} AND a.email{collate} < ${hi2}))"
         )
     }
 }

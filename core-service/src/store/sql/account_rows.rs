@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use sqlx::FromRow;
 
+use super::text::Text;
 use crate::{
     domain::Algorithm,
     error::{CoreError, Result},
@@ -55,7 +56,7 @@ pub(in crate::store) const KEY_WITH_OWNER: &str = concat!(
 #[derive(FromRow)]
 pub(in crate::store) struct KeyOwnerRow {
     pub(in crate::store) key_id: i64,
-    pub(in crate::store) key_name: String,
+    pub(in crate::store) key_name: Text,
     pub(in crate::store) idle_expiry_seconds: Option<i64>,
     pub(in crate::store) key_created_at: i64,
     pub(in crate::store) last_used_at: i64,
@@ -68,7 +69,7 @@ impl From<KeyOwnerRow> for (ApiKey, Account) {
         let key = ApiKey {
             id: row.key_id,
             account_id: row.account.id,
-            name: row.key_name,
+            name: row.key_name.0,
             idle_expiry_seconds: row.idle_expiry_seconds,
             created_at: row.key_created_at,
             last_used_at: row.last_used_at,
@@ -80,18 +81,18 @@ impl From<KeyOwnerRow> for (ApiKey, Account) {
 #[derive(FromRow)]
 pub(in crate::store) struct AccountRow {
     pub(in crate::store) id: i64,
-    pub(in crate::store) username: String,
-    pub(in crate::store) domain: String,
+    pub(in crate::store) username: Text,
+    pub(in crate::store) domain: Text,
     pub(in crate::store) activated: bool,
     pub(in crate::store) admin: bool,
     pub(in crate::store) blocked: bool,
-    pub(in crate::store) email: Option<String>,
-    pub(in crate::store) display_name: Option<String>,
-    pub(in crate::store) dictionary: String,
+    pub(in crate::store) email: Option<Text>,
+    pub(in crate::store) display_name: Option<Text>,
+    pub(in crate::store) dictionary: Text,
     pub(in crate::store) created_at: i64,
     pub(in crate::store) updated_at: i64,
     pub(in crate::store) super_admin: bool,
-    pub(in crate::store) realm: String,
+    pub(in crate::store) realm: Text,
     /// Bits of [`COLUMNS`]' `password_kinds`; 0 where not selected.
     #[sqlx(default)]
     pub(in crate::store) password_kinds: i64,
@@ -101,7 +102,7 @@ impl From<AccountRow> for Account {
     fn from(row: AccountRow) -> Self {
         // Written by this service as a JSON object of strings; anything else
         // (an operator's hand edit) shows as empty rather than failing reads.
-        let dictionary: BTreeMap<String, String> = serde_json::from_str(&row.dictionary)
+        let dictionary: BTreeMap<String, String> = serde_json::from_str(&row.dictionary.0)
             .unwrap_or_else(|_| {
                 tracing::warn!(
                     account_id = row.id,
@@ -118,17 +119,17 @@ impl From<AccountRow> for Account {
         }
         Self {
             id: row.id,
-            username: row.username,
-            domain: row.domain,
+            username: row.username.0,
+            domain: row.domain.0,
             activated: row.activated,
             admin: row.admin,
             blocked: row.blocked,
-            email: row.email,
-            display_name: row.display_name,
+            email: row.email.map(String::from),
+            display_name: row.display_name.map(String::from),
             dictionary,
             password_algorithms,
             super_admin: row.super_admin,
-            realm: row.realm,
+            realm: row.realm.0,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -137,23 +138,23 @@ impl From<AccountRow> for Account {
 
 #[derive(FromRow)]
 pub(super) struct CredentialRow {
-    pub(super) algorithm: String,
-    pub(super) password: String,
+    pub(super) algorithm: Text,
+    pub(super) password: Text,
 }
 
 impl TryFrom<CredentialRow> for Credential {
     type Error = CoreError;
 
     fn try_from(row: CredentialRow) -> Result<Self> {
-        let algorithm = Algorithm::parse(&row.algorithm, "algorithm").map_err(|_| {
+        let algorithm = Algorithm::parse(&row.algorithm.0, "algorithm").map_err(|_| {
             anyhow::anyhow!(
                 "passwords.algorithm holds {:?}, not MD5 or SHA-256",
-                row.algorithm
+                row.algorithm.0
             )
         })?;
         Ok(Self {
             algorithm,
-            ha1: Secret::new(row.password),
+            ha1: Secret::new(row.password.0),
         })
     }
 }
@@ -171,7 +172,7 @@ pub(super) fn sorted_credentials(rows: Vec<CredentialRow>) -> Result<Vec<Credent
 pub(super) struct ActiveAccountRow {
     #[sqlx(flatten)]
     pub(super) account: AccountRow,
-    pub(super) algorithm: Option<String>,
-    pub(super) password: Option<String>,
+    pub(super) algorithm: Option<Text>,
+    pub(super) password: Option<Text>,
     pub(super) epoch: i64,
 }

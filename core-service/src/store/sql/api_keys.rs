@@ -5,7 +5,9 @@ use sqlx::FromRow;
 
 use super::{
     account_rows::{KeyOwnerRow, KEY_WITH_OWNER},
-    is_unique_violation, SqlStore,
+    is_unique_violation,
+    text::Text,
+    SqlStore,
 };
 use crate::{
     error::{CoreError, Result},
@@ -19,7 +21,7 @@ const COLUMNS: &str = "id, account_id, name, idle_expiry_seconds, created_at, la
 struct ApiKeyRow {
     id: i64,
     account_id: i64,
-    name: String,
+    name: Text,
     idle_expiry_seconds: Option<i64>,
     created_at: i64,
     last_used_at: i64,
@@ -30,7 +32,7 @@ impl From<ApiKeyRow> for ApiKey {
         Self {
             id: row.id,
             account_id: row.account_id,
-            name: row.name,
+            name: row.name.0,
             idle_expiry_seconds: row.idle_expiry_seconds,
             created_at: row.created_at,
             last_used_at: row.last_used_at,
@@ -53,17 +55,32 @@ impl ApiKeyStore for SqlStore {
         let sql = format!(
             "INSERT INTO api_keys \
              (account_id, name, key_sha256, idle_expiry_seconds, created_at, last_used_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) {replace} RETURNING {COLUMNS}"
+             VALUES ($1, $2, $3, $4, $5, $6) {replace}"
         );
+        let select_sql = format!("SELECT {COLUMNS} FROM api_keys WHERE key_sha256 = $1");
+        let (sql, select_sql) = (self.sql(&sql), self.sql(&select_sql));
+        // Not RETURNING (MySQL has none): the key is found by its hash,
+        // unique, in the same transaction.
         let inserted: Result<ApiKeyRow, sqlx::Error> = on_pool!(self, write, pool => {
-            sqlx::query_as(&sql)
-                .bind(key.account_id)
-                .bind(key.name)
-                .bind(key.key_sha256)
-                .bind(key.idle_expiry_seconds)
-                .bind(key.now)
-                .fetch_one(pool)
-                .await
+            async {
+                let mut tx = pool.begin().await?;
+                sqlx::query(&sql)
+                    .bind(key.account_id)
+                    .bind(key.name)
+                    .bind(key.key_sha256)
+                    .bind(key.idle_expiry_seconds)
+                    .bind(key.now)
+                    .bind(key.now)
+                    .execute(&mut *tx)
+                    .await?;
+                let row = sqlx::query_as(&select_sql)
+                    .bind(key.key_sha256)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(row)
+            }
+            .await
         });
         match inserted {
             Ok(row) => Ok(row.into()),
@@ -77,23 +94,31 @@ impl ApiKeyStore for SqlStore {
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn api_key_with_owner(&self, key_sha256: &str) -> Result<Option<(ApiKey, Account)>> {
-        let pool = match self {
+        let row: Option<KeyOwnerRow> = match self {
             // Inline, like the nonce statements: a request by key runs only this.
             Self::Sqlite { nonces, .. } => return nonces.api_key_with_owner(key_sha256),
-            Self::Postgres { keyed, .. } => keyed,
+            Self::Postgres { keyed, .. } => {
+                sqlx::query_as(KEY_WITH_OWNER)
+                    .bind(key_sha256)
+                    .fetch_optional(keyed)
+                    .await?
+            }
+            Self::Mysql { pool } => {
+                sqlx::query_as(&self.sql(KEY_WITH_OWNER))
+                    .bind(key_sha256)
+                    .fetch_optional(pool)
+                    .await?
+            }
         };
-        let row: Option<KeyOwnerRow> = sqlx::query_as(KEY_WITH_OWNER)
-            .bind(key_sha256)
-            .fetch_optional(pool)
-            .await?;
         Ok(row.map(Into::into))
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn touch_api_key(&self, id: i64, now: i64, since: i64) -> Result<()> {
-        let sql = "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND last_used_at < $3";
+        let sql = "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND last_used_at < $3";
+        let sql = self.sql(sql);
         on_pool!(self, write, pool => {
-            sqlx::query(sql).bind(id).bind(now).bind(since).execute(pool).await?;
+            sqlx::query(&sql).bind(now).bind(id).bind(since).execute(pool).await?;
         });
         Ok(())
     }
@@ -106,6 +131,7 @@ impl ApiKeyStore for SqlStore {
             ""
         };
         let sql = format!("SELECT {COLUMNS} FROM api_keys {filter} ORDER BY account_id, name");
+        let sql = self.sql(&sql);
         let rows: Vec<ApiKeyRow> = on_pool!(self, read, pool => {
             let mut query = sqlx::query_as(&sql);
             if let Some(id) = account_id {
@@ -118,9 +144,9 @@ impl ApiKeyStore for SqlStore {
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn delete_api_key(&self, account_id: i64, name: &str) -> Result<bool> {
-        let sql = "DELETE FROM api_keys WHERE account_id = $1 AND name = $2";
+        let sql = self.sql("DELETE FROM api_keys WHERE account_id = $1 AND name = $2");
         let deleted = on_pool!(self, write, pool => {
-            sqlx::query(sql).bind(account_id).bind(name).execute(pool).await?.rows_affected()
+            sqlx::query(&sql).bind(account_id).bind(name).execute(pool).await?.rows_affected()
         });
         Ok(deleted > 0)
     }

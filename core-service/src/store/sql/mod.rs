@@ -1,17 +1,20 @@
-//! The sqlx implementation of the store, for SQLite (the embedded default)
-//! and PostgreSQL (shared by replicas), chosen from `DATABASE_URL`.
+//! The sqlx implementation of the store, for SQLite (the embedded default),
+//! PostgreSQL and MariaDB/MySQL (shared by replicas), chosen from
+//! `DATABASE_URL`.
 //!
-//! Every query is written once, in the SQL both engines accept (`$n`
-//! placeholders, `RETURNING`, `ON CONFLICT`), and [`on_pool!`] runs it against
-//! whichever pool this store holds. Only the DDL differs, one migrations
-//! folder per backend, and the odd fragment (a byte-wise prefix range).
+//! Every query is written once, in the SQL SQLite and PostgreSQL share (`$n`
+//! placeholders, `ON CONFLICT`); [`SqlStore::sql`] gives it in MariaDB's
+//! dialect there (`dialect`), and [`on_pool!`] runs it against whichever
+//! pool this store holds. Only the DDL differs, one migrations folder per
+//! backend, and the odd fragment (a byte-wise prefix range, a row lock).
 //! Each aggregate's statements live in their own file.
 
-use std::{str::FromStr, time::Duration};
+use std::{borrow::Cow, str::FromStr, time::Duration};
 
 use anyhow::Context as _;
 use sqlx::{
     migrate::Migrator,
+    mysql::MySqlPool,
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},
     sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -23,6 +26,7 @@ use crate::error::Result;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+static MYSQL_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/mysql");
 
 /// How long a request waits for a database connection before the caller is
 /// told UNAVAILABLE: long enough to ride out a burst, short enough that a
@@ -52,6 +56,9 @@ pub enum SqlStore {
         keyed: PgPool,
         nonces: PgNonces,
     },
+    /// MariaDB or MySQL: one pool for everything (`mysql`). Its nonces live
+    /// in a MEMORY table, so no nonce statement waits for a disk flush.
+    Mysql { pool: MySqlPool },
 }
 
 /// Runs `$body` with `$pool` bound to the store's pool for `read` or `write`,
@@ -62,6 +69,7 @@ macro_rules! on_pool {
         match $store {
             SqlStore::Sqlite { $side: $pool, .. } => $body,
             SqlStore::Postgres { pool: $pool, .. } => $body,
+            SqlStore::Mysql { pool: $pool } => $body,
         }
     };
 }
@@ -69,30 +77,50 @@ macro_rules! on_pool {
 mod account_list;
 pub(super) mod account_rows;
 mod accounts;
+mod active_account;
 mod api_keys;
 mod devices;
+mod dialect;
+mod mysql;
 pub(super) mod nonces;
 mod spaces;
+pub(super) mod text;
+
+/// A statement written for SQLite and PostgreSQL, in MariaDB's dialect
+/// (for tools and tests that run their own SQL on any backend).
+pub use dialect::mysql as to_mysql;
 
 impl SqlStore {
-    /// Opens a pool for `url`: `sqlite://…` or `postgres://…`, with the
-    /// default PostgreSQL pool size.
+    /// Opens a pool for `url`: `sqlite://…`, `postgres://…` or `mysql://…`,
+    /// with the default pool size.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         Self::connect_with(url, DEFAULT_POSTGRES_CONNECTIONS).await
     }
 
-    /// Opens a pool for `url`, of at most `postgres_connections` on
-    /// PostgreSQL (SQLite has one writer and [`SQLITE_READERS`] readers).
-    pub async fn connect_with(url: &str, postgres_connections: u32) -> anyhow::Result<Self> {
+    /// Opens a pool for `url`, of at most `connections` on PostgreSQL and
+    /// MariaDB (SQLite has one writer and [`SQLITE_READERS`] readers).
+    pub async fn connect_with(url: &str, connections: u32) -> anyhow::Result<Self> {
         if url.starts_with("sqlite:") {
             Self::connect_sqlite(url).await
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Self::connect_postgres(url, postgres_connections).await
+            Self::connect_postgres(url, connections).await
+        } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+            Self::connect_mysql(url, connections).await
         } else {
             anyhow::bail!(
-                "--database-url / DATABASE_URL must start with sqlite:// or postgres://, got {}",
+                "--database-url / DATABASE_URL must start with sqlite://, postgres:// or mysql://, \
+                 got {}",
                 redact_url(url)
             )
+        }
+    }
+
+    /// `sql`, written in the dialect SQLite and PostgreSQL share, as this
+    /// backend reads it.
+    pub(super) fn sql<'a>(&self, sql: &'a str) -> Cow<'a, str> {
+        match self {
+            Self::Mysql { .. } => dialect::mysql(sql),
+            _ => Cow::Borrowed(sql),
         }
     }
 
@@ -193,6 +221,13 @@ impl SqlStore {
         match self {
             Self::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await,
             Self::Postgres { pool, .. } => POSTGRES_MIGRATIONS.run(pool).await,
+            Self::Mysql { pool } => {
+                MYSQL_MIGRATIONS
+                    .run(pool)
+                    .await
+                    .context("database migration failed")?;
+                return mysql::size_nonce_table(pool).await;
+            }
         }
         .context("database migration failed")
     }
@@ -211,14 +246,17 @@ impl SqlStore {
                 read.num_idle() + write.num_idle(),
             ),
             Self::Postgres { pool, .. } => (pool.size(), pool.num_idle()),
+            Self::Mysql { pool } => (pool.size(), pool.num_idle()),
         }
     }
 
-    /// `sqlite` or `postgresql`, as OpenTelemetry's `db.system` names them.
+    /// `sqlite`, `postgresql` or `mysql`, as OpenTelemetry's `db.system`
+    /// names them (MariaDB included: one protocol, one dialect).
     pub fn system(&self) -> &'static str {
         match self {
             Self::Sqlite { .. } => "sqlite",
             Self::Postgres { .. } => "postgresql",
+            Self::Mysql { .. } => "mysql",
         }
     }
 
@@ -232,6 +270,7 @@ impl SqlStore {
                 pool.close().await;
                 keyed.close().await;
             }
+            Self::Mysql { pool } => pool.close().await,
         }
     }
 }

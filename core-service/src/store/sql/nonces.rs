@@ -1,10 +1,11 @@
 //! The nonce statements. On SQLite they run inline on the nonce file's own
 //! connection (`sqlite_nonces`); on PostgreSQL the two hot ones are grouped
-//! (`pg_nonces`) and the rest run here.
+//! (`pg_nonces`), on MariaDB they have their own spelling (`mysql`), and
+//! the rest run here.
 
 use sqlx::FromRow;
 
-use super::SqlStore;
+use super::{mysql, text::Text, SqlStore};
 use crate::{
     error::Result,
     nonces::NonceRecord,
@@ -13,13 +14,13 @@ use crate::{
 
 #[derive(FromRow)]
 struct NonceRow {
-    opaque: String,
+    opaque: Text,
     account_id: i64,
     nc: i64,
     expires_at: i64,
 }
 
-/// The nonce statements, in the SQL both engines accept. `accept_nonce` is
+/// The nonce statements, in the SQL SQLite and PostgreSQL share. `accept_nonce` is
 /// the one every Digest check runs: one conditional UPDATE, never a read
 /// then a write, so PostgreSQL re-checks the conditions on the locked row
 /// after a concurrent update and SQLite runs one writer at a time; of the
@@ -45,17 +46,16 @@ pub(in crate::store) mod nonce_sql {
 impl NonceStore for SqlStore {
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn nonce(&self, nonce: &str) -> Result<Option<NonceRecord>> {
-        let pool = match self {
-            Self::Sqlite { nonces, .. } => return nonces.nonce(nonce),
-            Self::Postgres { pool, .. } => pool,
-        };
-        let row: Option<NonceRow> = sqlx::query_as(nonce_sql::SELECT)
-            .bind(nonce)
-            .fetch_optional(pool)
-            .await?;
+        if let Self::Sqlite { nonces, .. } = self {
+            return nonces.nonce(nonce);
+        }
+        let sql = self.sql(nonce_sql::SELECT);
+        let row: Option<NonceRow> = on_pool!(self, read, pool => {
+            sqlx::query_as(&sql).bind(nonce).fetch_optional(pool).await?
+        });
         Ok(row.map(|row| NonceRecord {
             nonce: nonce.to_owned(),
-            opaque: row.opaque,
+            opaque: row.opaque.0,
             account_id: row.account_id,
             nc: row.nc,
             expires_at: row.expires_at,
@@ -67,6 +67,7 @@ impl NonceStore for SqlStore {
         match self {
             Self::Sqlite { nonces, .. } => nonces.insert(record, epoch),
             Self::Postgres { nonces, .. } => nonces.insert(record, epoch).await,
+            Self::Mysql { pool } => mysql::insert_nonce(pool, record, epoch).await,
         }
     }
 
@@ -75,33 +76,29 @@ impl NonceStore for SqlStore {
         match self {
             Self::Sqlite { nonces, .. } => nonces.accept(used),
             Self::Postgres { nonces, .. } => nonces.accept(used).await,
+            Self::Mysql { pool } => mysql::accept_nonce(pool, used).await,
         }
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn delete_nonce(&self, nonce: &str) -> Result<()> {
-        let pool = match self {
-            Self::Sqlite { nonces, .. } => return nonces.delete(nonce),
-            Self::Postgres { pool, .. } => pool,
-        };
-        sqlx::query(nonce_sql::DELETE)
-            .bind(nonce)
-            .execute(pool)
-            .await?;
+        if let Self::Sqlite { nonces, .. } = self {
+            return nonces.delete(nonce);
+        }
+        let sql = self.sql(nonce_sql::DELETE);
+        on_pool!(self, write, pool => sqlx::query(&sql).bind(nonce).execute(pool).await.map(drop)?);
         Ok(())
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn purge_nonces(&self, horizon: i64) -> Result<u64> {
-        let pool = match self {
-            Self::Sqlite { nonces, .. } => return nonces.purge(horizon).await,
-            Self::Postgres { pool, .. } => pool,
-        };
-        let purged = sqlx::query(nonce_sql::PURGE)
-            .bind(horizon)
-            .execute(pool)
-            .await?
-            .rows_affected();
+        if let Self::Sqlite { nonces, .. } = self {
+            return nonces.purge(horizon).await;
+        }
+        let sql = self.sql(nonce_sql::PURGE);
+        let purged = on_pool!(self, write, pool => {
+            sqlx::query(&sql).bind(horizon).execute(pool).await?.rows_affected()
+        });
         Ok(purged)
     }
 }
