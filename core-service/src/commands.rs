@@ -1,6 +1,7 @@
 //! What each subcommand does: `serve` (the default), `migrate`,
-//! `accounts create`, `api-keys create|list|revoke`, `spaces list|set`. The one-shot commands
-//! work on the database directly, with the same rules as the API.
+//! `accounts create`, `api-keys create|list|revoke`, `spaces list|set`,
+//! `import flexiapi` (in `import`). The one-shot commands work on the
+//! database directly, with the same rules as the API.
 
 use std::process::ExitCode;
 
@@ -11,8 +12,8 @@ use flexiapi_proto::{json, pb};
 use crate::{
     accounts, api_keys,
     config::{
-        AccountsCommand, ApiKeysCommand, Cli, Command, CreateAccountArgs, KeyOwnerArgs,
-        SetSpaceArgs, SpacesCommand,
+        AccountsCommand, ApiKeysCommand, Cli, Command, CreateAccountArgs, ImportCommand,
+        KeyOwnerArgs, SetSpaceArgs, SpacesCommand,
     },
     domain::{AccountAddress, Domain},
     error::CoreError,
@@ -69,6 +70,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let outcome = spaces_command(&store, default_domain, command).await;
             store.close().await;
             report(outcome)
+        }
+        Some(Command::Import {
+            command: ImportCommand::Flexiapi(args),
+        }) => {
+            let target = crate::import::Target {
+                database_url,
+                connections: cli.database.database_max_connections,
+                default_domain,
+                user_key_minutes: i64::from(cli.serve.api_key_idle_minutes),
+            };
+            let report = crate::import::flexiapi(target, &args).await?;
+            Ok(match report.refused.first() {
+                None => ExitCode::SUCCESS,
+                Some(first) => {
+                    eprintln!(
+                        "error: {} row(s) could not be taken; the first: {first}",
+                        report.refused.len()
+                    );
+                    ExitCode::FAILURE
+                }
+            })
         }
     }
 }

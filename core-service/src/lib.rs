@@ -22,6 +22,7 @@ pub mod domain;
 pub mod error;
 pub mod grpc;
 pub mod health;
+pub mod import;
 pub mod metrics;
 pub mod model;
 pub mod nonces;

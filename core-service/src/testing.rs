@@ -175,6 +175,58 @@ impl Drop for TestDatabase {
     }
 }
 
+/// FlexiAPI's sample databases (2020 variants A and B, 2026), whose
+/// comments give each account's password.
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+/// A FlexiAPI database to import from: a MariaDB database of this test's
+/// own, loaded from a fixture, dropped with the value.
+pub struct TestSource {
+    /// `mysql://…/src_<hex>`.
+    pub url: String,
+    pub pool: sqlx::MySqlPool,
+    _database: TestDatabase,
+}
+
+impl TestSource {
+    /// `None`, after a line saying so, when [`MYSQL_URL_VAR`] is unset.
+    pub async fn load(fixture: &str) -> anyhow::Result<Option<Self>> {
+        let Some(database) = TestDatabase::create(Backend::Mysql).await? else {
+            return Ok(None);
+        };
+        let sql = std::fs::read_to_string(format!("{FIXTURES}/{fixture}"))?;
+        let pool = sqlx::MySqlPool::connect(&database.url).await?;
+        sqlx::raw_sql(&sql).execute(&pool).await?;
+        Ok(Some(Self {
+            url: database.url.clone(),
+            pool,
+            _database: database,
+        }))
+    }
+
+    /// Changes the source as an older FlexiAPI would have it.
+    pub async fn execute(&self, sql: &str) -> anyhow::Result<()> {
+        sqlx::raw_sql(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// What Flexisip's query returns from the source, as it did before.
+    pub async fn flexisip_query(
+        &self,
+        username: &str,
+        domain: &str,
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        let sql = SOCI_PASSWORD_REQUEST
+            .replace(":id", "?")
+            .replace(":domain", "?");
+        Ok(sqlx::query_as(&sql)
+            .bind(username)
+            .bind(domain)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}
+
 /// Flexisip's default `soci-password-request`, verbatim.
 pub const SOCI_PASSWORD_REQUEST: &str =
     "select password, algorithm from passwords where account_id = \

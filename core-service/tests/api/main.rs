@@ -12,6 +12,7 @@ mod cli;
 mod devices;
 mod digest_flow;
 mod discovery;
+mod import_cli;
 mod management;
 mod realms;
 mod registrar;

@@ -18,6 +18,8 @@ mod devices;
 mod digest;
 mod docs;
 mod flexisip;
+mod import;
+mod import_2020;
 mod openapi;
 mod operations;
 mod registrar;

@@ -81,6 +81,8 @@ mod active_account;
 mod api_keys;
 mod devices;
 mod dialect;
+mod import;
+mod import_pg;
 mod mysql;
 pub(super) mod nonces;
 mod spaces;
@@ -89,6 +91,7 @@ pub(super) mod text;
 /// A statement written for SQLite and PostgreSQL, in MariaDB's dialect
 /// (for tools and tests that run their own SQL on any backend).
 pub use dialect::mysql as to_mysql;
+pub use import::{Imported, ImportedAccount};
 
 impl SqlStore {
     /// Opens a pool for `url`: `sqlite://…`, `postgres://…` or `mysql://…`,

@@ -1,0 +1,458 @@
+//! The FlexiAPI database being read: MariaDB/MySQL or SQLite, its schema
+//! told apart by its tables and columns, read in batches by primary key.
+//! It is only ever read: SQLite opens read-only, MariaDB sessions are
+//! `READ ONLY` transactions.
+
+use std::{collections::HashSet, str::FromStr};
+
+use anyhow::Context as _;
+use sqlx::{
+    mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions},
+    sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions},
+    Executor as _, FromRow,
+};
+
+use crate::store::sql::redact_url;
+
+/// A FlexiAPI database, by engine.
+pub enum Source {
+    Mysql(MySqlPool),
+    Sqlite(SqlitePool),
+}
+
+/// Runs `$body` with `$pool` bound to the source's pool, whichever engine.
+macro_rules! on_source {
+    ($source:expr, $pool:ident => $body:expr) => {
+        match $source {
+            Source::Mysql($pool) => $body,
+            Source::Sqlite($pool) => $body,
+        }
+    };
+}
+
+/// What the schema holds, as far as the import cares: FlexiAPI changed it
+/// release by release, so each fact is read, never assumed from a version.
+#[derive(Debug, Default)]
+pub struct Schema {
+    /// `created_at` since 1.4.0, `creation_time` before.
+    pub created_column: &'static str,
+    pub has_updated_at: bool,
+    pub has_display_name: bool,
+    pub has_blocked: bool,
+    /// `accounts.admin` since 1.5; an `admins` table before.
+    pub has_admin_column: bool,
+    pub has_admins_table: bool,
+    pub has_spaces: bool,
+    /// `spaces.account_realm`, 2.0.x.
+    pub has_space_account_realm: bool,
+    pub has_space_max_accounts: bool,
+    /// `space_digest_authentication_configurations`, 2026.
+    pub has_digest_configurations: bool,
+    pub api_keys: Option<KeyColumns>,
+    pub has_tombstones: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct KeyColumns {
+    pub name: bool,
+    pub expiry: bool,
+    pub ip: bool,
+    pub last_used_at: bool,
+    pub created_at: bool,
+}
+
+impl Schema {
+    /// In words, for the report.
+    pub fn describe(&self) -> String {
+        let era = if self.has_digest_configurations {
+            "FlexiAPI 2026 (spaces, digest realms per space)"
+        } else if self.has_spaces {
+            "FlexiAPI 1.5-2.0 (spaces)"
+        } else if self.created_column == "created_at" {
+            "FlexiAPI 1.4 (no spaces)"
+        } else {
+            "FlexiAPI 2020-1.3 (no spaces, creation_time)"
+        };
+        let admins = if self.has_admin_column {
+            "admin column"
+        } else if self.has_admins_table {
+            "admins table"
+        } else {
+            "no admins table"
+        };
+        format!("{era}; {admins}")
+    }
+}
+
+#[derive(FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub domain: String,
+    pub email: Option<String>,
+    pub activated: String,
+    pub blocked: i64,
+    pub admin: i64,
+    pub display_name: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(FromRow)]
+pub struct PasswordRow {
+    pub account_id: i64,
+    pub password: String,
+    pub algorithm: String,
+}
+
+#[derive(FromRow)]
+pub struct SpaceRow {
+    pub domain: String,
+    pub name: String,
+    pub is_super: i64,
+    pub max_accounts: i64,
+    pub realm: Option<String>,
+    pub default_password_algorithm: Option<String>,
+}
+
+#[derive(FromRow)]
+pub struct KeyRow {
+    pub id: i64,
+    pub key: String,
+    pub name: Option<String>,
+    pub expiry_minutes: Option<i64>,
+    pub ip: Option<String>,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub username: String,
+    pub domain: String,
+}
+
+#[derive(FromRow)]
+pub struct TombstoneRow {
+    pub id: i64,
+    pub username: String,
+    pub domain: String,
+    pub created_at: i64,
+}
+
+impl Source {
+    /// Opens `url` read-only: `mysql://…` / `mariadb://…`, or `sqlite://FILE`
+    /// (or a bare path).
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let cannot = || format!("cannot open the FlexiAPI database {}", redact_url(url));
+        if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+            let options = MySqlConnectOptions::from_str(url).with_context(cannot)?;
+            let pool = MySqlPoolOptions::new()
+                .max_connections(2)
+                .after_connect(|connection, _| {
+                    Box::pin(async move {
+                        // The source is never written, whatever a bug would try.
+                        connection
+                            .execute("SET SESSION TRANSACTION READ ONLY")
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(options)
+                .await
+                .with_context(cannot)?;
+            return Ok(Self::Mysql(pool));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let path = path.split('?').next().unwrap_or(path);
+        anyhow::ensure!(
+            std::path::Path::new(path).is_file(),
+            "--from: no FlexiAPI database at {} (give mysql://USER[:PASSWORD]@HOST/DB \
+             or the path of its SQLite file)",
+            redact_url(url)
+        );
+        Self::open_sqlite(path).await.with_context(cannot)
+    }
+
+    /// A SQLite file, read-only (also FlexiAPI 2020's `--local-db`).
+    pub async fn open_sqlite(path: &str) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::new().filename(path).read_only(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        Ok(Self::Sqlite(pool))
+    }
+
+    pub async fn close(&self) {
+        on_source!(self, pool => pool.close().await)
+    }
+
+    /// An integer column as a signed 64-bit integer (FlexiAPI's ids are
+    /// UNSIGNED, which sqlx reads as nothing else).
+    fn int(&self, column: &str) -> String {
+        match self {
+            Self::Mysql(_) => format!("CAST({column} AS SIGNED)"),
+            Self::Sqlite(_) => format!("CAST({column} AS INTEGER)"),
+        }
+    }
+
+    fn text(&self, column: &str) -> String {
+        match self {
+            Self::Mysql(_) => format!("CAST({column} AS CHAR)"),
+            Self::Sqlite(_) => format!("CAST({column} AS TEXT)"),
+        }
+    }
+
+    /// A DATETIME/TIMESTAMP column as Unix seconds (UTC, Laravel's default
+    /// time zone; sqlx sets the MariaDB session to UTC); 0 where unset.
+    fn unix(&self, column: &str) -> String {
+        match self {
+            Self::Mysql(_) => format!("CAST(COALESCE(UNIX_TIMESTAMP({column}), 0) AS SIGNED)"),
+            Self::Sqlite(_) => format!("CAST(COALESCE(strftime('%s', {column}), 0) AS INTEGER)"),
+        }
+    }
+
+    /// The columns of `table`; empty when there is no such table.
+    pub async fn columns(&self, table: &str) -> anyhow::Result<HashSet<String>> {
+        let names: Vec<String> = match self {
+            Self::Mysql(pool) => {
+                sqlx::query_scalar(
+                    "SELECT CAST(COLUMN_NAME AS CHAR) FROM information_schema.COLUMNS \
+                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+                )
+                .bind(table)
+                .fetch_all(pool)
+                .await?
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+                    .bind(table)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        Ok(names.into_iter().map(|n| n.to_ascii_lowercase()).collect())
+    }
+
+    pub async fn schema(&self) -> anyhow::Result<Schema> {
+        let accounts = self.columns("accounts").await?;
+        let passwords = self.columns("passwords").await?;
+        anyhow::ensure!(
+            accounts.contains("username") && passwords.contains("algorithm"),
+            "not a FlexiAPI database: it has no accounts and passwords tables"
+        );
+        let created_column = if accounts.contains("created_at") {
+            "created_at"
+        } else if accounts.contains("creation_time") {
+            "creation_time"
+        } else {
+            anyhow::bail!(
+                "accounts has neither created_at nor creation_time: not a FlexiAPI schema"
+            )
+        };
+        let spaces = self.columns("spaces").await?;
+        let keys = self.columns("api_keys").await?;
+        Ok(Schema {
+            created_column,
+            has_updated_at: accounts.contains("updated_at"),
+            has_display_name: accounts.contains("display_name"),
+            has_blocked: accounts.contains("blocked"),
+            has_admin_column: accounts.contains("admin"),
+            has_admins_table: self.columns("admins").await?.contains("account_id"),
+            has_spaces: spaces.contains("domain"),
+            has_space_account_realm: spaces.contains("account_realm"),
+            has_space_max_accounts: spaces.contains("max_accounts"),
+            has_digest_configurations: self
+                .columns("space_digest_authentication_configurations")
+                .await?
+                .contains("realm"),
+            api_keys: keys.contains("key").then(|| KeyColumns {
+                name: keys.contains("name"),
+                expiry: keys.contains("expires_after_last_used_minutes"),
+                ip: keys.contains("ip"),
+                last_used_at: keys.contains("last_used_at"),
+                created_at: keys.contains("created_at"),
+            }),
+            has_tombstones: self
+                .columns("accounts_tombstones")
+                .await?
+                .contains("username"),
+        })
+    }
+
+    pub async fn count_accounts(&self) -> anyhow::Result<i64> {
+        let sql = format!("SELECT {} FROM accounts", self.int("COUNT(*)"));
+        Ok(on_source!(self, pool => sqlx::query_scalar(&sql).fetch_one(pool).await?))
+    }
+
+    /// The source ids of the admins, from an `admins` table (FlexiAPI up to
+    /// 1.4; in 2020 it sat in the SQLite file of `--local-db`).
+    pub async fn admin_ids(&self) -> anyhow::Result<HashSet<i64>> {
+        let sql = format!("SELECT {} FROM admins", self.int("account_id"));
+        let ids: Vec<i64> =
+            on_source!(self, pool => sqlx::query_scalar(&sql).fetch_all(pool).await?);
+        Ok(ids.into_iter().collect())
+    }
+
+    /// Each domain's space, or a bare domain where no space table exists.
+    pub async fn spaces(&self, schema: &Schema) -> anyhow::Result<Vec<SpaceRow>> {
+        let sql = if schema.has_spaces {
+            let realm = if schema.has_digest_configurations {
+                "(SELECT c.realm FROM space_digest_authentication_configurations c \
+                  WHERE c.space_id = s.id ORDER BY c.id LIMIT 1)"
+            } else if schema.has_space_account_realm {
+                "s.account_realm"
+            } else {
+                "NULL"
+            };
+            let algorithm = if schema.has_digest_configurations {
+                "(SELECT c.default_password_algorithm FROM \
+                  space_digest_authentication_configurations c \
+                  WHERE c.space_id = s.id ORDER BY c.id LIMIT 1)"
+            } else {
+                "NULL"
+            };
+            let name = self.text(if schema.has_space_max_accounts {
+                "s.name"
+            } else {
+                "s.domain"
+            });
+            let max = if schema.has_space_max_accounts {
+                self.int("s.max_accounts")
+            } else {
+                "0".to_owned()
+            };
+            format!(
+                "SELECT {} AS domain, {name} AS name, {} AS is_super, {max} AS max_accounts, \
+                 {} AS realm, {} AS default_password_algorithm FROM spaces s \
+                 UNION SELECT DISTINCT {} , {}, 0, 0, NULL, NULL FROM accounts a \
+                 WHERE a.domain NOT IN (SELECT domain FROM spaces)",
+                self.text("s.domain"),
+                self.int("s.super"),
+                self.text(realm),
+                self.text(algorithm),
+                self.text("a.domain"),
+                self.text("a.domain"),
+            )
+        } else {
+            format!(
+                "SELECT DISTINCT {d} AS domain, {d} AS name, 0 AS is_super, 0 AS max_accounts, \
+                 NULL AS realm, NULL AS default_password_algorithm FROM accounts a",
+                d = self.text("a.domain")
+            )
+        };
+        Ok(on_source!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?))
+    }
+
+    /// Up to `limit` accounts after source id `after`, by id.
+    pub async fn accounts(
+        &self,
+        schema: &Schema,
+        after: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<AccountRow>> {
+        let or = |present: bool, column: &str, absent: &str| {
+            if present {
+                column.to_owned()
+            } else {
+                absent.to_owned()
+            }
+        };
+        let created = self.unix(&format!("a.{}", schema.created_column));
+        let sql = format!(
+            "SELECT {id} AS id, {username} AS username, {domain} AS domain, {email} AS email, \
+             {activated} AS activated, {blocked} AS blocked, {admin} AS admin, \
+             {display_name} AS display_name, {created} AS created_at, {updated} AS updated_at \
+             FROM accounts a WHERE a.id > ? ORDER BY a.id LIMIT ?",
+            id = self.int("a.id"),
+            username = self.text("a.username"),
+            domain = self.text("a.domain"),
+            email = self.text("a.email"),
+            activated = self.text("a.activated"),
+            blocked = or(schema.has_blocked, &self.int("a.blocked"), "0"),
+            admin = or(schema.has_admin_column, &self.int("a.admin"), "0"),
+            display_name = or(
+                schema.has_display_name,
+                &self.text("a.display_name"),
+                "NULL"
+            ),
+            updated = or(
+                schema.has_updated_at,
+                &format!(
+                    "COALESCE(NULLIF({}, 0), {created})",
+                    self.unix("a.updated_at")
+                ),
+                &created
+            ),
+        );
+        Ok(on_source!(self, pool => {
+            sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(pool).await?
+        }))
+    }
+
+    /// The password rows of the accounts with source ids in `first..=last`.
+    pub async fn passwords(&self, first: i64, last: i64) -> anyhow::Result<Vec<PasswordRow>> {
+        let sql = format!(
+            "SELECT {} AS account_id, {} AS password, {} AS algorithm FROM passwords \
+             WHERE account_id >= ? AND account_id <= ? ORDER BY id",
+            self.int("account_id"),
+            self.text("password"),
+            self.text("algorithm"),
+        );
+        Ok(on_source!(self, pool => {
+            sqlx::query_as(&sql).bind(first).bind(last).fetch_all(pool).await?
+        }))
+    }
+
+    pub async fn api_keys(
+        &self,
+        columns: &KeyColumns,
+        after: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<KeyRow>> {
+        let or = |present: bool, column: String| if present { column } else { "NULL".into() };
+        let last_used = if columns.last_used_at {
+            self.unix("k.last_used_at")
+        } else {
+            "0".into()
+        };
+        let created = if columns.created_at {
+            self.unix("k.created_at")
+        } else {
+            "0".into()
+        };
+        let sql = format!(
+            "SELECT {} AS id, {} AS `key`, {} AS name, {} AS expiry_minutes, {} AS ip, \
+             {created} AS created_at, {last_used} AS last_used_at, {} AS username, \
+             {} AS domain FROM api_keys k JOIN accounts a ON a.id = k.account_id \
+             WHERE k.id > ? ORDER BY k.id LIMIT ?",
+            self.int("k.id"),
+            self.text("k.`key`"),
+            or(columns.name, self.text("k.name")),
+            or(
+                columns.expiry,
+                self.int("k.expires_after_last_used_minutes")
+            ),
+            or(columns.ip, self.text("k.ip")),
+            self.text("a.username"),
+            self.text("a.domain"),
+        );
+        Ok(on_source!(self, pool => {
+            sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(pool).await?
+        }))
+    }
+
+    pub async fn tombstones(&self, after: i64, limit: i64) -> anyhow::Result<Vec<TombstoneRow>> {
+        let sql = format!(
+            "SELECT {} AS id, {} AS username, {} AS domain, {} AS created_at \
+             FROM accounts_tombstones WHERE id > ? ORDER BY id LIMIT ?",
+            self.int("id"),
+            self.text("username"),
+            self.text("domain"),
+            self.unix("created_at"),
+        );
+        Ok(on_source!(self, pool => {
+            sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(pool).await?
+        }))
+    }
+}
