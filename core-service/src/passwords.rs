@@ -29,6 +29,14 @@ impl Password {
         if raw.len() > 1024 {
             return Err(CoreError::invalid("password", "must be at most 1024 bytes"));
         }
+        // A NUL, CR or LF cannot be typed on a phone, ends a C string early
+        // in some SIP stacks and splits a header line in others.
+        if raw.chars().any(char::is_control) {
+            return Err(CoreError::invalid(
+                "password",
+                "must not contain control characters",
+            ));
+        }
         Ok(Self(Secret::new(raw.to_owned())))
     }
 
@@ -109,6 +117,17 @@ mod tests {
         assert!(Password::parse("123456").is_ok());
         assert!(Password::parse("12345").is_err());
         assert!(Password::parse(&"x".repeat(1025)).is_err());
+        for hostile in ["secret\0pw", "secret\r\npw", "secret\tpw"] {
+            let error = Password::parse(hostile).unwrap_err();
+            assert!(
+                error.to_string().contains("control characters"),
+                "{hostile:?}"
+            );
+        }
+        assert!(
+            Password::parse("sécret pw ✓").is_ok(),
+            "spaces and letters stay allowed"
+        );
     }
 
     #[test]

@@ -51,6 +51,17 @@ pub async fn authenticate(
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
+    // A request naming two identities is ambiguous: refused, never read
+    // as whichever comes first.
+    if request
+        .headers()
+        .get_all(API_KEY_HEADER)
+        .iter()
+        .nth(1)
+        .is_some()
+    {
+        return Err(ApiError::InvalidApiKey);
+    }
     match request.headers().get(API_KEY_HEADER) {
         Some(key) => {
             let key = key
@@ -92,6 +103,17 @@ async fn by_digest(
     next: Next,
 ) -> Result<Response, ApiError> {
     let address = from_header(request.headers())?;
+    if request
+        .headers()
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .nth(1)
+        .is_some()
+    {
+        metrics::digest_outcome("malformed");
+        let message = "Malformed Authorization header: it must be given once";
+        return Err(challenge(state, &address, message).await);
+    }
     let Some(authorization) = request.headers().get(header::AUTHORIZATION) else {
         metrics::digest_outcome("missing");
         return Err(challenge(state, &address, "Unauthenticated request").await);
@@ -140,6 +162,12 @@ async fn by_digest(
 }
 
 fn from_header(headers: &HeaderMap) -> Result<SipAddress, ApiError> {
+    if headers.get_all(header::FROM).iter().nth(1).is_some() {
+        return Err(ApiError::invalid(
+            "from",
+            "The from header must be given once.",
+        ));
+    }
     let value = headers
         .get(header::FROM)
         .ok_or_else(|| ApiError::invalid("from", "The from header is required."))?;

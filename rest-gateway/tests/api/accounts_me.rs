@@ -93,6 +93,22 @@ async fn the_password_change_checks_the_old_one(backend: Backend) {
         missing["errors"]["old_password"],
         json!(["The old_password field is required."])
     );
+    // NUL or CR/LF in a new password: refused by name, the old one kept.
+    for hostile in ["new\0alice-pw", "new\r\nalice-pw"] {
+        let body = json!({"old_password": "alice-pw", "password": hostile});
+        let answer = alice
+            .json(
+                Method::POST,
+                path,
+                Some(body),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        assert_eq!(
+            answer["errors"]["password"],
+            json!(["The password must not contain control characters."])
+        );
+    }
     let short = json!({"old_password": "alice-pw", "password": "short"});
     let answer = alice
         .json(
