@@ -19,6 +19,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
     fs::write(out_dir.join("flexiapi_descriptor.bin"), fds.encode_to_vec())?;
     tonic_prost_build::configure()
+        // Undecodable requests are INVALID_ARGUMENT, not INTERNAL (src/codec.rs).
+        .codec_path("crate::codec::StrictCodec")
         // These messages carry secrets: src/lib.rs writes a Debug that redacts them.
         .skip_debug([
             "flexiapi.v1.CreateAccountRequest",

@@ -3,6 +3,7 @@
 //! `proto/` is the single source of truth; `build.rs` compiles it with protox,
 //! so building needs no system `protoc`.
 
+pub mod codec;
 pub mod json;
 
 /// Messages, clients and servers of package `flexiapi.v1`.

@@ -14,6 +14,7 @@ mod digest_flow;
 mod discovery;
 mod import_cli;
 mod management;
+mod raw_grpc;
 mod realms;
 mod registrar;
 mod replicas;
