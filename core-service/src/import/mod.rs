@@ -13,6 +13,7 @@ mod accounts;
 mod convert;
 mod keys;
 mod report;
+mod schema;
 mod source;
 
 use std::collections::{HashMap, HashSet};

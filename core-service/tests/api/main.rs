@@ -4,6 +4,7 @@
 //! One binary, so the helpers and the build are shared.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod digest_client;
 mod helpers;
 mod relay;
 

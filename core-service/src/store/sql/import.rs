@@ -126,10 +126,6 @@ impl SqlStore {
                 .push(index);
         }
         let mut outcomes = vec![Imported::AlreadyPresent; batch.len()];
-        if let Self::Postgres { pool, .. } = self {
-            super::import_pg::accounts(pool, batch, &by_domain, &mut outcomes, dry_run).await?;
-            return Ok(outcomes);
-        }
         on_pool!(self, write, pool => {
             let mut tx = pool.begin().await?;
             for (domain, indexes) in &by_domain {
@@ -231,6 +227,8 @@ impl SqlStore {
             } else {
                 tx.commit().await?;
             }
+        }, postgres pg => {
+            super::import_pg::accounts(pg, batch, &by_domain, &mut outcomes, dry_run).await?
         });
         Ok(outcomes)
     }

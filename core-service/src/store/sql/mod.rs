@@ -64,11 +64,31 @@ pub enum SqlStore {
 /// Runs `$body` with `$pool` bound to the store's pool for `read` or `write`,
 /// whichever backend it is. The body is compiled once per backend, so each
 /// gets its own typed query.
+///
+/// With `sqlite NAME => …` or `postgres NAME => …` last, that backend runs
+/// its own code instead (NAME bound to its nonce connection or its pool):
+/// the statements it does not share are not compiled for it.
 macro_rules! on_pool {
     ($store:expr, $side:ident, $pool:ident => $body:expr) => {
         match $store {
             SqlStore::Sqlite { $side: $pool, .. } => $body,
             SqlStore::Postgres { pool: $pool, .. } => $body,
+            SqlStore::Mysql { pool: $pool } => $body,
+        }
+    };
+    ($store:expr, $pool:ident => $body:expr, sqlite $nonces:ident => $own:expr) => {
+        match $store {
+            SqlStore::Sqlite {
+                nonces: $nonces, ..
+            } => $own,
+            SqlStore::Postgres { pool: $pool, .. } => $body,
+            SqlStore::Mysql { pool: $pool } => $body,
+        }
+    };
+    ($store:expr, $side:ident, $pool:ident => $body:expr, postgres $pg:ident => $own:expr) => {
+        match $store {
+            SqlStore::Sqlite { $side: $pool, .. } => $body,
+            SqlStore::Postgres { pool: $pg, .. } => $own,
             SqlStore::Mysql { pool: $pool } => $body,
         }
     };

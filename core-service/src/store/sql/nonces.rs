@@ -46,13 +46,10 @@ pub(in crate::store) mod nonce_sql {
 impl NonceStore for SqlStore {
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn nonce(&self, nonce: &str) -> Result<Option<NonceRecord>> {
-        if let Self::Sqlite { nonces, .. } = self {
-            return nonces.nonce(nonce);
-        }
         let sql = self.sql(nonce_sql::SELECT);
-        let row: Option<NonceRow> = on_pool!(self, read, pool => {
+        let row: Option<NonceRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(nonce).fetch_optional(pool).await?
-        });
+        }, sqlite nonces => return nonces.nonce(nonce));
         Ok(row.map(|row| NonceRecord {
             nonce: nonce.to_owned(),
             opaque: row.opaque.0,
@@ -82,23 +79,19 @@ impl NonceStore for SqlStore {
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn delete_nonce(&self, nonce: &str) -> Result<()> {
-        if let Self::Sqlite { nonces, .. } = self {
-            return nonces.delete(nonce);
-        }
         let sql = self.sql(nonce_sql::DELETE);
-        on_pool!(self, write, pool => sqlx::query(&sql).bind(nonce).execute(pool).await.map(drop)?);
+        on_pool!(self, pool => {
+            sqlx::query(&sql).bind(nonce).execute(pool).await.map(drop)?
+        }, sqlite nonces => nonces.delete(nonce)?);
         Ok(())
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn purge_nonces(&self, horizon: i64) -> Result<u64> {
-        if let Self::Sqlite { nonces, .. } = self {
-            return nonces.purge(horizon).await;
-        }
         let sql = self.sql(nonce_sql::PURGE);
-        let purged = on_pool!(self, write, pool => {
+        let purged = on_pool!(self, pool => {
             sqlx::query(&sql).bind(horizon).execute(pool).await?.rows_affected()
-        });
+        }, sqlite nonces => nonces.purge(horizon).await?);
         Ok(purged)
     }
 }
