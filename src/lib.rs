@@ -6,6 +6,11 @@
 pub mod codec;
 pub mod json;
 
+/// Metadata the core sets on a refusal of the *caller* (its bearer token or
+/// its role), so a client tells "you, the service, may not call this" from a
+/// rule refusing the account it acts for (both can be PERMISSION_DENIED).
+pub const REFUSED_CALLER: &str = "flexiapi-refused-caller";
+
 /// Messages, clients and servers of package `flexiapi.v1`.
 pub mod pb {
     use std::fmt;

@@ -30,8 +30,8 @@ async fn every_mode_runs_against_a_local_pair() {
         metrics_listen: None,
         account_cache_entries: 100,
         api_key_idle_minutes: 60,
-        registrar_redis_url: None,
         max_device_watchers: 8,
+        ..ServeConfig::default()
     })
     .await
     .unwrap();
@@ -40,13 +40,8 @@ async fn every_mode_runs_against_a_local_pair() {
     let gateway = Gateway::build(&Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         core_url: core_url.clone(),
-        request_timeout_seconds: 10,
-        core_timeout_seconds: 5,
         body_limit_bytes: 1024,
-        worker_threads: None,
-        tls_cert_file: None,
-        tls_key_file: None,
-        tls_reload_seconds: 60,
+        ..Config::default()
     })
     .await
     .unwrap();

@@ -5,8 +5,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-
 use flexiapi_proto::{json, pb};
 
 use crate::{
@@ -38,8 +36,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 metrics_listen: cli.serve.metrics_listen,
                 account_cache_entries: cli.serve.account_cache_entries,
                 api_key_idle_minutes: cli.serve.api_key_idle_minutes,
-                registrar_redis_url: registrar_url(cli.serve.registrar_redis_url.clone())?,
+                registrar_redis_url: cli.serve.registrar_redis_url.clone(),
                 max_device_watchers: cli.serve.max_device_watchers as usize,
+                clients_file: cli.serve.clients_file.clone(),
             };
             let app = Application::build(&config).await?;
             app.run_until_stopped(shutdown_signal()).await?;
@@ -93,21 +92,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
     }
-}
-
-/// `--registrar-redis-url`, else the file FLEXIAPI_REGISTRAR_REDIS_URL_FILE
-/// names (a mounted Secret), so a password in the URL stays out of `ps`.
-fn registrar_url(given: Option<String>) -> anyhow::Result<Option<String>> {
-    const FILE_VAR: &str = "FLEXIAPI_REGISTRAR_REDIS_URL_FILE";
-    if given.is_some() {
-        return Ok(given);
-    }
-    let Some(path) = std::env::var_os(FILE_VAR) else {
-        return Ok(None);
-    };
-    let url = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {FILE_VAR} {}", path.to_string_lossy()))?;
-    Ok(Some(url.trim().to_owned()))
 }
 
 /// The database, migrated, with its spaces: what every command works on.

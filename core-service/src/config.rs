@@ -1,7 +1,7 @@
 //! Command line and environment: every flag has an environment variable (the
 //! flag wins), and the defaults make a laptop run work with no flag at all.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, path::PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -31,7 +31,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct DatabaseArgs {
     /// Where accounts live: sqlite://FILE?mode=rwc (embedded) or
-    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB (shared by replicas).
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB or mysql://… (shared by
+    /// replicas). DATABASE_URL_FILE may name a file holding it.
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -121,7 +122,12 @@ pub struct ServeArgs {
     /// `rediss://`) as the source of devices: they are read from and removed
     /// in its `fs:<user>@<domain>` hashes. Unset: devices live in the
     /// database. FLEXIAPI_REGISTRAR_REDIS_URL_FILE may name a file holding it.
-    #[arg(long, env = "FLEXIAPI_REGISTRAR_REDIS_URL", global = true)]
+    #[arg(
+        long,
+        env = "FLEXIAPI_REGISTRAR_REDIS_URL",
+        hide_env_values = true,
+        global = true
+    )]
     pub registrar_redis_url: Option<String>,
 
     /// Open DeviceService.WatchDevices streams this core serves at once
@@ -140,6 +146,14 @@ pub struct ServeArgs {
     /// (a container's CPU limit included).
     #[arg(long, env = "FLEXIAPI_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024), global = true)]
     pub worker_threads: Option<u16>,
+
+    /// Who may call the core: one caller a line, `NAME ROLE SHA256-HEX`
+    /// (role gateway, proxy or admin; the SHA-256 of the caller's bearer
+    /// token; `#` starts a comment). Read again every 10 s and at SIGHUP.
+    /// Without it, the core serves anyone, and so refuses to listen on any
+    /// address but loopback.
+    #[arg(long, env = "FLEXIAPI_CORE_CLIENTS_FILE", global = true)]
+    pub clients_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,19 @@ use std::process::ExitCode;
 use clap::Parser;
 use core_service::{commands, config::Cli};
 
+/// The variables that carry secrets; each may come from `VAR_FILE` instead.
+const SECRET_VARIABLES: &[&str] = &[
+    "DATABASE_URL",
+    "FLEXIAPI_REGISTRAR_REDIS_URL",
+    "FLEXIAPI_IMPORT_FROM",
+    "FLEXIAPI_ACCOUNT_PASSWORD",
+];
+
 fn main() -> ExitCode {
+    if let Err(error) = flexiapi_secrets::load_file_variables(SECRET_VARIABLES) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     let runtime = match runtime(cli.serve.worker_threads) {
         Ok(runtime) => runtime,

@@ -2,7 +2,7 @@
 //! migrations, the `flexiapi.v1` services, health, reflection, and the
 //! background purge of expired nonces and devices.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use flexiapi_proto::pb::{
@@ -16,8 +16,12 @@ use tonic::transport::Server;
 
 use crate::{
     account_cache::AccountCache,
+    callers::Callers,
     domain::Domain,
-    grpc::{unix_now, Api, Settings, Watchers},
+    grpc::{
+        gate::{Access, Gate},
+        unix_now, Api, Settings, Watchers,
+    },
     health, metrics, nonces,
     registrar::Registrar,
     store::{DeviceStore, NonceStore, SpaceStore, SqlStore},
@@ -38,6 +42,28 @@ pub struct ServeConfig {
     pub registrar_redis_url: Option<String>,
     /// `--max-device-watchers`: open WatchDevices streams per core.
     pub max_device_watchers: usize,
+    /// `--clients-file`: who may call, by token and role; `None` serves
+    /// anyone, which is allowed on a loopback address only.
+    pub clients_file: Option<PathBuf>,
+}
+
+impl Default for ServeConfig {
+    /// The laptop run: what a bare `core-service` does.
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            database_url: "sqlite://flexiapi.sqlite?mode=rwc".into(),
+            database_max_connections: crate::store::sql::DEFAULT_POSTGRES_CONNECTIONS,
+            sip_domain: Domain::default(),
+            nonce_ttl_seconds: 300,
+            metrics_listen: None,
+            account_cache_entries: 10_000,
+            api_key_idle_minutes: 60,
+            registrar_redis_url: None,
+            max_device_watchers: 1000,
+            clients_file: None,
+        }
+    }
 }
 
 pub struct Application {
@@ -47,11 +73,14 @@ pub struct Application {
     settings: Settings,
     registrar: Option<Registrar>,
     max_device_watchers: usize,
+    access: Access,
+    clients_file: Option<PathBuf>,
 }
 
 impl Application {
     /// Connects, migrates and binds; serving starts with [`Self::run_until_stopped`].
     pub async fn build(config: &ServeConfig) -> anyhow::Result<Self> {
+        let access = access(config)?;
         let store =
             SqlStore::connect_with(&config.database_url, config.database_max_connections).await?;
         store.migrate().await?;
@@ -77,6 +106,8 @@ impl Application {
             store,
             registrar,
             max_device_watchers: config.max_device_watchers,
+            access,
+            clients_file: config.clients_file.clone(),
             settings: Settings {
                 default_domain: config.sip_domain.clone(),
                 nonce_ttl_seconds: i64::from(config.nonce_ttl_seconds),
@@ -132,6 +163,14 @@ impl Application {
             let stopped = stop_background.subscribe();
             async move { accounts.follow_epoch(store, stopped).await }
         });
+        let clients_reloader = match (&self.access, self.clients_file) {
+            (Access::Callers(callers), Some(path)) => Some(tokio::spawn(reload_callers(
+                path,
+                callers.clone(),
+                stop_background.subscribe(),
+            ))),
+            _ => None,
+        };
         let registrar_health = self.registrar.clone().map(|registrar| {
             tokio::spawn(health::watch_registrar(
                 registrar,
@@ -169,6 +208,7 @@ impl Application {
                 span
             })
             .layer(tower::layer::layer_fn(metrics::GrpcMetrics))
+            .layer(Gate::layer(self.access))
             .add_service(health_service)
             .add_service(reflection)
             .add_service(reflection_v1alpha)
@@ -187,12 +227,98 @@ impl Application {
         if let Some(watcher) = registrar_health {
             let _ = watcher.await;
         }
+        if let Some(reloader) = clients_reloader {
+            let _ = reloader.await;
+        }
         if let Some(server) = metrics_server {
             server.abort();
         }
         self.store.close().await;
         served.context("gRPC server failed")
     }
+}
+
+/// Who may call: the clients file's callers, or anyone when there is none,
+/// which only a loopback address allows (the core holds every HA1).
+fn access(config: &ServeConfig) -> anyhow::Result<Access> {
+    let Some(path) = &config.clients_file else {
+        anyhow::ensure!(
+            config.listen.ip().is_loopback(),
+            "refusing to serve unauthenticated callers on {}: give a clients file \
+             (--clients-file / FLEXIAPI_CORE_CLIENTS_FILE), or listen on a loopback address",
+            config.listen
+        );
+        tracing::warn!(
+            addr = %config.listen,
+            "no clients file: any local process may call the core (loopback only)"
+        );
+        return Ok(Access::Anyone);
+    };
+    let callers = Callers::load(path)?;
+    if callers.is_empty() {
+        tracing::warn!(file = %path.display(), "the clients file names no caller: every call is refused");
+    }
+    Ok(Access::Callers(Arc::new(arc_swap::ArcSwap::from_pointee(
+        callers,
+    ))))
+}
+
+/// How often the clients file is read again, so a token added or removed
+/// (a Kubernetes Secret updated in place) applies without a restart.
+const CLIENTS_RELOAD: Duration = Duration::from_secs(10);
+
+/// Reads the clients file every [`CLIENTS_RELOAD`] and on SIGHUP; a file
+/// that no longer parses is logged and the callers in force stay.
+async fn reload_callers(
+    path: PathBuf,
+    callers: Arc<arc_swap::ArcSwap<Callers>>,
+    mut stopped: watch::Receiver<()>,
+) {
+    let mut last = std::fs::read(&path).ok();
+    let mut ticker = tokio::time::interval(CLIENTS_RELOAD);
+    let mut hangup = hangups();
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = hangup.recv() => {}
+            _ = stopped.changed() => return,
+        }
+        let Ok(bytes) = std::fs::read(&path) else {
+            tracing::warn!(file = %path.display(), "cannot read the clients file; the callers in force stay");
+            continue;
+        };
+        if last.as_ref() == Some(&bytes) {
+            continue;
+        }
+        match Callers::load(&path) {
+            Ok(loaded) => {
+                tracing::info!(file = %path.display(), "clients file reloaded");
+                callers.store(Arc::new(loaded));
+                last = Some(bytes);
+            }
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "the callers in force stay");
+            }
+        }
+    }
+}
+
+/// SIGHUP, as a stream of wake-ups; nothing where there is no such signal.
+fn hangups() -> tokio::sync::mpsc::Receiver<()> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    #[cfg(unix)]
+    if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        tokio::spawn(async move {
+            while signal.recv().await.is_some() {
+                if tx.send(()).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    drop(tx);
+    rx
 }
 
 /// The accepted connections, with TCP_NODELAY: an answer larger than one

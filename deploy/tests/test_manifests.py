@@ -151,12 +151,12 @@ def test_database_url_comes_from_a_secret_only():
 def test_the_tls_overlay_serves_https_from_a_read_only_secret():
     documents = render(OVERLAYS["tls"])
     gateway = find(documents, "Deployment", "rest-gateway")["spec"]["template"]["spec"]
-    (volume,) = gateway["volumes"]
+    (volume,) = [v for v in gateway["volumes"] if v["name"] == "tls"]
     assert volume["secret"]["secretName"] == "rest-gateway-tls"
     assert volume["secret"]["defaultMode"] == 0o440
     assert gateway["securityContext"]["fsGroup"] == gateway["securityContext"]["runAsGroup"]
     container = gateway["containers"][0]
-    (mount,) = container["volumeMounts"]
+    (mount,) = [m for m in container["volumeMounts"] if m["name"] == "tls"]
     assert mount["readOnly"] is True
     env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
     for variable, file in [("FLEXIAPI_GATEWAY_TLS_CERT_FILE", "tls.crt"), ("FLEXIAPI_GATEWAY_TLS_KEY_FILE", "tls.key")]:
@@ -167,7 +167,8 @@ def test_the_tls_overlay_serves_https_from_a_read_only_secret():
     assert (port["name"], port["port"]) == ("https", 443)
     assert not [d for d in documents if d["kind"] == "Secret"], "the certificate is brought out of band"
     plain = find(render(KUBERNETES), "Deployment", "rest-gateway")["spec"]["template"]["spec"]
-    assert "volumes" not in plain, "the base is unchanged by the component"
+    assert [v["name"] for v in plain["volumes"]] == ["core-token"], "the base is unchanged by the component"
+    assert [v["name"] for v in gateway["volumes"]] == ["core-token", "tls"], "the component adds, never replaces"
 
 
 def test_development_reads_devices_from_a_redis_registrar():
@@ -180,3 +181,63 @@ def test_development_reads_devices_from_a_redis_registrar():
     assert "--notify-keyspace-events" in redis["containers"][0]["args"]
     production = render(KUBERNETES)
     assert not [d for d in production if d["metadata"]["name"] == "redis"], "optional in production"
+
+
+def secret_file(deployment: dict, variable: str) -> tuple[str, str]:
+    """The Secret and key a container's `variable` names a file of, checking
+    the file is mounted read-only from that Secret, readable by the group only."""
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    path = env[variable]
+    directory, key = path.rsplit("/", 1)
+    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == directory]
+    assert mount["readOnly"] is True, variable
+    assert "subPath" not in mount, "a subPath mount never sees a Secret's update"
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    assert volume["secret"]["defaultMode"] == 0o440, variable
+    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"]
+    return volume["secret"]["secretName"], key
+
+
+def test_the_core_admits_the_callers_of_a_read_only_secret(rendered):
+    core = find(rendered, "Deployment", "core-service")
+    assert secret_file(core, "FLEXIAPI_CORE_CLIENTS_FILE") == ("flexiapi-core-clients", "clients")
+    settings = find(rendered, "ConfigMap", "flexiapi-settings")["data"]
+    assert settings["FLEXIAPI_CORE_LISTEN"].startswith("0.0.0.0:"), "off loopback, so the clients file is required"
+    assert "FLEXIAPI_CORE_CLIENTS_FILE" not in settings and "FLEXIAPI_CORE_TOKEN" not in settings
+
+
+def test_the_gateway_presents_the_token_of_a_read_only_secret(rendered):
+    gateway = find(rendered, "Deployment", "rest-gateway")
+    assert secret_file(gateway, "FLEXIAPI_CORE_TOKEN_FILE") == ("flexiapi-gateway-core-token", "token")
+    env = {e["name"] for e in gateway["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert "FLEXIAPI_CORE_TOKEN" not in env, "the token never sits in the environment"
+
+
+def test_only_the_gateway_and_labelled_clients_reach_the_core_grpc_port(rendered):
+    policy = find(rendered, "NetworkPolicy", "core-service")["spec"]
+    core = find(rendered, "Deployment", "core-service")["spec"]["template"]["metadata"]["labels"]
+    assert policy["policyTypes"] == ["Ingress"]
+    assert policy["podSelector"]["matchLabels"].items() <= core.items()
+    grpc_rules = [r for r in policy["ingress"] if any(p["port"] == 50051 for p in r.get("ports", []))]
+    (grpc,) = grpc_rules
+    assert [p["port"] for p in grpc["ports"]] == [50051], "the gRPC rule opens nothing else"
+    assert sorted(f["podSelector"]["matchLabels"].items() for f in grpc["from"]) == sorted(
+        [{"app.kubernetes.io/name": "rest-gateway"}.items(), {"flexiapi.io/core-client": "true"}.items()]
+    )
+    assert all(set(f) == {"podSelector"} for f in grpc["from"]), "no namespace or IP block widens it"
+    gateway = find(rendered, "Deployment", "rest-gateway")["spec"]["template"]["metadata"]["labels"]
+    assert gateway["app.kubernetes.io/name"] == "rest-gateway"
+    (metrics,) = [r for r in policy["ingress"] if r is not grpc]
+    assert [p["port"] for p in metrics["ports"]] == [9090], "metrics are reachable apart"
+
+
+def test_development_gives_the_gateway_a_token_its_core_knows():
+    import hashlib
+
+    development = render(OVERLAYS["development"])
+    token = find(development, "Secret", "flexiapi-gateway-core-token")["stringData"]["token"]
+    clients = find(development, "Secret", "flexiapi-core-clients")["stringData"]["clients"]
+    lines = [line.split() for line in clients.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert ["gateway", "gateway", hashlib.sha256(token.encode()).hexdigest()] in lines

@@ -31,6 +31,12 @@ pub struct Config {
     )]
     pub core_url: String,
 
+    /// The bearer token this gateway presents to the core (its line in the
+    /// core's clients file holds the token's SHA-256, role gateway).
+    /// FLEXIAPI_CORE_TOKEN_FILE may name a file holding it.
+    #[arg(long, env = "FLEXIAPI_CORE_TOKEN", hide_env_values = true)]
+    pub core_token: Option<String>,
+
     /// Longest a whole request may take, body included; then 503.
     #[arg(
         long,
@@ -91,6 +97,24 @@ pub struct Config {
     pub worker_threads: Option<u16>,
 }
 
+impl Default for Config {
+    /// What a bare `rest-gateway` runs with (no variable set).
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            core_url: "http://127.0.0.1:50051".into(),
+            core_token: None,
+            request_timeout_seconds: 10,
+            core_timeout_seconds: 5,
+            body_limit_bytes: 64 * 1024,
+            tls_cert_file: None,
+            tls_key_file: None,
+            tls_reload_seconds: 60,
+            worker_threads: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +124,11 @@ mod tests {
         let config = Config::try_parse_from(["rest-gateway"]).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.core_url, "http://127.0.0.1:50051");
+        let default = Config::default();
+        assert_eq!(
+            (default.listen, &default.core_url, default.body_limit_bytes),
+            (config.listen, &config.core_url, config.body_limit_bytes)
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use flexiapi_proto::pb;
+use flexiapi_proto::{pb, REFUSED_CALLER};
 use serde_json::{json, Map, Value};
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -137,6 +137,16 @@ pub fn append_challenges(headers: &mut axum::http::HeaderMap, challenges: &[pb::
 /// The one place a core status becomes an HTTP answer.
 impl From<tonic::Status> for ApiError {
     fn from(status: tonic::Status) -> Self {
+        // The core refused the gateway itself (its token or its role): an
+        // operator's mistake, not the client's, and no detail for the client.
+        if status.metadata().contains_key(REFUSED_CALLER) {
+            tracing::error!(
+                code = ?status.code(),
+                message = status.message(),
+                "the core refused this gateway: check --core-token against the core's clients file (role gateway)"
+            );
+            return Self::Unavailable("The core service is unavailable, retry later".into());
+        }
         match status.code() {
             Code::InvalidArgument | Code::AlreadyExists => Self::Validation(violations(&status)),
             Code::NotFound => Self::NotFound(capitalized(status.message())),
@@ -216,6 +226,23 @@ mod tests {
                 }
             })
         );
+    }
+
+    #[test]
+    fn the_core_refusing_the_gateway_itself_is_a_503_without_its_reason() {
+        for code in [Code::Unauthenticated, Code::PermissionDenied] {
+            let mut status = tonic::Status::new(code, "the role gateway may not call X");
+            status.metadata_mut().insert(
+                REFUSED_CALLER,
+                tonic::metadata::MetadataValue::from_static("1"),
+            );
+            let error = ApiError::from(status);
+            assert_eq!(error.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(
+                error.body(),
+                json!({"message": "The core service is unavailable, retry later"})
+            );
+        }
     }
 
     #[test]

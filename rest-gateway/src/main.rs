@@ -7,6 +7,11 @@ use rest_gateway::{
 };
 
 fn main() -> ExitCode {
+    // The one secret of the gateway may come from a mounted file.
+    if let Err(error) = flexiapi_secrets::load_file_variables(&["FLEXIAPI_CORE_TOKEN"]) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
     let config = Config::parse();
     let runtime = match runtime(config.worker_threads) {
         Ok(runtime) => runtime,

@@ -85,10 +85,7 @@ impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         // Installed before the first request, so no count is lost.
         flexiapi_telemetry::prometheus();
-        let core = CoreClient::connect_lazy(
-            &config.core_url,
-            Duration::from_secs(config.core_timeout_seconds),
-        )?;
+        let core = CoreClient::connect_lazy(config)?;
         let state = AppState {
             core,
             request_timeout: Duration::from_secs(config.request_timeout_seconds),

@@ -54,6 +54,13 @@ impl Username {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Domain(String);
 
+impl Default for Domain {
+    /// `sip.example.org`, the default of `--sip-domain`.
+    fn default() -> Self {
+        Self("sip.example.org".to_owned())
+    }
+}
+
 impl Domain {
     pub fn parse(raw: &str) -> Result<Self> {
         let invalid = |why: &str| CoreError::invalid("domain", why.to_owned());

@@ -23,6 +23,7 @@ mod accounts;
 mod api_keys;
 mod auth;
 mod devices;
+pub mod gate;
 mod spaces;
 mod watch;
 

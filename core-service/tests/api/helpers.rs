@@ -37,6 +37,8 @@ pub struct AppOptions {
     pub database_url: Option<String>,
     pub registrar_redis_url: Option<String>,
     pub max_device_watchers: usize,
+    /// `--clients-file`; without it the test's core serves anyone on loopback.
+    pub clients_file: Option<std::path::PathBuf>,
 }
 
 impl Default for AppOptions {
@@ -46,6 +48,7 @@ impl Default for AppOptions {
             database_url: None,
             registrar_redis_url: None,
             max_device_watchers: 8,
+            clients_file: None,
         }
     }
 }
@@ -85,6 +88,7 @@ pub async fn spawn_on(database: TestDatabase, options: AppOptions) -> TestApp {
         api_key_idle_minutes: 60,
         registrar_redis_url: options.registrar_redis_url.clone(),
         max_device_watchers: options.max_device_watchers,
+        clients_file: options.clients_file.clone(),
     };
     let app = Application::build(&config).await.unwrap();
     let addr = app.local_addr().unwrap();

@@ -9,7 +9,9 @@ mod helpers;
 mod relay;
 
 mod accounts;
+mod callers;
 mod cli;
+mod cli_security;
 mod devices;
 mod digest_flow;
 mod discovery;

@@ -14,6 +14,8 @@ use std::{
 };
 
 use anyhow::Context as _;
+
+use crate::config::Config;
 use flexiapi_proto::pb::{
     account_service_client::AccountServiceClient, api_key_service_client::ApiKeyServiceClient,
     auth_service_client::AuthServiceClient, device_service_client::DeviceServiceClient,
@@ -24,7 +26,11 @@ use hyper_util::{
     client::legacy::{connect::HttpConnector, Client},
     rt::TokioExecutor,
 };
-use tonic::{service::interceptor::InterceptedService, Status};
+use tonic::{
+    metadata::AsciiMetadataValue,
+    service::{interceptor::InterceptedService, Interceptor},
+    Status,
+};
 use tonic_health::pb::{
     health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
 };
@@ -68,11 +74,45 @@ fn account_in(
 /// refused or silent core must turn into a 503 quickly, not a hang.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Every call carries the caller's trace (`traceparent` in its metadata).
-type Traced = InterceptedService<
-    Transport,
-    fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>,
->;
+/// Every call carries the caller's trace (`traceparent` in its metadata)
+/// and the gateway's bearer token, when it has one.
+type Traced = InterceptedService<Transport, Outgoing>;
+
+/// What the gateway adds to each call's metadata.
+#[derive(Clone, Debug)]
+struct Outgoing {
+    /// `Bearer <token>`, marked sensitive so no debug output shows it.
+    authorization: Option<AsciiMetadataValue>,
+}
+
+impl Interceptor for Outgoing {
+    fn call(&mut self, request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        let mut request = flexiapi_telemetry::propagate_trace(request)?;
+        if let Some(value) = &self.authorization {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// `--core-token` as a metadata value: printable ASCII without spaces, as
+/// the core's `Bearer` parsing and any HTTP/2 header allow.
+fn bearer(token: Option<&str>) -> anyhow::Result<Option<AsciiMetadataValue>> {
+    let Some(token) = token else {
+        return Ok(None);
+    };
+    anyhow::ensure!(
+        !token.is_empty() && token.len() <= 4096 && token.bytes().all(|b| b.is_ascii_graphic()),
+        "invalid --core-token / FLEXIAPI_CORE_TOKEN: 1 to 4096 printable ASCII characters \
+         without spaces expected"
+    );
+    let mut value = AsciiMetadataValue::try_from(format!("Bearer {token}"))
+        .context("invalid --core-token / FLEXIAPI_CORE_TOKEN")?;
+    value.set_sensitive(true);
+    Ok(Some(value))
+}
 
 /// Cheap to clone (one reference count): axum clones the state for every
 /// extractor of every request, and a profile showed the four channel clones
@@ -142,9 +182,15 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 impl CoreClient {
-    /// `call_timeout` bounds every call, so a core that accepts connections
-    /// but does not answer is a 503 too.
-    pub fn connect_lazy(url: &str, call_timeout: Duration) -> anyhow::Result<Self> {
+    /// `--core-url`, with `--core-token`; `--core-timeout-seconds` bounds
+    /// every call, so a core that accepts connections but does not answer is
+    /// a 503 too.
+    pub fn connect_lazy(config: &Config) -> anyhow::Result<Self> {
+        let url = config.core_url.as_str();
+        let call_timeout = Duration::from_secs(config.core_timeout_seconds);
+        let outgoing = Outgoing {
+            authorization: bearer(config.core_token.as_deref())?,
+        };
         let invalid = || format!("invalid --core-url / FLEXIAPI_CORE_URL: {url}");
         let origin: Uri = url.parse().with_context(invalid)?;
         anyhow::ensure!(
@@ -162,7 +208,7 @@ impl CoreClient {
             call_timeout,
         };
         let traced = |transport: Transport| -> Traced {
-            InterceptedService::new(transport, flexiapi_telemetry::propagate_trace)
+            InterceptedService::new(transport, outgoing.clone())
         };
         Ok(Self(Arc::new(Clients {
             accounts: AccountServiceClient::with_origin(traced(transport.clone()), origin.clone()),
@@ -193,11 +239,34 @@ mod tests {
     #[test]
     fn a_core_url_that_is_not_http_host_port_names_the_flag() {
         for url in ["core:50051", "https://core:50051", "not a url", "http://"] {
-            let error = CoreClient::connect_lazy(url, Duration::from_secs(1)).unwrap_err();
+            let config = Config {
+                core_url: url.into(),
+                ..Config::default()
+            };
+            let error = CoreClient::connect_lazy(&config).unwrap_err();
             assert!(
                 format!("{error:#}").contains("--core-url"),
                 "{url}: {error:#}"
             );
         }
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_a_header_names_the_flag_never_the_token() {
+        for token in ["", "two words", "tab\there", "ünïcode", &"x".repeat(5000)] {
+            let config = Config {
+                core_token: Some(token.into()),
+                ..Config::default()
+            };
+            let error = format!("{:#}", CoreClient::connect_lazy(&config).unwrap_err());
+            assert!(error.contains("--core-token"), "{error}");
+            assert!(token.is_empty() || !error.contains(token), "{error}");
+        }
+        let config = Config {
+            core_token: Some("Zm9v.YmFy-_~+/=".into()),
+            ..Config::default()
+        };
+        let client = CoreClient::connect_lazy(&config).unwrap();
+        assert!(!format!("{client:?}").contains("Zm9v"));
     }
 }

@@ -289,13 +289,10 @@ async fn certificate_files_that_do_not_load_fail_the_start_naming_the_flag() {
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             core_url: "http://127.0.0.1:1".into(),
-            request_timeout_seconds: 10,
-            core_timeout_seconds: 5,
             body_limit_bytes: 1024,
-            worker_threads: None,
             tls_cert_file: Some(cert),
             tls_key_file: Some(key),
-            tls_reload_seconds: 60,
+            ..Config::default()
         };
         let Err(error) = Gateway::build(&config).await else {
             panic!("started with {expected}");

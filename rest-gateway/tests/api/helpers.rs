@@ -82,13 +82,11 @@ pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<Tes
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         core_url: format!("http://{core_addr}"),
-        request_timeout_seconds: 10,
-        core_timeout_seconds: 5,
         body_limit_bytes: options.body_limit_bytes,
-        worker_threads: None,
         tls_cert_file: options.tls.as_ref().map(|(cert, _)| cert.clone()),
         tls_key_file: options.tls.as_ref().map(|(_, key)| key.clone()),
         tls_reload_seconds: options.tls_reload_seconds,
+        ..Config::default()
     };
     let gateway = Gateway::build(&config).await.unwrap();
     let port = gateway.local_addr().unwrap().port();
@@ -132,6 +130,7 @@ async fn start_core(
         api_key_idle_minutes: 60,
         registrar_redis_url,
         max_device_watchers: 8,
+        ..ServeConfig::default()
     };
     let core = Core::build(&config).await.unwrap();
     let addr = core.local_addr().unwrap();

@@ -21,6 +21,7 @@ mod flexisip;
 mod identity;
 mod import;
 mod import_2020;
+mod internal_plane;
 mod openapi;
 mod operations;
 mod registrar;

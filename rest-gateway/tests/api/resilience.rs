@@ -72,13 +72,9 @@ async fn a_silent_core_is_a_503_after_the_call_timeout() {
     let config = rest_gateway::config::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         core_url,
-        request_timeout_seconds: 10,
         core_timeout_seconds: 1,
         body_limit_bytes: 1024,
-        worker_threads: None,
-        tls_cert_file: None,
-        tls_key_file: None,
-        tls_reload_seconds: 60,
+        ..Default::default()
     };
     let gateway = rest_gateway::startup::Application::build(&config)
         .await
