@@ -63,6 +63,7 @@ pub mod pb {
                 .field("old_password", &"<redacted>")
                 .field("password", &"<redacted>")
                 .field("algorithm", &self.algorithm)
+                .field("client_address", &self.client_address)
                 .finish()
         }
     }
@@ -80,6 +81,7 @@ pub mod pb {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.debug_struct("VerifyApiKeyRequest")
                 .field("key", &"<redacted>")
+                .field("client_address", &self.client_address)
                 .finish()
         }
     }
@@ -112,7 +114,10 @@ pub mod pb {
                 key: key.into(),
                 info: None,
             };
-            let verify = VerifyApiKeyRequest { key: key.into() };
+            let verify = VerifyApiKeyRequest {
+                key: key.into(),
+                client_address: "192.0.2.1".into(),
+            };
             let printed =
                 format!("{request:?} {credential:?} {update:?} {change:?} {created:?} {verify:?}");
             assert!(!printed.contains("s3cret-password"), "{printed}");

@@ -139,6 +139,8 @@ fn answer(target: &Target, challenge: &pb::DigestChallenge, nc: u32) -> pb::Veri
         domain: target.domain.clone(),
         method: "GET".into(),
         request_uri: uri.into(),
+        // A client of its own, as a SIP proxy relaying one would give.
+        client_address: "192.0.2.10".into(),
         digest: Some(pb::DigestFields {
             username: target.username.clone(),
             realm: challenge.realm.clone(),

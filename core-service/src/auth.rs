@@ -12,7 +12,15 @@ use crate::{
     model::{Account, ActiveAccount},
     nonces::{self, NonceRecord},
     store::{NonceUse, Store},
+    throttle::{Client, Key, Throttle},
 };
+
+/// Who sent an answer, and the count of wrong answers it is held to.
+#[derive(Clone, Copy)]
+pub struct Guard<'a> {
+    pub throttle: &'a Throttle,
+    pub client: Client,
+}
 
 /// One `WWW-Authenticate: Digest …` challenge (qop is always `auth`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,16 +64,54 @@ pub async fn challenge(
 /// Judges an answer. The common case, a right answer on a known nonce, is
 /// checked in memory against the cached account and then accepted by one
 /// statement; anything else is judged again on fresh reads, so the reason
-/// given is exact and in the contract's order.
+/// given is exact and in the contract's order. A client past the failure
+/// limit for the account is not judged at all; each wrong password counts.
 pub async fn verify(
     store: &impl Store,
     accounts: &AccountCache,
     address: &AccountAddress,
     answer: Answer<'_>,
+    guard: Guard<'_>,
     ttl_seconds: i64,
     now: i64,
 ) -> Result<Verdict> {
     let active = accounts.active(store, address).await?;
+    let key = Key::Account(active.account.id, guard.client);
+    if let Err(retry_after_seconds) = guard.throttle.check(key, now) {
+        return Ok(Verdict {
+            account: active.account.clone(),
+            outcome: Err(Rejection::Throttled {
+                retry_after_seconds,
+            }),
+            challenges: Vec::new(),
+        });
+    }
+    let verdict =
+        judge_and_record(store, accounts, address, active, answer, ttl_seconds, now).await?;
+    match &verdict.outcome {
+        Ok(()) => guard.throttle.succeeded(key),
+        Err(Rejection::Unauthorized) => {
+            if guard.throttle.failed(key, now).is_err() {
+                tracing::warn!(
+                    account_id = verdict.account.id,
+                    "failure limit reached: the account is locked for this client"
+                );
+            }
+        }
+        Err(_) => {}
+    }
+    Ok(verdict)
+}
+
+async fn judge_and_record(
+    store: &impl Store,
+    accounts: &AccountCache,
+    address: &AccountAddress,
+    active: Arc<ActiveAccount>,
+    answer: Answer<'_>,
+    ttl_seconds: i64,
+    now: i64,
+) -> Result<Verdict> {
     if let Ok(nc) = check_without_record(&answer, &active) {
         if store
             .accept_nonce(&use_of(&answer, &active, nc, now))

@@ -39,6 +39,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 registrar_redis_url: cli.serve.registrar_redis_url.clone(),
                 max_device_watchers: cli.serve.max_device_watchers as usize,
                 clients_file: cli.serve.clients_file.clone(),
+                auth_failure_limit: cli.serve.auth_failure_limit,
+                api_key_failure_limit: cli.serve.api_key_failure_limit,
+                auth_lockout_seconds: cli.serve.auth_lockout_seconds,
             };
             let app = Application::build(&config).await?;
             app.run_until_stopped(shutdown_signal()).await?;

@@ -154,6 +154,41 @@ pub struct ServeArgs {
     /// address but loopback.
     #[arg(long, env = "FLEXIAPI_CORE_CLIENTS_FILE", global = true)]
     pub clients_file: Option<PathBuf>,
+
+    /// Wrong passwords (Digest answers, old passwords) for one account from
+    /// one client address, within --auth-lockout-seconds, after which that
+    /// pair is refused (HTTP 429, gRPC THROTTLED) for --auth-lockout-seconds.
+    /// Counted per core replica.
+    #[arg(
+        long,
+        env = "FLEXIAPI_AUTH_FAILURE_LIMIT",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(1..=1000),
+        global = true
+    )]
+    pub auth_failure_limit: u32,
+
+    /// The window failures are counted in, and how long a pair (or an
+    /// address, for API keys) then stays refused.
+    #[arg(
+        long,
+        env = "FLEXIAPI_AUTH_LOCKOUT_SECONDS",
+        default_value_t = 300,
+        value_parser = clap::value_parser!(u32).range(1..=86_400),
+        global = true
+    )]
+    pub auth_lockout_seconds: u32,
+
+    /// Invalid API keys from one client address, within
+    /// --auth-lockout-seconds, after which that address's keys are refused.
+    #[arg(
+        long,
+        env = "FLEXIAPI_API_KEY_FAILURE_LIMIT",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..=10_000),
+        global = true
+    )]
+    pub api_key_failure_limit: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -384,6 +419,9 @@ mod tests {
             vec!["core-service", "--account-cache-entries", "lots"],
             vec!["core-service", "--worker-threads", "0"],
             vec!["core-service", "--api-key-idle-minutes", "0"],
+            vec!["core-service", "--auth-failure-limit", "0"],
+            vec!["core-service", "--auth-lockout-seconds", "0"],
+            vec!["core-service", "--api-key-failure-limit", "none"],
         ] {
             let error = Cli::try_parse_from(&args).unwrap_err().to_string();
             assert!(error.contains(args[1]), "{error}");

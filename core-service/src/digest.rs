@@ -44,6 +44,11 @@ pub enum Rejection {
         message: &'static str,
     },
     Unauthorized,
+    /// Not judged: too many wrong answers for the account from this client
+    /// ([`crate::throttle`]).
+    Throttled {
+        retry_after_seconds: u32,
+    },
 }
 
 impl Rejection {
@@ -58,6 +63,7 @@ impl Rejection {
             Self::NonceExpired => "Nonce expired".into(),
             Self::Field { field, message } => format!("Invalid Digest {field}: {message}"),
             Self::Unauthorized => "Unauthorized".into(),
+            Self::Throttled { .. } => "Too many failed attempts".into(),
         }
     }
 }

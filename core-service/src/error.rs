@@ -30,6 +30,10 @@ pub enum CoreError {
     /// RESOURCE_EXHAUSTED: a bounded resource (device watchers) is full.
     #[error("{0}")]
     ResourceExhausted(&'static str),
+    /// RESOURCE_EXHAUSTED "Too many failed attempts" with a RetryInfo: the
+    /// failure limit of this account and client address is reached.
+    #[error("Too many failed attempts")]
+    Throttled { retry_after_seconds: u32 },
     /// FAILED_PRECONDITION: the request is right but the state forbids it
     /// now (`The space still has accounts`); a gateway answers 409.
     #[error("{0}")]
@@ -131,6 +135,15 @@ impl From<CoreError> for Status {
             CoreError::PermissionDenied(message) => Status::permission_denied(*message),
             CoreError::FailedPrecondition(message) => Status::failed_precondition(*message),
             CoreError::ResourceExhausted(message) => Status::resource_exhausted(*message),
+            CoreError::Throttled {
+                retry_after_seconds,
+            } => Status::with_error_details(
+                Code::ResourceExhausted,
+                error.to_string(),
+                ErrorDetails::with_retry_info(Some(std::time::Duration::from_secs(u64::from(
+                    *retry_after_seconds,
+                )))),
+            ),
             CoreError::Unavailable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
                 Status::unavailable("database unavailable")
@@ -179,6 +192,20 @@ mod tests {
             .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
             .unwrap_or_default();
         assert_eq!(fields, ["username", "password"]);
+    }
+
+    #[test]
+    fn throttled_is_resource_exhausted_with_the_delay() {
+        let status = Status::from(CoreError::Throttled {
+            retry_after_seconds: 299,
+        });
+        assert_eq!(status.code(), Code::ResourceExhausted);
+        assert_eq!(status.message(), "Too many failed attempts");
+        let delay = status
+            .get_error_details()
+            .retry_info()
+            .and_then(|r| r.retry_delay);
+        assert_eq!(delay, Some(std::time::Duration::from_secs(299)));
     }
 
     #[test]

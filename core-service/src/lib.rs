@@ -34,3 +34,4 @@ pub mod startup;
 pub mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod throttle;

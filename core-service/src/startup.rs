@@ -25,6 +25,7 @@ use crate::{
     health, metrics, nonces,
     registrar::Registrar,
     store::{DeviceStore, NonceStore, SpaceStore, SqlStore},
+    throttle::{Guards, Limits},
 };
 
 /// Everything `serve` needs.
@@ -45,6 +46,11 @@ pub struct ServeConfig {
     /// `--clients-file`: who may call, by token and role; `None` serves
     /// anyone, which is allowed on a loopback address only.
     pub clients_file: Option<PathBuf>,
+    /// `--auth-failure-limit`, `--api-key-failure-limit` and
+    /// `--auth-lockout-seconds`.
+    pub auth_failure_limit: u32,
+    pub api_key_failure_limit: u32,
+    pub auth_lockout_seconds: u32,
 }
 
 impl Default for ServeConfig {
@@ -62,6 +68,9 @@ impl Default for ServeConfig {
             registrar_redis_url: None,
             max_device_watchers: 1000,
             clients_file: None,
+            auth_failure_limit: 5,
+            api_key_failure_limit: 20,
+            auth_lockout_seconds: 300,
         }
     }
 }
@@ -75,6 +84,7 @@ pub struct Application {
     max_device_watchers: usize,
     access: Access,
     clients_file: Option<PathBuf>,
+    guards: Guards,
 }
 
 impl Application {
@@ -108,6 +118,7 @@ impl Application {
             max_device_watchers: config.max_device_watchers,
             access,
             clients_file: config.clients_file.clone(),
+            guards: guards(config),
             settings: Settings {
                 default_domain: config.sip_domain.clone(),
                 nonce_ttl_seconds: i64::from(config.nonce_ttl_seconds),
@@ -192,6 +203,7 @@ impl Application {
             self.settings,
             self.registrar,
             watchers,
+            self.guards,
         );
         tracing::info!(addr = %self.listener.local_addr()?, "core-service listening");
         let served = Server::builder()
@@ -236,6 +248,20 @@ impl Application {
         self.store.close().await;
         served.context("gRPC server failed")
     }
+}
+
+fn guards(config: &ServeConfig) -> Guards {
+    let window_seconds = i64::from(config.auth_lockout_seconds);
+    Guards::new(
+        Limits {
+            failures: config.auth_failure_limit,
+            window_seconds,
+        },
+        Limits {
+            failures: config.api_key_failure_limit,
+            window_seconds,
+        },
+    )
 }
 
 /// Who may call: the clients file's callers, or anyone when there is none,

@@ -95,6 +95,13 @@ pub struct Config {
     /// (a container's CPU limit included).
     #[arg(long, env = "FLEXIAPI_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub worker_threads: Option<u16>,
+
+    /// Take the client's address, which the core's failure limits count
+    /// by, from the first X-Forwarded-For hop instead of the connection:
+    /// only behind a proxy that sets the header (else any client picks its
+    /// own address and escapes the limits).
+    #[arg(long, env = "FLEXIAPI_GATEWAY_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Config {
@@ -111,6 +118,7 @@ impl Default for Config {
             tls_key_file: None,
             tls_reload_seconds: 60,
             worker_threads: None,
+            trust_forwarded_for: false,
         }
     }
 }

@@ -51,6 +51,10 @@ pub enum ApiError {
     /// 415: a body that does not say `Content-Type: application/json`.
     #[error("The request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
+    /// 429 with `Retry-After`: too many wrong passwords for the account from
+    /// this client address, or invalid API keys from it.
+    #[error("Too many failed attempts")]
+    TooManyAttempts { retry_after_seconds: u32 },
     /// 503: the core did not answer (down, unreachable or too slow); retry later.
     #[error("{0}")]
     Unavailable(String),
@@ -76,6 +80,7 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -118,8 +123,18 @@ impl IntoResponse for ApiError {
             tracing::error!(%cause, "request failed");
         }
         let mut response = (self.status(), Json(self.body())).into_response();
-        if let Self::Unauthenticated { challenges, .. } = &self {
-            append_challenges(response.headers_mut(), challenges);
+        match &self {
+            Self::Unauthenticated { challenges, .. } => {
+                append_challenges(response.headers_mut(), challenges);
+            }
+            Self::TooManyAttempts {
+                retry_after_seconds,
+            } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
+            }
+            _ => {}
         }
         response
     }
@@ -152,6 +167,18 @@ impl From<tonic::Status> for ApiError {
             Code::NotFound => Self::NotFound(capitalized(status.message())),
             Code::PermissionDenied => Self::Forbidden(status.message().to_owned()),
             Code::FailedPrecondition => Self::Conflict(status.message().to_owned()),
+            // The failure limit (a wrong old password too many times); the
+            // other RESOURCE_EXHAUSTED (watchers) has no RetryInfo.
+            Code::ResourceExhausted if status.get_error_details().retry_info().is_some() => {
+                let delay = status
+                    .get_error_details()
+                    .retry_info()
+                    .and_then(|info| info.retry_delay)
+                    .unwrap_or_default();
+                Self::TooManyAttempts {
+                    retry_after_seconds: u32::try_from(delay.as_secs().max(1)).unwrap_or(u32::MAX),
+                }
+            }
             Code::Unavailable if status.message() == "registrar unavailable" => {
                 tracing::warn!("Flexisip's registrar unavailable");
                 Self::Unavailable("Flexisip's registrar is unavailable, retry later".into())
@@ -243,6 +270,22 @@ mod tests {
                 json!({"message": "The core service is unavailable, retry later"})
             );
         }
+    }
+
+    #[test]
+    fn the_failure_limit_is_a_429_with_retry_after() {
+        let status = tonic::Status::with_error_details(
+            Code::ResourceExhausted,
+            "Too many failed attempts",
+            tonic_types::ErrorDetails::with_retry_info(Some(std::time::Duration::from_secs(287))),
+        );
+        let error = ApiError::from(status);
+        assert_eq!(error.body(), json!({"message": "Too many failed attempts"}));
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "287");
+        let watchers = ApiError::from(tonic::Status::resource_exhausted("too many watchers"));
+        assert_eq!(watchers.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

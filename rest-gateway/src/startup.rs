@@ -89,6 +89,7 @@ impl Application {
         let state = AppState {
             core,
             request_timeout: Duration::from_secs(config.request_timeout_seconds),
+            trust_forwarded_for: config.trust_forwarded_for,
         };
         let body_limit = usize::try_from(config.body_limit_bytes).context("--body-limit-bytes")?;
         // Before the port: a certificate that does not load fails the start.
@@ -161,10 +162,14 @@ async fn serve_plain(
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("HTTP server failed")
+    // The peer address reaches the middleware: the failure limits count by it.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("HTTP server failed")
 }
 
 /// axum-server, for what axum's own server lacks over TLS: a handshake
@@ -193,7 +198,7 @@ async fn serve_tls(
     let served = axum_server::from_tcp(listener.into_std()?)?
         .acceptor(acceptor)
         .handle(handle)
-        .serve(router.into_make_service())
+        .serve(router.into_make_service_with_connect_info::<SocketAddr>())
         .await;
     drop(stop_reload);
     let _ = reload.await;

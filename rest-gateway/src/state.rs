@@ -10,4 +10,6 @@ use crate::core_client::CoreClient;
 pub struct AppState {
     pub core: CoreClient,
     pub request_timeout: Duration,
+    /// `--trust-forwarded-for`: the client is X-Forwarded-For's first hop.
+    pub trust_forwarded_for: bool,
 }

@@ -45,7 +45,7 @@ pub async fn change(
         &account.realm,
     ) {
         // A whole sentence: the contract's words, shown as they are.
-        return Err(CoreError::invalid("old_password", "Incorrect old password"));
+        return Err(CoreError::invalid("old_password", INCORRECT_OLD_PASSWORD));
     }
     let changes = AccountChanges {
         credentials: Some(password.credentials(&algorithms, &account.username, &account.realm)),
@@ -73,4 +73,13 @@ pub async fn algorithms_for(
     Ok(vec![
         spaces::default_algorithm(store, &account.domain).await?,
     ])
+}
+
+const INCORRECT_OLD_PASSWORD: &str = "Incorrect old password";
+
+/// Whether `error` is a wrong old password (a guess, counted like a wrong
+/// Digest answer), not some other refusal.
+pub fn is_wrong_old_password(error: &CoreError) -> bool {
+    matches!(error, CoreError::InvalidArgument(violations)
+        if violations.iter().any(|v| v.message == INCORRECT_OLD_PASSWORD))
 }

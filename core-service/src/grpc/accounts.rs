@@ -14,6 +14,7 @@ use crate::{
     },
     error::CoreError,
     store::Store,
+    throttle::Key,
 };
 
 fn answer<T>(
@@ -194,14 +195,32 @@ impl<S: Store> AccountService for Api<S> {
         &self,
         request: Request<pb::ChangePasswordRequest>,
     ) -> Result<Response<pb::ChangePasswordResponse>, Status> {
+        let peer = request.remote_addr();
         let request = request.into_inner();
+        let client = super::client(&request.client_address, peer)?;
         let actor = self.actor(request.actor.as_ref()).await?;
+        let guard = Key::Account(actor.account.id, client);
+        let now = unix_now();
+        if let Err(retry_after_seconds) = self.guards.answers.check(guard, now) {
+            return Err(CoreError::Throttled {
+                retry_after_seconds,
+            }
+            .into());
+        }
         let change = PasswordChange {
             old_password: &request.old_password,
             password: &request.password,
             algorithm: &request.algorithm,
         };
-        let account = password::change(&self.store, &actor, change, unix_now()).await?;
+        let account = match password::change(&self.store, &actor, change, now).await {
+            Ok(account) => account,
+            Err(error) => {
+                if password::is_wrong_old_password(&error) {
+                    let _ = self.guards.answers.failed(guard, now);
+                }
+                return Err(error.into());
+            }
+        };
         tracing::info!(account_id = account.id, "password changed");
         Ok(answer(account, |account| pb::ChangePasswordResponse {
             account,

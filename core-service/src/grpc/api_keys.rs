@@ -7,6 +7,7 @@ use crate::{
     api_keys,
     model::{Account, ApiKey},
     store::Store,
+    throttle::Key,
 };
 
 fn info(key: ApiKey, owner: Account) -> pb::ApiKeyInfo {
@@ -51,9 +52,25 @@ impl<S: Store> ApiKeyService for Api<S> {
         &self,
         request: Request<pb::VerifyApiKeyRequest>,
     ) -> Result<Response<pb::VerifyApiKeyResponse>, Status> {
-        let key = request.into_inner().key;
-        let account = api_keys::verify(&self.store, &key, unix_now()).await?;
+        let peer = request.remote_addr();
+        let request = request.into_inner();
+        let guard = Key::ApiKeys(super::client(&request.client_address, peer)?);
+        let now = unix_now();
+        if let Err(retry_after_seconds) = self.guards.api_keys.check(guard, now) {
+            return Ok(Response::new(pb::VerifyApiKeyResponse {
+                retry_after_seconds,
+                ..Default::default()
+            }));
+        }
+        let account = api_keys::verify(&self.store, &request.key, now).await?;
         tracing::Span::current().record("ok", account.is_some());
+        // A right key does not clear the count: a guesser holding one key of
+        // its own could otherwise try without end.
+        if account.is_none() && self.guards.api_keys.failed(guard, now).is_err() {
+            tracing::warn!(
+                "invalid API key limit reached: the client address is refused for a while"
+            );
+        }
         let forbidden = match &account {
             Some(account) if account.blocked => ACCOUNT_BLOCKED.to_owned(),
             _ => String::new(),
@@ -62,6 +79,7 @@ impl<S: Store> ApiKeyService for Api<S> {
             ok: account.is_some(),
             account: account.map(Into::into),
             forbidden,
+            retry_after_seconds: 0,
         }))
     }
 

@@ -39,8 +39,13 @@ impl<S: Store> AuthService for Api<S> {
         &self,
         request: Request<pb::VerifyDigestRequest>,
     ) -> Result<Response<pb::VerifyDigestResponse>, Status> {
+        let peer = request.remote_addr();
         let request = request.into_inner();
         let address = self.address(&request.username, &request.domain)?;
+        let guard = auth::Guard {
+            throttle: &self.guards.answers,
+            client: super::client(&request.client_address, peer)?,
+        };
         let fields = DigestFields::from(request.digest.unwrap_or_default());
         let answer = Answer {
             method: &request.method,
@@ -52,6 +57,7 @@ impl<S: Store> AuthService for Api<S> {
             &self.accounts,
             &address,
             answer,
+            guard,
             self.settings.nonce_ttl_seconds,
             unix_now(),
         )
@@ -72,7 +78,14 @@ impl<S: Store> AuthService for Api<S> {
         } else {
             String::new()
         };
+        let retry_after_seconds = match &verdict.outcome {
+            Err(Rejection::Throttled {
+                retry_after_seconds,
+            }) => *retry_after_seconds,
+            _ => 0,
+        };
         Ok(Response::new(pb::VerifyDigestResponse {
+            retry_after_seconds,
             forbidden,
             ok: verdict.outcome.is_ok(),
             outcome: outcome.into(),
@@ -112,6 +125,7 @@ fn outcome_of(rejection: &Rejection) -> VerifyOutcome {
         Rejection::NonceExpired => VerifyOutcome::NonceExpired,
         Rejection::Field { .. } => VerifyOutcome::InvalidField,
         Rejection::Unauthorized => VerifyOutcome::Unauthorized,
+        Rejection::Throttled { .. } => VerifyOutcome::Throttled,
     }
 }
 

@@ -17,6 +17,7 @@ use crate::{
     model::{Account, Device},
     registrar::Registrar,
     store::Store,
+    throttle::{Client, Guards},
 };
 
 mod accounts;
@@ -50,6 +51,8 @@ pub struct Api<S> {
     /// Flexisip's registrar, when it is the source of devices.
     registrar: Option<Registrar>,
     watchers: Watchers,
+    /// The failure limits (per process: see [`crate::throttle`]).
+    guards: Arc<Guards>,
 }
 
 impl<S: Clone> Clone for Api<S> {
@@ -60,6 +63,7 @@ impl<S: Clone> Clone for Api<S> {
             settings: self.settings.clone(),
             registrar: self.registrar.clone(),
             watchers: self.watchers.clone(),
+            guards: self.guards.clone(),
         }
     }
 }
@@ -71,6 +75,7 @@ impl<S> Api<S> {
         settings: Settings,
         registrar: Option<Registrar>,
         watchers: Watchers,
+        guards: Guards,
     ) -> Self {
         Self {
             store,
@@ -78,6 +83,7 @@ impl<S> Api<S> {
             settings: Arc::new(settings),
             registrar,
             watchers,
+            guards: Arc::new(guards),
         }
     }
 
@@ -114,6 +120,19 @@ impl<S: Store> Api<S> {
             actor.administered(&self.store, account_id).await
         }
     }
+}
+
+/// Whose failures a call counts: the client address the caller gave, else
+/// the caller's own (a direct client).
+fn client(given: &str, peer: Option<std::net::SocketAddr>) -> Result<Client> {
+    if given.is_empty() {
+        let peer = peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.ip());
+        return Ok(Client::new(peer));
+    }
+    given
+        .parse()
+        .map(Client::new)
+        .map_err(|_| CoreError::invalid("client_address", "must be an IP address"))
 }
 
 /// A request field as a span records it, before validation: at most the

@@ -39,6 +39,7 @@ impl DigestClient<'_> {
             domain: String::new(),
             method: self.method.into(),
             request_uri: self.uri.into(),
+            client_address: String::new(),
             digest: Some(pb::DigestFields {
                 username: self.username.into(),
                 realm: challenge.realm.clone(),

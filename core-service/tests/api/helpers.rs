@@ -89,6 +89,7 @@ pub async fn spawn_on(database: TestDatabase, options: AppOptions) -> TestApp {
         registrar_redis_url: options.registrar_redis_url.clone(),
         max_device_watchers: options.max_device_watchers,
         clients_file: options.clients_file.clone(),
+        ..ServeConfig::default()
     };
     let app = Application::build(&config).await.unwrap();
     let addr = app.local_addr().unwrap();

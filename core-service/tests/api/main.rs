@@ -15,6 +15,7 @@ mod cli_security;
 mod devices;
 mod digest_flow;
 mod discovery;
+mod guessing;
 mod import_cli;
 mod management;
 mod raw_grpc;

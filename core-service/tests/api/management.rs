@@ -245,6 +245,7 @@ async fn api_keys_are_stored_only_as_hashes(backend: Backend) {
     let verified = keys
         .verify_api_key(pb::VerifyApiKeyRequest {
             key: created.key.clone(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -280,7 +281,10 @@ async fn api_keys_are_stored_only_as_hashes(backend: Backend) {
     .await
     .unwrap();
     let verified = keys
-        .verify_api_key(pb::VerifyApiKeyRequest { key: created.key })
+        .verify_api_key(pb::VerifyApiKeyRequest {
+            key: created.key,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();

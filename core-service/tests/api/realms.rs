@@ -84,6 +84,7 @@ async fn a_space_realm_binds_its_passwords(backend: Backend) {
             old_password: "carol-pw".into(),
             password: "carol-pw-2".into(),
             algorithm: "SHA-256".into(),
+            ..Default::default()
         })
         .await
         .unwrap();

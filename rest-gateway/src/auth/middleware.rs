@@ -10,8 +10,10 @@
 //! What the account may do is never decided here; handlers pass it to the
 //! core as the actor of every call.
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::{
-    extract::{FromRequestParts, OriginalUri, Request, State},
+    extract::{ConnectInfo, FromRequestParts, OriginalUri, Request, State},
     http::{header, request::Parts, HeaderMap},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -35,6 +37,9 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub account: pb::Account,
+    /// The client's IP address as the core counts failures by it (empty
+    /// when unknown: the core then counts the gateway's).
+    pub client_address: String,
 }
 
 impl Authenticated {
@@ -62,25 +67,64 @@ pub async fn authenticate(
     {
         return Err(ApiError::InvalidApiKey);
     }
+    let client = client_address(&state, &request);
     match request.headers().get(API_KEY_HEADER) {
         Some(key) => {
             let key = key
                 .to_str()
                 .map_err(|_| ApiError::InvalidApiKey)?
                 .to_owned();
-            by_api_key(&state, &key, request, next).await
+            by_api_key(&state, &key, client, request, next).await
         }
-        None => by_digest(&state, request, next).await,
+        None => by_digest(&state, client, request, next).await,
     }
+}
+
+/// Who the failure limits count: the connection's peer, or with
+/// `--trust-forwarded-for` the first `X-Forwarded-For` hop (the client as
+/// the proxy in front saw it).
+fn client_address(state: &AppState, request: &Request) -> String {
+    let forwarded = state
+        .trust_forwarded_for
+        .then(|| first_forwarded_hop(request.headers()))
+        .flatten();
+    let peer = || {
+        request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip())
+    };
+    forwarded
+        .or_else(peer)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default()
+}
+
+/// The first address of the first `X-Forwarded-For` header, with or
+/// without a port; `None` when it is not an address.
+fn first_forwarded_hop(headers: &HeaderMap) -> Option<IpAddr> {
+    let value = headers.get("x-forwarded-for")?.to_str().ok()?;
+    let first = value.split(',').next()?.trim();
+    first
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| first.parse::<SocketAddr>().ok().map(|s| s.ip()))
 }
 
 async fn by_api_key(
     state: &AppState,
     key: &str,
+    client_address: String,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let verdict = state.core.verify_api_key(key).await?;
+    let verdict = state.core.verify_api_key(key, &client_address).await?;
+    if verdict.retry_after_seconds > 0 {
+        metrics::digest_outcome("API_KEY_THROTTLED");
+        return Err(ApiError::TooManyAttempts {
+            retry_after_seconds: verdict.retry_after_seconds,
+        });
+    }
     metrics::digest_outcome(if verdict.ok {
         "API_KEY_OK"
     } else {
@@ -93,12 +137,16 @@ async fn by_api_key(
     if !verdict.forbidden.is_empty() {
         return Err(ApiError::Forbidden(verdict.forbidden));
     }
-    request.extensions_mut().insert(Authenticated { account });
+    request.extensions_mut().insert(Authenticated {
+        account,
+        client_address,
+    });
     Ok(next.run(request).await)
 }
 
 async fn by_digest(
     state: &AppState,
+    client_address: String,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
@@ -137,10 +185,21 @@ async fn by_digest(
     let target = uri.path_and_query().map_or("/", |p| p.as_str());
     let verdict = state
         .core
-        .verify(&address, request.method().as_str(), target, fields)
+        .verify(
+            &address,
+            request.method().as_str(),
+            target,
+            fields,
+            &client_address,
+        )
         .await
         .map_err(about_from)?;
     metrics::digest_outcome(verdict.outcome().as_str_name());
+    if verdict.outcome() == pb::VerifyOutcome::Throttled {
+        return Err(ApiError::TooManyAttempts {
+            retry_after_seconds: verdict.retry_after_seconds,
+        });
+    }
     if !verdict.ok {
         return Err(ApiError::Unauthenticated {
             message: verdict.message,
@@ -151,7 +210,10 @@ async fn by_digest(
         .account
         .ok_or_else(|| ApiError::Internal("VerifyDigest passed without an account".into()))?;
     let mut response = if verdict.forbidden.is_empty() {
-        request.extensions_mut().insert(Authenticated { account });
+        request.extensions_mut().insert(Authenticated {
+            account,
+            client_address,
+        });
         next.run(request).await
     } else {
         ApiError::Forbidden(verdict.forbidden).into_response()

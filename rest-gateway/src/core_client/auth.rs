@@ -28,6 +28,7 @@ impl CoreClient {
         method: &str,
         request_uri: &str,
         digest: pb::DigestFields,
+        client_address: &str,
     ) -> Result<pb::VerifyDigestResponse, ApiError> {
         let request = pb::VerifyDigestRequest {
             username: address.username.clone(),
@@ -35,6 +36,7 @@ impl CoreClient {
             method: method.to_owned(),
             request_uri: request_uri.to_owned(),
             digest: Some(digest),
+            client_address: client_address.to_owned(),
         };
         rpc!(
             self,
@@ -43,9 +45,14 @@ impl CoreClient {
         )
     }
 
-    pub async fn verify_api_key(&self, key: &str) -> Result<pb::VerifyApiKeyResponse, ApiError> {
+    pub async fn verify_api_key(
+        &self,
+        key: &str,
+        client_address: &str,
+    ) -> Result<pb::VerifyApiKeyResponse, ApiError> {
         let request = pb::VerifyApiKeyRequest {
             key: key.to_owned(),
+            client_address: client_address.to_owned(),
         };
         rpc!(
             self,

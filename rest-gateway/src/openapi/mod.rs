@@ -84,6 +84,10 @@ pub enum Refusals {
     /// `Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`
     #[response(status = 403)]
     Forbidden(#[to_schema] Message),
+    /// `Too many failed attempts`: 5 wrong passwords for the account from this client address (or
+    /// 20 invalid API keys from it) within 5 minutes; `Retry-After` says when to try again
+    #[response(status = 429, headers(("Retry-After" = u32, description = "Seconds until the client may try again")))]
+    TooManyAttempts(#[to_schema] Message),
 }
 
 /// A broken field, named, in Laravel's shape
@@ -136,6 +140,10 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("Account blocked"));
+        assert!(
+            refusals["429"]["headers"]["Retry-After"].is_object(),
+            "{refusals}"
+        );
         let schema = &refusals["403"]["content"]["application/json"]["schema"];
         assert!(schema["properties"]["message"].is_object(), "{refusals}");
     }

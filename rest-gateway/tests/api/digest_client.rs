@@ -74,6 +74,16 @@ impl DigestClient {
         }
     }
 
+    /// The same client, connecting from `address` (any of 127.0.0.0/8 on
+    /// loopback): another client address to the gateway.
+    pub fn connecting_from(mut self, address: &str) -> Self {
+        self.http = reqwest::Client::builder()
+            .local_address(Some(address.parse().unwrap()))
+            .build()
+            .unwrap();
+        self
+    }
+
     pub fn sip_from(&self) -> String {
         format!("sip:{}@{}", self.username, self.domain)
     }

@@ -49,6 +49,8 @@ pub struct Options {
     pub tls_reload_seconds: u64,
     /// The core reads devices from this Redis (Flexisip's registrar).
     pub registrar_redis_url: Option<String>,
+    /// `--trust-forwarded-for` on the gateway.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
             tls: None,
             tls_reload_seconds: 60,
             registrar_redis_url: None,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -86,6 +89,7 @@ pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<Tes
         tls_cert_file: options.tls.as_ref().map(|(cert, _)| cert.clone()),
         tls_key_file: options.tls.as_ref().map(|(_, key)| key.clone()),
         tls_reload_seconds: options.tls_reload_seconds,
+        trust_forwarded_for: options.trust_forwarded_for,
         ..Config::default()
     };
     let gateway = Gateway::build(&config).await.unwrap();

@@ -18,6 +18,7 @@ mod devices;
 mod digest;
 mod docs;
 mod flexisip;
+mod guessing;
 mod identity;
 mod import;
 mod import_2020;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use flexiapi_proto::pb;
 
 use crate::{
+    auth::middleware::Authenticated,
     body::{Fields, JsonObject},
     error::ApiError,
 };
@@ -85,19 +86,22 @@ pub fn update_request(
     })
 }
 
-/// `POST /api/accounts/me/password`.
+/// `POST /api/accounts/me/password`, by the authenticated account (whose
+/// client address a wrong old password counts against, as a wrong Digest
+/// answer does).
 pub fn password_change(
     body: &JsonObject,
-    actor: pb::Actor,
+    auth: &Authenticated,
 ) -> Result<pb::ChangePasswordRequest, ApiError> {
     let mut fields = Fields::default();
     let old_password = fields.take(body.required_string("old_password"));
     let password = fields.take(body.required_string("password"));
     let algorithm = fields.take(body.optional_string("algorithm"));
     fields.finish(pb::ChangePasswordRequest {
-        actor: Some(actor),
+        actor: Some(auth.actor()),
         old_password,
         password,
         algorithm,
+        client_address: auth.client_address.clone(),
     })
 }

@@ -54,7 +54,7 @@ async fn change_password(
     auth: Authenticated,
     body: JsonObject,
 ) -> Result<Json<Value>, ApiError> {
-    let request = fields::password_change(&body, auth.actor())?;
+    let request = fields::password_change(&body, &auth)?;
     let account = state.core.change_password(request).await?;
     Ok(Json(json::account(&account)))
 }
