@@ -18,7 +18,7 @@ use crate::{
     grpc::unix_now,
     model::{Account, ApiKey, Space},
     spaces::{self, SpaceInput},
-    startup::{shutdown_signal, Application, ServeConfig},
+    startup::{Application, ServeConfig},
     store::{AccountStore, SpaceStore, SqlStore},
 };
 
@@ -42,9 +42,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 auth_failure_limit: cli.serve.auth_failure_limit,
                 api_key_failure_limit: cli.serve.api_key_failure_limit,
                 auth_lockout_seconds: cli.serve.auth_lockout_seconds,
+                tls: cli
+                    .serve
+                    .tls_cert_file
+                    .clone()
+                    .zip(cli.serve.tls_key_file.clone())
+                    .map(|(cert, key)| crate::tls::TlsFiles {
+                        cert,
+                        key,
+                        client_ca: cli.serve.tls_client_ca_file.clone(),
+                    }),
             };
+            // Before the port opens: a SIGTERM during the start is a clean stop.
+            let shutdown = flexiapi_process::shutdown_signal();
             let app = Application::build(&config).await?;
-            app.run_until_stopped(shutdown_signal()).await?;
+            app.run_until_stopped(shutdown).await?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Migrate) => {

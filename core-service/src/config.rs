@@ -189,6 +189,34 @@ pub struct ServeArgs {
         global = true
     )]
     pub api_key_failure_limit: u32,
+
+    /// PEM certificate chain: serve gRPC over TLS (read at start).
+    #[arg(
+        long,
+        env = "FLEXIAPI_CORE_TLS_CERT_FILE",
+        requires = "tls_key_file",
+        global = true
+    )]
+    pub tls_cert_file: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert-file.
+    #[arg(
+        long,
+        env = "FLEXIAPI_CORE_TLS_KEY_FILE",
+        requires = "tls_cert_file",
+        global = true
+    )]
+    pub tls_key_file: Option<PathBuf>,
+
+    /// PEM CA certificate(s): callers must present a client certificate it
+    /// signed (mutual TLS). Needs --tls-cert-file.
+    #[arg(
+        long,
+        env = "FLEXIAPI_CORE_TLS_CLIENT_CA_FILE",
+        requires = "tls_cert_file",
+        global = true
+    )]
+    pub tls_client_ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

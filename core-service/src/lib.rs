@@ -35,3 +35,4 @@ pub mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod throttle;
+pub mod tls;

@@ -12,7 +12,7 @@ const SECRET_VARIABLES: &[&str] = &[
 ];
 
 fn main() -> ExitCode {
-    if let Err(error) = flexiapi_secrets::load_file_variables(SECRET_VARIABLES) {
+    if let Err(error) = flexiapi_process::load_file_variables(SECRET_VARIABLES) {
         eprintln!("error: {error:#}");
         return ExitCode::FAILURE;
     }

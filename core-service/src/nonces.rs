@@ -12,6 +12,12 @@
 
 use crate::{digest::Rejection, error::Result};
 
+/// The most unanswered (never accepted) nonces an account holds: a new
+/// challenge beyond it evicts the oldest, so no flood of 401s naming one
+/// account grows the nonce table. An answered nonce is never evicted: only
+/// a client that knew the password made it.
+pub const UNANSWERED_PER_ACCOUNT: i64 = 32;
+
 /// A nonce as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NonceRecord {

@@ -12,20 +12,21 @@ use flexiapi_proto::pb::{
 };
 use tokio::{net::TcpListener, sync::watch};
 use tokio_stream::{wrappers::TcpListenerStream, Stream, StreamExt as _};
-use tonic::transport::Server;
+use tonic::transport::{Server, ServerTlsConfig};
 
 use crate::{
     account_cache::AccountCache,
-    callers::Callers,
     domain::Domain,
     grpc::{
-        gate::{Access, Gate},
+        deadline::CALL_DEADLINE,
+        gate::{self, Access, Gate},
         unix_now, Api, Settings, Watchers,
     },
     health, metrics, nonces,
     registrar::Registrar,
     store::{DeviceStore, NonceStore, SpaceStore, SqlStore},
     throttle::{Guards, Limits},
+    tls::TlsFiles,
 };
 
 /// Everything `serve` needs.
@@ -51,6 +52,8 @@ pub struct ServeConfig {
     pub auth_failure_limit: u32,
     pub api_key_failure_limit: u32,
     pub auth_lockout_seconds: u32,
+    /// `--tls-cert-file` / `--tls-key-file` / `--tls-client-ca-file`.
+    pub tls: Option<TlsFiles>,
 }
 
 impl Default for ServeConfig {
@@ -71,6 +74,7 @@ impl Default for ServeConfig {
             auth_failure_limit: 5,
             api_key_failure_limit: 20,
             auth_lockout_seconds: 300,
+            tls: None,
         }
     }
 }
@@ -85,12 +89,26 @@ pub struct Application {
     access: Access,
     clients_file: Option<PathBuf>,
     guards: Guards,
+    tls: Option<ServerTlsConfig>,
 }
 
 impl Application {
     /// Connects, migrates and binds; serving starts with [`Self::run_until_stopped`].
     pub async fn build(config: &ServeConfig) -> anyhow::Result<Self> {
-        let access = access(config)?;
+        let access = Access::for_listener(config.listen, config.clients_file.as_deref())?;
+        // Before the port: TLS material that does not load fails the start.
+        let tls = config
+            .tls
+            .as_ref()
+            .map(TlsFiles::server_config)
+            .transpose()?;
+        if let Some(tls) = &tls {
+            // Builds the acceptor once now: a key that is not the
+            // certificate's fails here, naming the flags.
+            Server::builder()
+                .tls_config(tls.clone())
+                .context(TLS_REFUSED)?;
+        }
         let store =
             SqlStore::connect_with(&config.database_url, config.database_max_connections).await?;
         store.migrate().await?;
@@ -119,6 +137,7 @@ impl Application {
             access,
             clients_file: config.clients_file.clone(),
             guards: guards(config),
+            tls,
             settings: Settings {
                 default_domain: config.sip_domain.clone(),
                 nonce_ttl_seconds: i64::from(config.nonce_ttl_seconds),
@@ -175,7 +194,7 @@ impl Application {
             async move { accounts.follow_epoch(store, stopped).await }
         });
         let clients_reloader = match (&self.access, self.clients_file) {
-            (Access::Callers(callers), Some(path)) => Some(tokio::spawn(reload_callers(
+            (Access::Callers(callers), Some(path)) => Some(tokio::spawn(gate::reload_callers(
                 path,
                 callers.clone(),
                 stop_background.subscribe(),
@@ -205,8 +224,16 @@ impl Application {
             watchers,
             self.guards,
         );
-        tracing::info!(addr = %self.listener.local_addr()?, "core-service listening");
-        let served = Server::builder()
+        tracing::info!(
+            addr = %self.listener.local_addr()?,
+            tls = self.tls.is_some(),
+            "core-service listening"
+        );
+        let mut server = Server::builder();
+        if let Some(tls) = self.tls {
+            server = server.tls_config(tls).context(TLS_REFUSED)?;
+        }
+        let served = server
             .trace_fn(|request| {
                 let path = request.uri().path();
                 let span = tracing::info_span!(
@@ -220,7 +247,7 @@ impl Application {
                 span
             })
             .layer(tower::layer::layer_fn(metrics::GrpcMetrics))
-            .layer(Gate::layer(self.access))
+            .layer(Gate::layer(self.access, CALL_DEADLINE))
             .add_service(health_service)
             .add_service(reflection)
             .add_service(reflection_v1alpha)
@@ -250,6 +277,9 @@ impl Application {
     }
 }
 
+const TLS_REFUSED: &str = "the TLS files do not make a server configuration \
+    (does --tls-key-file go with --tls-cert-file? is --tls-client-ca-file a CA?)";
+
 fn guards(config: &ServeConfig) -> Guards {
     let window_seconds = i64::from(config.auth_lockout_seconds);
     Guards::new(
@@ -262,89 +292,6 @@ fn guards(config: &ServeConfig) -> Guards {
             window_seconds,
         },
     )
-}
-
-/// Who may call: the clients file's callers, or anyone when there is none,
-/// which only a loopback address allows (the core holds every HA1).
-fn access(config: &ServeConfig) -> anyhow::Result<Access> {
-    let Some(path) = &config.clients_file else {
-        anyhow::ensure!(
-            config.listen.ip().is_loopback(),
-            "refusing to serve unauthenticated callers on {}: give a clients file \
-             (--clients-file / FLEXIAPI_CORE_CLIENTS_FILE), or listen on a loopback address",
-            config.listen
-        );
-        tracing::warn!(
-            addr = %config.listen,
-            "no clients file: any local process may call the core (loopback only)"
-        );
-        return Ok(Access::Anyone);
-    };
-    let callers = Callers::load(path)?;
-    if callers.is_empty() {
-        tracing::warn!(file = %path.display(), "the clients file names no caller: every call is refused");
-    }
-    Ok(Access::Callers(Arc::new(arc_swap::ArcSwap::from_pointee(
-        callers,
-    ))))
-}
-
-/// How often the clients file is read again, so a token added or removed
-/// (a Kubernetes Secret updated in place) applies without a restart.
-const CLIENTS_RELOAD: Duration = Duration::from_secs(10);
-
-/// Reads the clients file every [`CLIENTS_RELOAD`] and on SIGHUP; a file
-/// that no longer parses is logged and the callers in force stay.
-async fn reload_callers(
-    path: PathBuf,
-    callers: Arc<arc_swap::ArcSwap<Callers>>,
-    mut stopped: watch::Receiver<()>,
-) {
-    let mut last = std::fs::read(&path).ok();
-    let mut ticker = tokio::time::interval(CLIENTS_RELOAD);
-    let mut hangup = hangups();
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = hangup.recv() => {}
-            _ = stopped.changed() => return,
-        }
-        let Ok(bytes) = std::fs::read(&path) else {
-            tracing::warn!(file = %path.display(), "cannot read the clients file; the callers in force stay");
-            continue;
-        };
-        if last.as_ref() == Some(&bytes) {
-            continue;
-        }
-        match Callers::load(&path) {
-            Ok(loaded) => {
-                tracing::info!(file = %path.display(), "clients file reloaded");
-                callers.store(Arc::new(loaded));
-                last = Some(bytes);
-            }
-            Err(error) => {
-                tracing::warn!(error = format!("{error:#}"), "the callers in force stay");
-            }
-        }
-    }
-}
-
-/// SIGHUP, as a stream of wake-ups; nothing where there is no such signal.
-fn hangups() -> tokio::sync::mpsc::Receiver<()> {
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
-    #[cfg(unix)]
-    if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-        tokio::spawn(async move {
-            while signal.recv().await.is_some() {
-                if tx.send(()).await.is_err() {
-                    return;
-                }
-            }
-        });
-    }
-    #[cfg(not(unix))]
-    drop(tx);
-    rx
 }
 
 /// The accepted connections, with TCP_NODELAY: an answer larger than one
@@ -394,29 +341,4 @@ async fn purge_expired(store: SqlStore, ttl_seconds: i64, mut stopped: watch::Re
             Err(error) => tracing::warn!(%error, "could not purge devices"),
         }
     }
-}
-
-/// Resolves on SIGTERM (Kubernetes) or Ctrl-C (a terminal).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
-    }
-    tracing::info!("shutdown requested; finishing in-flight calls");
 }

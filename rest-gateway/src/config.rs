@@ -23,13 +23,36 @@ pub struct Config {
     )]
     pub listen: SocketAddr,
 
-    /// The core service's gRPC URL.
+    /// The core service's gRPC URL: http://HOST:PORT (HTTP/2 without TLS)
+    /// or https://HOST:PORT (with --core-ca-file).
     #[arg(
         long,
         env = "FLEXIAPI_CORE_URL",
         default_value = "http://127.0.0.1:50051"
     )]
     pub core_url: String,
+
+    /// With an https:// --core-url: the PEM CA certificate(s) that signed
+    /// the core's certificate.
+    #[arg(long, env = "FLEXIAPI_CORE_CA_FILE")]
+    pub core_ca_file: Option<PathBuf>,
+
+    /// With an https:// --core-url: the gateway's own PEM certificate, for
+    /// a core that requires client certificates (mutual TLS).
+    #[arg(
+        long,
+        env = "FLEXIAPI_CORE_CLIENT_CERT_FILE",
+        requires = "core_client_key_file"
+    )]
+    pub core_client_cert_file: Option<PathBuf>,
+
+    /// The PEM private key of --core-client-cert-file.
+    #[arg(
+        long,
+        env = "FLEXIAPI_CORE_CLIENT_KEY_FILE",
+        requires = "core_client_cert_file"
+    )]
+    pub core_client_key_file: Option<PathBuf>,
 
     /// The bearer token this gateway presents to the core (its line in the
     /// core's clients file holds the token's SHA-256, role gateway).
@@ -111,6 +134,9 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             core_url: "http://127.0.0.1:50051".into(),
             core_token: None,
+            core_ca_file: None,
+            core_client_cert_file: None,
+            core_client_key_file: None,
             request_timeout_seconds: 10,
             core_timeout_seconds: 5,
             body_limit_bytes: 64 * 1024,

@@ -15,6 +15,9 @@ pub mod body;
 pub mod config;
 pub mod core_client;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;

@@ -1,14 +1,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use rest_gateway::{
-    config::Config,
-    startup::{shutdown_signal, Application},
-};
+use rest_gateway::{config::Config, startup::Application};
 
 fn main() -> ExitCode {
     // The one secret of the gateway may come from a mounted file.
-    if let Err(error) = flexiapi_secrets::load_file_variables(&["FLEXIAPI_CORE_TOKEN"]) {
+    if let Err(error) = flexiapi_process::load_file_variables(&["FLEXIAPI_CORE_TOKEN"]) {
         eprintln!("error: {error:#}");
         return ExitCode::FAILURE;
     }
@@ -24,8 +21,10 @@ fn main() -> ExitCode {
         // Dropped last: flushes the spans of the final requests.
         let _telemetry = flexiapi_telemetry::init("rest-gateway");
         let run = async {
+            // Before the port opens: a SIGTERM during the start is a clean stop.
+            let shutdown = flexiapi_process::shutdown_signal();
             let app = Application::build(&config).await?;
-            app.run_until_stopped(shutdown_signal()).await
+            app.run_until_stopped(shutdown).await
         };
         match run.await {
             Ok(()) => ExitCode::SUCCESS,

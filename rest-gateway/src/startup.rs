@@ -204,25 +204,3 @@ async fn serve_tls(
     let _ = reload.await;
     served.context("HTTPS server failed")
 }
-
-/// Resolves on SIGTERM (Kubernetes) or Ctrl-C (a terminal).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
-    }
-    tracing::info!("shutdown requested; finishing in-flight requests");
-}

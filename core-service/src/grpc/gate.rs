@@ -1,18 +1,23 @@
 //! The door of the core: a tower layer in front of every service that lets
 //! a call through only when its bearer token names a caller whose role may
-//! call that RPC ([`crate::callers`]). Health and reflection stay open.
+//! call that RPC ([`crate::callers`]), and bounds how long an admitted call
+//! may take ([`super::deadline`]). Health and reflection stay open.
 //!
 //! A refusal is answered here, before any handler or database work: a
 //! stranger costs one SHA-256.
 
 use std::{
     future::Future,
+    net::SocketAddr,
+    path::{Path, PathBuf},
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
+    time::Duration,
 };
 
 use arc_swap::ArcSwap;
+use tokio::sync::watch;
 use tonic::Status;
 
 use flexiapi_proto::REFUSED_CALLER;
@@ -40,6 +45,29 @@ pub enum Access {
 }
 
 impl Access {
+    /// Who may call: the clients file's callers, or anyone when there is none,
+    /// which only a loopback address allows (the core holds every HA1).
+    pub fn for_listener(listen: SocketAddr, clients_file: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(path) = clients_file else {
+            anyhow::ensure!(
+                listen.ip().is_loopback(),
+                "refusing to serve unauthenticated callers on {}: give a clients file \
+                 (--clients-file / FLEXIAPI_CORE_CLIENTS_FILE), or listen on a loopback address",
+                listen
+            );
+            tracing::warn!(
+                addr = %listen,
+                "no clients file: any local process may call the core (loopback only)"
+            );
+            return Ok(Self::Anyone);
+        };
+        let callers = Callers::load(path)?;
+        if callers.is_empty() {
+            tracing::warn!(file = %path.display(), "the clients file names no caller: every call is refused");
+        }
+        Ok(Self::Callers(Arc::new(ArcSwap::from_pointee(callers))))
+    }
+
     /// Why a call to `path` with this `authorization` value is refused, if
     /// it is.
     pub fn refusal(&self, path: &str, authorization: Option<&[u8]>) -> Option<Status> {
@@ -70,18 +98,82 @@ impl Access {
     }
 }
 
+/// How often the clients file is read again, so a token added or removed
+/// (a Kubernetes Secret updated in place) applies without a restart.
+const CLIENTS_RELOAD: Duration = Duration::from_secs(10);
+
+/// Reads the clients file every [`CLIENTS_RELOAD`] and on SIGHUP; a file
+/// that no longer parses is logged and the callers in force stay.
+pub async fn reload_callers(
+    path: PathBuf,
+    callers: Arc<ArcSwap<Callers>>,
+    mut stopped: watch::Receiver<()>,
+) {
+    let mut last = std::fs::read(&path).ok();
+    let mut ticker = tokio::time::interval(CLIENTS_RELOAD);
+    let mut hangup = hangups();
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = hangup.recv() => {}
+            _ = stopped.changed() => return,
+        }
+        let Ok(bytes) = std::fs::read(&path) else {
+            tracing::warn!(file = %path.display(), "cannot read the clients file; the callers in force stay");
+            continue;
+        };
+        if last.as_ref() == Some(&bytes) {
+            continue;
+        }
+        match Callers::load(&path) {
+            Ok(loaded) => {
+                tracing::info!(file = %path.display(), "clients file reloaded");
+                callers.store(Arc::new(loaded));
+                last = Some(bytes);
+            }
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "the callers in force stay");
+            }
+        }
+    }
+}
+
+/// SIGHUP, as a stream of wake-ups; nothing where there is no such signal.
+fn hangups() -> tokio::sync::mpsc::Receiver<()> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    #[cfg(unix)]
+    if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        tokio::spawn(async move {
+            while signal.recv().await.is_some() {
+                if tx.send(()).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    drop(tx);
+    rx
+}
+
 /// The layer's service: see the module documentation.
 #[derive(Debug, Clone)]
 pub struct Gate<S> {
     inner: S,
     access: Access,
+    /// How long an admitted call may take ([`super::deadline`]).
+    deadline: Duration,
 }
 
 impl<S> Gate<S> {
-    pub fn layer(access: Access) -> impl tower::Layer<S, Service = Self> + Clone {
+    pub fn layer(
+        access: Access,
+        deadline: Duration,
+    ) -> impl tower::Layer<S, Service = Self> + Clone {
         tower::layer::layer_fn(move |inner| Gate {
             inner,
             access: access.clone(),
+            deadline,
         })
     }
 }
@@ -106,9 +198,14 @@ where
             .headers()
             .get(http::header::AUTHORIZATION)
             .map(http::HeaderValue::as_bytes);
-        match self.access.refusal(request.uri().path(), authorization) {
-            None => Box::pin(self.inner.call(request)),
-            Some(status) => Box::pin(std::future::ready(Ok(status.into_http()))),
+        if let Some(status) = self.access.refusal(request.uri().path(), authorization) {
+            return Box::pin(std::future::ready(Ok(status.into_http())));
         }
+        let rpc = request.uri().path().to_owned();
+        Box::pin(super::deadline::bounded(
+            rpc,
+            self.deadline,
+            self.inner.call(request),
+        ))
     }
 }

@@ -23,6 +23,7 @@ use crate::{
 mod accounts;
 mod api_keys;
 mod auth;
+pub mod deadline;
 mod devices;
 pub mod gate;
 mod spaces;

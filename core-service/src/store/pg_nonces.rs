@@ -12,7 +12,10 @@
 //! of every caller is exactly the one its single statement would have had;
 //! PostgreSQL re-checks them on the locked row after a concurrent update.
 
-use std::{collections::HashSet, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, Semaphore};
@@ -20,7 +23,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 use super::{sql::nonces::nonce_sql, NonceUse};
 use crate::{
     error::{CoreError, Result},
-    nonces::NonceRecord,
+    nonces::{NonceRecord, UNANSWERED_PER_ACCOUNT},
 };
 
 /// Rows per statement at most: bounds the statement's size and its time.
@@ -154,44 +157,101 @@ fn shared(error: &Arc<CoreError>) -> CoreError {
     }
 }
 
+/// Each row's statement also tells how many unanswered nonces its account
+/// held before it (a keyed count over a few index entries), so the eviction
+/// past [`UNANSWERED_PER_ACCOUNT`] runs only for an account over the cap:
+/// a flood, not an ordinary challenge.
 async fn run_inserts(pool: PgPool, rows: Vec<Insert>) -> Result<Vec<bool>> {
-    if let [row] = rows.as_slice() {
-        let inserted = sqlx::query(nonce_sql::INSERT)
+    let inserted: HashMap<String, (i64, i64)> = if let [row] = rows.as_slice() {
+        sqlx::query_as::<_, (String, i64, i64)>(INSERT_ONE)
             .bind(&row.record.nonce)
             .bind(&row.record.opaque)
             .bind(row.record.account_id)
             .bind(row.record.nc)
             .bind(row.record.expires_at)
             .bind(row.epoch)
-            .execute(&pool)
+            .fetch_optional(&pool)
             .await?
-            .rows_affected();
-        return Ok(vec![inserted == 1]);
+            .into_iter()
+            .map(|(nonce, account_id, held)| (nonce, (account_id, held)))
+            .collect()
+    } else {
+        let column = |f: fn(&Insert) -> i64| rows.iter().map(f).collect::<Vec<_>>();
+        sqlx::query_as::<_, (String, i64, i64)>(INSERT_MANY)
+            .bind(
+                rows.iter()
+                    .map(|r| r.record.nonce.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                rows.iter()
+                    .map(|r| r.record.opaque.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(column(|r| r.record.account_id))
+            .bind(column(|r| r.record.nc))
+            .bind(column(|r| r.record.expires_at))
+            .bind(column(|r| r.epoch))
+            .fetch_all(&pool)
+            .await?
+            .into_iter()
+            .map(|(nonce, account_id, held)| (nonce, (account_id, held)))
+            .collect()
+    };
+    // The newest row of each account over the cap is kept whole; the
+    // statements are as many as such accounts, which only a flood makes.
+    let held = inserted.values().copied();
+    for account_id in accounts_over_cap(held) {
+        let Some(newest) = rows
+            .iter()
+            .rev()
+            .find(|r| r.record.account_id == account_id && inserted.contains_key(&r.record.nonce))
+        else {
+            continue;
+        };
+        sqlx::query(nonce_sql::EVICT)
+            .bind(account_id)
+            .bind(&newest.record.nonce)
+            .bind(UNANSWERED_PER_ACCOUNT - 1)
+            .execute(&pool)
+            .await?;
     }
-    let column = |f: fn(&Insert) -> i64| rows.iter().map(f).collect::<Vec<_>>();
-    let inserted: HashSet<String> = sqlx::query_scalar(
-        "INSERT INTO nonces (nonce, opaque, account_id, nc, expires_at) \
-         SELECT v.nonce, v.opaque, v.account_id, v.nc, v.expires_at \
-         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) \
-           AS v(nonce, opaque, account_id, nc, expires_at, epoch) \
-         WHERE v.epoch = (SELECT epoch FROM account_epoch) \
-         RETURNING nonce",
-    )
-    .bind(rows.iter().map(|r| r.record.nonce.as_str()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.record.opaque.as_str()).collect::<Vec<_>>())
-    .bind(column(|r| r.record.account_id))
-    .bind(column(|r| r.record.nc))
-    .bind(column(|r| r.record.expires_at))
-    .bind(column(|r| r.epoch))
-    .fetch_all(&pool)
-    .await?
-    .into_iter()
-    .collect();
     Ok(rows
         .iter()
-        .map(|r| inserted.contains(&r.record.nonce))
+        .map(|r| inserted.contains_key(&r.record.nonce))
         .collect())
 }
+
+/// The accounts whose unanswered nonces, those held before plus those just
+/// inserted, pass the cap. `inserted`: (account, held before) per new row.
+fn accounts_over_cap(inserted: impl Iterator<Item = (i64, i64)>) -> Vec<i64> {
+    let mut totals: HashMap<i64, i64> = HashMap::new();
+    for (account_id, held) in inserted {
+        *totals.entry(account_id).or_insert(held) += 1;
+    }
+    let mut over: Vec<i64> = totals
+        .into_iter()
+        .filter(|(_, total)| *total > UNANSWERED_PER_ACCOUNT)
+        .map(|(account_id, _)| account_id)
+        .collect();
+    over.sort_unstable();
+    over
+}
+
+// RETURNING's subquery sees the table as it was before the statement.
+const INSERT_ONE: &str = "INSERT INTO nonces (nonce, opaque, account_id, nc, expires_at) \
+    SELECT $1::text, $2::text, $3::bigint, $4::bigint, $5::bigint \
+    FROM account_epoch WHERE epoch = $6 \
+    RETURNING nonce, account_id, \
+      (SELECT count(*) FROM nonces AS held WHERE held.account_id = $3 AND held.nc = 0)";
+
+const INSERT_MANY: &str = "INSERT INTO nonces (nonce, opaque, account_id, nc, expires_at) \
+    SELECT v.nonce, v.opaque, v.account_id, v.nc, v.expires_at \
+    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) \
+      AS v(nonce, opaque, account_id, nc, expires_at, epoch) \
+    WHERE v.epoch = (SELECT epoch FROM account_epoch) \
+    RETURNING nonce, account_id, (SELECT count(*) FROM nonces AS held \
+      WHERE held.account_id = nonces.account_id AND held.nc = 0)";
 
 async fn run_accepts(pool: PgPool, rows: Vec<Accept>) -> Result<Vec<bool>> {
     if let [row] = rows.as_slice() {
@@ -246,4 +306,18 @@ async fn run_accepts(pool: PgPool, rows: Vec<Accept>) -> Result<Vec<bool>> {
         .zip(first)
         .map(|(r, first)| first && accepted.contains(&r.nonce))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accounts_over_cap;
+
+    #[test]
+    fn only_accounts_past_the_cap_with_this_batch_are_evicted() {
+        // Account 1 held 31 and gains 1 (32: at the cap); account 2 held 31
+        // and gains 2; account 3 held 40 (a race left it over) and gains 1.
+        let inserted = [(1, 31), (2, 31), (2, 31), (3, 40), (4, 0)];
+        assert_eq!(accounts_over_cap(inserted.into_iter()), [2, 3]);
+        assert!(accounts_over_cap(std::iter::empty()).is_empty());
+    }
 }

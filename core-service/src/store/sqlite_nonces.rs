@@ -34,7 +34,7 @@ use super::{
 use crate::{
     error::Result,
     model::{Account, ApiKey},
-    nonces::NonceRecord,
+    nonces::{NonceRecord, UNANSWERED_PER_ACCOUNT},
 };
 
 /// Expired nonces are deleted this many at a time, so the purge never holds
@@ -90,6 +90,9 @@ impl SqliteNonces {
         Ok(record)
     }
 
+    /// Inserts the nonce, then evicts the account's oldest unanswered ones
+    /// past [`UNANSWERED_PER_ACCOUNT`] (an index range of at most that
+    /// many rows, in-process: microseconds).
     pub fn insert(&self, record: &NonceRecord, epoch: i64) -> Result<bool> {
         let connection = self.lock();
         let mut statement = connection.prepare_cached(nonce_sql::INSERT)?;
@@ -101,6 +104,14 @@ impl SqliteNonces {
             "$5": record.expires_at,
             "$6": epoch,
         })?;
+        if inserted == 1 {
+            let mut evict = connection.prepare_cached(nonce_sql::EVICT)?;
+            evict.execute(named_params! {
+                "$1": record.account_id,
+                "$2": record.nonce,
+                "$3": UNANSWERED_PER_ACCOUNT - 1,
+            })?;
+        }
         Ok(inserted == 1)
     }
 
@@ -227,7 +238,9 @@ fn open_checked(path: &Path, accounts: &Path) -> anyhow::Result<Connection> {
              nc BIGINT NOT NULL DEFAULT 0,
              expires_at BIGINT NOT NULL
          ) WITHOUT ROWID;
-         CREATE INDEX IF NOT EXISTS main.nonces_expires_at_idx ON nonces (expires_at);",
+         CREATE INDEX IF NOT EXISTS main.nonces_expires_at_idx ON nonces (expires_at);
+         -- An account's nonces: the eviction past the cap, and deletion.
+         CREATE INDEX IF NOT EXISTS main.nonces_account_id_idx ON nonces (account_id);",
     )?;
     Ok(connection)
 }

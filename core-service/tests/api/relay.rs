@@ -6,7 +6,12 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use tokio::{net::TcpListener, task::JoinHandle};
+use tokio::{
+    io::{AsyncReadExt as _, AsyncWriteExt as _},
+    net::TcpListener,
+    sync::watch,
+    task::JoinHandle,
+};
 
 /// A TCP relay between the core and PostgreSQL that a test can cut and
 /// restore, to make the database unreachable for real.
@@ -15,6 +20,8 @@ pub struct CuttableProxy {
     target: SocketAddr,
     relays: Arc<Mutex<Vec<JoinHandle<()>>>>,
     acceptor: Mutex<Option<JoinHandle<()>>>,
+    /// While true, bytes are held, not forwarded: a link dropping packets.
+    stalled: watch::Sender<bool>,
 }
 
 impl CuttableProxy {
@@ -25,6 +32,7 @@ impl CuttableProxy {
             target,
             relays: Arc::default(),
             acceptor: Mutex::default(),
+            stalled: watch::channel(false).0,
         };
         proxy.accept_on(listener);
         proxy
@@ -32,17 +40,35 @@ impl CuttableProxy {
 
     fn accept_on(&self, listener: TcpListener) {
         let (target, relays) = (self.target, self.relays.clone());
+        let stalled = self.stalled.clone();
         let acceptor = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let stalled = stalled.subscribe();
                 let relay = tokio::spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    if let Ok(outbound) = tokio::net::TcpStream::connect(target).await {
+                        let (in_read, in_write) = inbound.into_split();
+                        let (out_read, out_write) = outbound.into_split();
+                        tokio::join!(
+                            forward(in_read, out_write, stalled.clone()),
+                            forward(out_read, in_write, stalled),
+                        );
                     }
                 });
                 relays.lock().unwrap().push(relay);
             }
         });
         *self.acceptor.lock().unwrap() = Some(acceptor);
+    }
+
+    /// Holds every byte from now on, connections left open: the peers see
+    /// silence, as behind a link that drops packets, not a refusal.
+    pub fn stall(&self) {
+        self.stalled.send_replace(true);
+    }
+
+    /// Forwards again, the held bytes first.
+    pub fn resume(&self) {
+        self.stalled.send_replace(false);
     }
 
     /// Closes the listener and every relayed connection.
@@ -60,6 +86,28 @@ impl CuttableProxy {
         let listener = TcpListener::bind(self.addr).await.unwrap();
         self.accept_on(listener);
     }
+}
+
+/// Copies `from` to `to`, holding what it read while the link is stalled.
+async fn forward(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut stalled: watch::Receiver<bool>,
+) {
+    let mut buffer = vec![0; 16 * 1024];
+    loop {
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => read,
+        };
+        if stalled.wait_for(|stalled| !*stalled).await.is_err() {
+            break;
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 impl Drop for CuttableProxy {

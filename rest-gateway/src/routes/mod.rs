@@ -17,14 +17,14 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{auth::authenticate, openapi::ApiDoc, state::AppState};
 
-mod accounts;
+pub(crate) mod accounts;
 mod api_keys;
 mod devices;
 mod docs;
 mod health;
-mod path;
+pub(crate) mod path;
 mod ping;
-mod spaces;
+pub(crate) mod spaces;
 
 /// Every route with its documentation, before the state is given.
 fn documented(state: &AppState) -> OpenApiRouter<AppState> {

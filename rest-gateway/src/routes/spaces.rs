@@ -34,6 +34,21 @@ fn space_fields(body: &JsonObject, fields: &mut Fields) -> pb::SpaceFields {
     }
 }
 
+/// `POST /api/spaces`: the domain and the fields, type-checked.
+pub(crate) fn create_request(
+    body: &JsonObject,
+    actor: pb::Actor,
+) -> Result<pb::CreateSpaceRequest, ApiError> {
+    let mut fields = Fields::default();
+    let domain = fields.take(body.required_string("domain"));
+    let given = space_fields(body, &mut fields);
+    fields.finish(pb::CreateSpaceRequest {
+        actor: Some(actor),
+        domain,
+        fields: Some(given),
+    })
+}
+
 /// Every space, by domain: the domains this deployment serves.
 #[utoipa::path(get, operation_id = "spaces_list", path = "/api/spaces", tag = "spaces",
     responses(
@@ -71,14 +86,7 @@ async fn create(
             ));
         }
     };
-    let mut fields = Fields::default();
-    let domain = fields.take(body.required_string("domain"));
-    let given = space_fields(&body, &mut fields);
-    let request = fields.finish(pb::CreateSpaceRequest {
-        actor: Some(auth.actor()),
-        domain,
-        fields: Some(given),
-    })?;
+    let request = create_request(&body, auth.actor())?;
     let space = state.core.create_space(request).await?;
     Ok((StatusCode::CREATED, Json(json::space(&space))))
 }

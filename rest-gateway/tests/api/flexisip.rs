@@ -5,10 +5,10 @@
 //! HTTP/1.1 still served over TLS, the certificate reloaded when its files
 //! change, and a start refused when they do not load.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use core_service::testing::Backend;
-use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair};
+use rcgen::KeyPair;
 use reqwest::{StatusCode, Version};
 use rest_gateway::{config::Config, startup::Application as Gateway};
 use serde_json::{json, Value};
@@ -17,73 +17,10 @@ use tokio::process::Command;
 use crate::{
     clients::available,
     helpers::{spawn_system, spawn_system_with, wait_until, Options, TestSystem, ADMIN, DOMAIN},
+    test_ca::TestCa,
 };
 
 core_service::on_every_backend!(flexisip_gets_its_domains_and_resolves_its_accounts);
-
-fn named(common_name: &str) -> DistinguishedName {
-    let mut name = DistinguishedName::new();
-    name.push(DnType::CommonName, common_name);
-    name
-}
-
-/// A CA and the certificates it signs for `localhost`, as PEM files.
-struct TestCa {
-    dir: tempfile::TempDir,
-    cert: rcgen::Certificate,
-    key: KeyPair,
-}
-
-impl TestCa {
-    fn new() -> Self {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        // Subjects of their own: with rcgen's one default name for both,
-        // OpenSSL (curl) takes the leaf for a self-signed certificate.
-        params.distinguished_name = named("flexiapi-rs test CA");
-        let cert = params.self_signed(&key).unwrap();
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-            cert,
-            key,
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Writes a new `localhost` certificate and its key to cert.pem and
-    /// key.pem; returns the certificate's DER.
-    fn issue(&self) -> Vec<u8> {
-        let key = KeyPair::generate().unwrap();
-        let names = vec!["localhost".to_owned()];
-        let mut params = CertificateParams::new(names).unwrap();
-        params.distinguished_name = named("localhost");
-        let leaf = params.signed_by(&key, &self.cert, &self.key).unwrap();
-        std::fs::write(self.path("cert.pem"), leaf.pem()).unwrap();
-        std::fs::write(self.path("key.pem"), key.serialize_pem()).unwrap();
-        std::fs::write(self.path("ca.pem"), self.cert.pem()).unwrap();
-        leaf.der().to_vec()
-    }
-
-    fn files(&self) -> (PathBuf, PathBuf) {
-        (self.path("cert.pem"), self.path("key.pem"))
-    }
-
-    /// Flexisip's client: HTTP/2 only (ALPN h2), trusting this CA.
-    fn flexisip_client(&self) -> reqwest::Client {
-        let ca = reqwest::Certificate::from_pem(self.cert.pem().as_bytes()).unwrap();
-        reqwest::Client::builder()
-            .use_rustls_tls()
-            .add_root_certificate(ca)
-            .http2_prior_knowledge()
-            .tls_info(true)
-            .build()
-            .unwrap()
-    }
-}
 
 async fn tls_system(backend: Backend, ca: &TestCa, reload_seconds: u64) -> Option<TestSystem> {
     spawn_system_with(

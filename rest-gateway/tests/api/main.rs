@@ -6,6 +6,7 @@
 
 mod digest_client;
 mod helpers;
+mod test_ca;
 
 mod accounts;
 mod accounts_admin;
@@ -23,6 +24,7 @@ mod identity;
 mod import;
 mod import_2020;
 mod internal_plane;
+mod internal_tls;
 mod openapi;
 mod operations;
 mod registrar;

@@ -21,7 +21,11 @@ use sqlx::{
 };
 
 use super::{dialect, nonces::nonce_sql, redact_url, SqlStore, ACQUIRE_TIMEOUT};
-use crate::{error::Result, nonces::NonceRecord, store::NonceUse};
+use crate::{
+    error::Result,
+    nonces::{NonceRecord, UNANSWERED_PER_ACCOUNT},
+    store::NonceUse,
+};
 
 /// The nonce table's size limit, set when the table is (re)built: MEMORY
 /// tables take it from `max_heap_table_size` (16 MiB by default, about
@@ -115,7 +119,16 @@ pub(super) async fn insert_nonce(
         .bind(epoch)
         .execute(pool)
         .await?;
-    Ok(inserted.rows_affected() == 1)
+    if inserted.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(&dialect::mysql(nonce_sql::EVICT))
+        .bind(record.account_id)
+        .bind(&record.nonce)
+        .bind(UNANSWERED_PER_ACCOUNT - 1)
+        .execute(pool)
+        .await?;
+    Ok(true)
 }
 
 pub(super) async fn accept_nonce(pool: &MySqlPool, used: &NonceUse<'_>) -> Result<bool> {

@@ -40,6 +40,15 @@ pub(in crate::store) mod nonce_sql {
         WHERE nonce = $1 AND account_id + 0 = $2 AND opaque = $3 AND nc < $4 \
         AND expires_at + 0 > $5 AND (SELECT epoch FROM account_epoch) = $6";
     pub const DELETE: &str = "DELETE FROM nonces WHERE nonce = $1";
+    // The account's unanswered nonces other than $2 (the one just issued,
+    // always kept) past the newest $3 (crate::nonces::UNANSWERED_PER_ACCOUNT
+    // less one). Times are whole seconds: within one, the order is the
+    // nonces' (random). The extra derived table lets MariaDB delete from
+    // the table it reads.
+    pub const EVICT: &str = "DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM (\
+        SELECT nonce, ROW_NUMBER() OVER (ORDER BY expires_at DESC, nonce DESC) AS newest \
+        FROM nonces WHERE account_id = $1 AND nc = 0 AND nonce <> $2) AS ranked \
+        WHERE newest > $3)";
     pub const PURGE: &str = "DELETE FROM nonces WHERE expires_at < $1";
 }
 

@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::{error::ApiError, state::AppState};
 
 mod admin;
-mod fields;
+pub(crate) mod fields;
 mod me;
 mod pagination;
 mod search;
@@ -22,7 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `{id}` as the contract reads it: a positive number, or no such account.
-fn account_id(Path(raw): Path<String>) -> Result<i64, ApiError> {
+pub(crate) fn account_id(Path(raw): Path<String>) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)

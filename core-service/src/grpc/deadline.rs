@@ -1,0 +1,36 @@
+//! A bound on every call: a database link that stalls (packets dropped, not
+//! refused) leaves a statement waiting on the socket until the kernel gives
+//! up, 10 s and more; the pool's acquire timeout does not cover a
+//! connection already taken. Past [`CALL_DEADLINE`] the call is dropped,
+//! which cancels its statement, and answered UNAVAILABLE, so the caller
+//! retries as for any outage.
+
+use std::{future::Future, time::Duration};
+
+use tonic::Status;
+
+/// Above the pool's 3 s acquire timeout and the registrar's 1 s connect +
+/// 2 s command, so those report themselves first; below the gateway's 5 s
+/// call timeout, so the gateway hears why.
+pub const CALL_DEADLINE: Duration = Duration::from_secs(4);
+
+/// `call`, or UNAVAILABLE once `limit` has passed (the call is dropped).
+/// A streaming call's future ends when its stream starts: only the setup
+/// (the account check) is bounded, not the stream.
+pub async fn bounded<E, R: Default>(
+    rpc: String,
+    limit: Duration,
+    call: impl Future<Output = Result<http::Response<R>, E>>,
+) -> Result<http::Response<R>, E> {
+    match tokio::time::timeout(limit, call).await {
+        Ok(answer) => answer,
+        Err(_) => {
+            tracing::warn!(
+                rpc,
+                ?limit,
+                "call abandoned: the database did not answer in time"
+            );
+            Ok(Status::unavailable("database unavailable: no answer in time").into_http())
+        }
+    }
+}
