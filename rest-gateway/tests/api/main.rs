@@ -18,6 +18,7 @@ mod clients;
 mod devices;
 mod digest;
 mod docs;
+mod faults;
 mod flexisip;
 mod guessing;
 mod identity;
