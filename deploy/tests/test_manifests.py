@@ -241,3 +241,10 @@ def test_development_gives_the_gateway_a_token_its_core_knows():
     clients = find(development, "Secret", "flexiapi-core-clients")["stringData"]["clients"]
     lines = [line.split() for line in clients.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     assert ["gateway", "gateway", hashlib.sha256(token.encode()).hexdigest()] in lines
+
+
+@pytest.mark.parametrize("name", ["core-service", "rest-gateway"])
+def test_a_deleted_pod_serves_until_the_proxies_know(rendered, name):
+    pod = find(rendered, "Deployment", name)["spec"]["template"]["spec"]
+    sleep = pod["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert 1 <= sleep < pod["terminationGracePeriodSeconds"] - 10, "time left to drain after the sleep"

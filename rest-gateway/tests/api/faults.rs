@@ -3,8 +3,7 @@
 //! dies, and the gateway SIGTERMed with requests in flight.
 
 use std::{
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::Command,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, Mutex,
@@ -14,129 +13,10 @@ use std::{
 
 use reqwest::{header, StatusCode};
 
-use crate::helpers::{challenges, hash, DOMAIN};
-
-const ADMIN_PASSWORD: &str = "admin-password";
-
-/// The core binary, built beside the gateway's by the workspace run.
-fn core_binary() -> PathBuf {
-    let binary = Path::new(env!("CARGO_BIN_EXE_rest-gateway")).with_file_name("core-service");
-    assert!(
-        binary.exists(),
-        "{} is missing: build the workspace (scripts/test does)",
-        binary.display()
-    );
-    binary
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// A core on a SQLite file of its own, with a first admin, that can be
-/// killed and started again on the same port and file.
-struct CoreProcess {
-    database_url: String,
-    port: u16,
-    child: Option<Child>,
-    _dir: tempfile::TempDir,
-}
-
-impl CoreProcess {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let database_url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("core.sqlite").display()
-        );
-        let created = Command::new(core_binary())
-            .args(["accounts", "create", "--admin", "--username", "admin01"])
-            .args(["--algorithm", "MD5", "--domain", DOMAIN])
-            .env("DATABASE_URL", &database_url)
-            .env("FLEXIAPI_ACCOUNT_PASSWORD", ADMIN_PASSWORD)
-            .output()
-            .unwrap();
-        assert!(created.status.success(), "{created:?}");
-        let mut core = Self {
-            database_url,
-            port: free_port(),
-            child: None,
-            _dir: dir,
-        };
-        core.restart();
-        core
-    }
-
-    /// A named API key of the admin, made as an operator does.
-    fn admin_key(&self) -> String {
-        let output = Command::new(core_binary())
-            .args([
-                "api-keys",
-                "create",
-                "--username",
-                "admin01",
-                "--name",
-                "faults",
-            ])
-            .env("DATABASE_URL", &self.database_url)
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{output:?}");
-        String::from_utf8(output.stdout).unwrap().trim().to_owned()
-    }
-
-    fn restart(&mut self) {
-        let child = Command::new(core_binary())
-            .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
-            .env("DATABASE_URL", &self.database_url)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        wait_for_port(self.port);
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap(); // SIGKILL: no goodbye
-            child.wait().unwrap();
-        }
-    }
-}
-
-impl Drop for CoreProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn start_gateway(core_port: u16) -> (Child, String) {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_rest-gateway"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(["--core-url", &format!("http://127.0.0.1:{core_port}")])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_port(port);
-    (child, format!("http://127.0.0.1:{port}"))
-}
+use crate::{
+    helpers::{challenges, hash, DOMAIN},
+    processes::{start_gateway, CoreProcess, ADMIN_PASSWORD},
+};
 
 /// One Digest ping as a client that keeps its nonce and takes a fresh
 /// challenge whenever it is refused; the status is what the user saw.

@@ -6,6 +6,7 @@
 
 mod digest_client;
 mod helpers;
+mod processes;
 mod test_ca;
 
 mod accounts;
@@ -30,5 +31,6 @@ mod openapi;
 mod operations;
 mod registrar;
 mod resilience;
+mod rolling_restart;
 mod spaces;
 mod tracing;
