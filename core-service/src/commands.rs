@@ -34,6 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 sip_domain: cli.database.sip_domain.clone(),
                 nonce_ttl_seconds: cli.serve.nonce_ttl_seconds,
                 metrics_listen: cli.serve.metrics_listen,
+                health_listen: cli.serve.health_listen,
                 account_cache_entries: cli.serve.account_cache_entries,
                 api_key_idle_minutes: cli.serve.api_key_idle_minutes,
                 registrar_redis_url: cli.serve.registrar_redis_url.clone(),

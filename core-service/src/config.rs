@@ -95,6 +95,12 @@ pub struct ServeArgs {
     #[arg(long, env = "FLEXIAPI_CORE_METRICS_LISTEN", global = true)]
     pub metrics_listen: Option<SocketAddr>,
 
+    /// Address of a separate plain gRPC listener serving grpc.health.v1
+    /// alone (no TLS, no token): for Kubernetes' gRPC probes, which cannot
+    /// speak TLS, when the main port does. None when unset.
+    #[arg(long, env = "FLEXIAPI_CORE_HEALTH_LISTEN", global = true)]
+    pub health_listen: Option<SocketAddr>,
+
     /// How many active accounts (with their HA1s) are kept in memory, so a
     /// Digest check with a reused nonce is one statement; 0 keeps none. A
     /// copy is checked against the database's account epoch before it is

@@ -106,3 +106,26 @@ async fn report(reporter: &HealthReporter, up: bool) {
         reporter.set_service_status(*service, status).await;
     }
 }
+
+/// Serves `grpc.health.v1` alone on `listener`, in plain HTTP/2 with no
+/// token, until `stopped` closes: what Kubernetes' gRPC probe can reach
+/// when the main port speaks TLS (the probe cannot). It tells whether the
+/// core can serve, nothing else.
+pub async fn serve_plain(
+    listener: tokio::net::TcpListener,
+    service: tonic_health::pb::health_server::HealthServer<
+        impl tonic_health::pb::health_server::Health,
+    >,
+    mut stopped: watch::Receiver<()>,
+) {
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let served = tonic::transport::Server::builder()
+        .add_service(service)
+        .serve_with_incoming_shutdown(incoming, async move {
+            let _ = stopped.changed().await;
+        })
+        .await;
+    if let Err(error) = served {
+        tracing::warn!(%error, "the health listener stopped");
+    }
+}

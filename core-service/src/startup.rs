@@ -38,6 +38,9 @@ pub struct ServeConfig {
     pub sip_domain: Domain,
     pub nonce_ttl_seconds: u32,
     pub metrics_listen: Option<SocketAddr>,
+    /// `--health-listen`: `grpc.health.v1` alone, without TLS or token, for
+    /// probes that cannot speak TLS (Kubernetes' gRPC probe).
+    pub health_listen: Option<SocketAddr>,
     pub account_cache_entries: usize,
     pub api_key_idle_minutes: u32,
     /// `--registrar-redis-url`: Flexisip's registrar as the source of devices.
@@ -66,6 +69,7 @@ impl Default for ServeConfig {
             sip_domain: Domain::default(),
             nonce_ttl_seconds: 300,
             metrics_listen: None,
+            health_listen: None,
             account_cache_entries: 10_000,
             api_key_idle_minutes: 60,
             registrar_redis_url: None,
@@ -82,6 +86,7 @@ impl Default for ServeConfig {
 pub struct Application {
     listener: TcpListener,
     metrics_listener: Option<TcpListener>,
+    health_listener: Option<TcpListener>,
     store: SqlStore,
     settings: Settings,
     registrar: Option<Registrar>,
@@ -128,9 +133,16 @@ impl Application {
             Some(addr) => Some(metrics::bind(addr).await?),
             None => None,
         };
+        let health_listener = match config.health_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
+                format!("cannot listen on {addr} (--health-listen / FLEXIAPI_CORE_HEALTH_LISTEN)")
+            })?),
+            None => None,
+        };
         Ok(Self {
             listener,
             metrics_listener,
+            health_listener,
             store,
             registrar,
             max_device_watchers: config.max_device_watchers,
@@ -149,6 +161,12 @@ impl Application {
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
         Ok(self.listener.local_addr()?)
+    }
+
+    pub fn health_addr(&self) -> Option<SocketAddr> {
+        self.health_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
@@ -176,6 +194,13 @@ impl Application {
             stop_background.subscribe(),
         )
         .await;
+        let health_server = self.health_listener.map(|listener| {
+            tokio::spawn(health::serve_plain(
+                listener,
+                health_service.clone(),
+                stop_background.subscribe(),
+            ))
+        });
         let metrics_server = self
             .metrics_listener
             .map(|listener| tokio::spawn(metrics::serve(listener, self.store.clone())));
@@ -271,6 +296,9 @@ impl Application {
         }
         if let Some(server) = metrics_server {
             server.abort();
+        }
+        if let Some(server) = health_server {
+            let _ = server.await;
         }
         self.store.close().await;
         served.context("gRPC server failed")

@@ -76,6 +76,7 @@ OVERLAYS = {
     "production": KUBERNETES,
     "development": KUBERNETES / "overlays" / "development",
     "tls": KUBERNETES / "overlays" / "tls",
+    "internal-tls": KUBERNETES / "overlays" / "internal-tls",
 }
 
 
@@ -113,7 +114,8 @@ def test_deployments_are_replicated_bounded_and_hardened(rendered, name):
 
 def test_core_probes_use_grpc_health(rendered):
     core = find(rendered, "Deployment", "core-service")["spec"]["template"]["spec"]["containers"][0]
-    assert core["readinessProbe"]["grpc"] == {"port": 50051}
+    # The gRPC port, or with TLS on it the plain health port (internal-tls).
+    assert core["readinessProbe"]["grpc"] in ({"port": 50051}, {"port": 50052})
     assert core["livenessProbe"]["grpc"]["service"] == "liveness"
 
 
@@ -229,8 +231,8 @@ def test_only_the_gateway_and_labelled_clients_reach_the_core_grpc_port(rendered
     assert all(set(f) == {"podSelector"} for f in grpc["from"]), "no namespace or IP block widens it"
     gateway = find(rendered, "Deployment", "rest-gateway")["spec"]["template"]["metadata"]["labels"]
     assert gateway["app.kubernetes.io/name"] == "rest-gateway"
-    (metrics,) = [r for r in policy["ingress"] if r is not grpc]
-    assert [p["port"] for p in metrics["ports"]] == [9090], "metrics are reachable apart"
+    apart = sorted(p["port"] for r in policy["ingress"] if r is not grpc for p in r["ports"])
+    assert apart in ([9090], [9090, 50052]), f"only metrics and plain health are reachable apart: {apart}"
 
 
 def test_development_gives_the_gateway_a_token_its_core_knows():
@@ -248,3 +250,34 @@ def test_a_deleted_pod_serves_until_the_proxies_know(rendered, name):
     pod = find(rendered, "Deployment", name)["spec"]["template"]["spec"]
     sleep = pod["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"]
     assert 1 <= sleep < pod["terminationGracePeriodSeconds"] - 10, "time left to drain after the sleep"
+
+
+def test_internal_tls_is_mutual_from_read_only_secrets_with_probes_on_a_plain_health_port():
+    documents = render(OVERLAYS["internal-tls"])
+    core = find(documents, "Deployment", "core-service")
+    for variable, key in [
+        ("FLEXIAPI_CORE_TLS_CERT_FILE", "tls.crt"),
+        ("FLEXIAPI_CORE_TLS_KEY_FILE", "tls.key"),
+        ("FLEXIAPI_CORE_TLS_CLIENT_CA_FILE", "ca.crt"),
+    ]:
+        assert secret_file(core, variable) == ("core-service-tls", key), variable
+    container = core["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    health_port = int(env["FLEXIAPI_CORE_HEALTH_LISTEN"].rsplit(":", 1)[1])
+    assert health_port != 50051
+    assert {"name": "health", "containerPort": health_port} in container["ports"]
+    for probe in ["readinessProbe", "livenessProbe", "startupProbe"]:
+        assert container[probe]["grpc"]["port"] == health_port, probe
+
+    gateway = find(documents, "Deployment", "rest-gateway")
+    gateway_env = {e["name"]: e.get("value") for e in gateway["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert gateway_env["FLEXIAPI_CORE_URL"].startswith("https://core-service:"), "env wins over the ConfigMap"
+    for variable, key in [
+        ("FLEXIAPI_CORE_CA_FILE", "ca.crt"),
+        ("FLEXIAPI_CORE_CLIENT_CERT_FILE", "tls.crt"),
+        ("FLEXIAPI_CORE_CLIENT_KEY_FILE", "tls.key"),
+    ]:
+        assert secret_file(gateway, variable) == ("rest-gateway-core-client", key), variable
+    assert not [d for d in documents if d["kind"] == "Secret"], "certificates come out of band"
+    plain = find(render(KUBERNETES), "Deployment", "core-service")["spec"]["template"]["spec"]
+    assert [v["name"] for v in plain["volumes"]] == ["clients"], "the base is unchanged by the component"

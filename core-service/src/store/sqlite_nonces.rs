@@ -239,8 +239,10 @@ fn open_checked(path: &Path, accounts: &Path) -> anyhow::Result<Connection> {
              expires_at BIGINT NOT NULL
          ) WITHOUT ROWID;
          CREATE INDEX IF NOT EXISTS main.nonces_expires_at_idx ON nonces (expires_at);
-         -- An account's nonces: the eviction past the cap, and deletion.
-         CREATE INDEX IF NOT EXISTS main.nonces_account_id_idx ON nonces (account_id);",
+         -- An account's unanswered nonces, for the eviction past the cap:
+         -- partial, so answered ones (however many) are never scanned.
+         CREATE INDEX IF NOT EXISTS main.nonces_unanswered_idx
+             ON nonces (account_id, expires_at) WHERE nc = 0;",
     )?;
     Ok(connection)
 }

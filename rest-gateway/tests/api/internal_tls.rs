@@ -31,7 +31,9 @@ fn pki() -> Pki {
     Pki { ca, server, client }
 }
 
-async fn tls_core(pki: &Pki, database: &TestDatabase, mutual: bool) -> SocketAddr {
+/// A core on SQLite serving gRPC over TLS (mutual when asked), with its
+/// plain health port; an admin made over the same TLS. Its two addresses.
+async fn tls_core(pki: &Pki, database: &TestDatabase, mutual: bool) -> (SocketAddr, SocketAddr) {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = flexiapi_telemetry::init("rest-gateway");
     }
@@ -39,6 +41,7 @@ async fn tls_core(pki: &Pki, database: &TestDatabase, mutual: bool) -> SocketAdd
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: database.url.clone(),
         database_max_connections: 4,
+        health_listen: Some("127.0.0.1:0".parse().unwrap()),
         tls: Some(TlsFiles {
             cert: pki.server.0.clone(),
             key: pki.server.1.clone(),
@@ -49,6 +52,7 @@ async fn tls_core(pki: &Pki, database: &TestDatabase, mutual: bool) -> SocketAdd
     .await
     .unwrap();
     let addr = core.local_addr().unwrap();
+    let health = core.health_addr().unwrap();
     tokio::spawn(core.run_until_stopped(std::future::pending()));
     // The operator's first admin, over the same TLS (and certificate).
     let tls = ClientTlsConfig::new()
@@ -75,7 +79,7 @@ async fn tls_core(pki: &Pki, database: &TestDatabase, mutual: bool) -> SocketAdd
         })
         .await
         .unwrap();
-    addr
+    (addr, health)
 }
 
 async fn gateway(config: Config) -> String {
@@ -117,8 +121,30 @@ async fn a_gateway_with_its_certificate_reaches_a_mutual_tls_core_and_no_other_d
         .await
         .unwrap()
         .unwrap();
-    let core = tls_core(&pki, &database, true).await;
+    let (core, health) = tls_core(&pki, &database, true).await;
     let https = format!("https://localhost:{}", core.port());
+
+    // Kubernetes' probe: plain HTTP/2, no certificate, health alone.
+    let plain = Channel::from_shared(format!("http://{health}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let status = tonic_health::pb::health_client::HealthClient::new(plain.clone())
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .status();
+    assert_eq!(
+        status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving
+    );
+    let elsewhere = pb::auth_service_client::AuthServiceClient::new(plain)
+        .challenge(pb::ChallengeRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(elsewhere.code(), tonic::Code::Unimplemented, "health only");
 
     let with_certificate = Config {
         core_url: https.clone(),
@@ -154,7 +180,7 @@ async fn without_a_client_ca_the_core_serves_tls_to_any_client_that_trusts_it() 
         .await
         .unwrap()
         .unwrap();
-    let core = tls_core(&pki, &database, false).await;
+    let (core, _) = tls_core(&pki, &database, false).await;
     let config = Config {
         core_url: format!("https://localhost:{}", core.port()),
         core_ca_file: Some(pki.ca.path("ca.pem")),
