@@ -9,24 +9,14 @@ use std::time::{Duration, Instant};
 use flexiapi_proto::pb;
 use tonic::Code;
 
-use crate::helpers::{spawn_on, AppOptions, Backend, CuttableProxy, TestDatabase};
+use crate::helpers::{spawn_on, AppOptions, Backend, CuttableProxy, TestApp, TestDatabase};
 
 core_service::on_every_backend!(a_stalled_database_link_is_unavailable_within_the_deadline);
 
 async fn a_stalled_database_link_is_unavailable_within_the_deadline(backend: Backend) {
-    if backend == Backend::Sqlite {
-        return; // a file, not a link
-    }
-    let Some(database) = TestDatabase::create(backend).await.unwrap() else {
+    let Some((proxy, app)) = behind_a_relay(backend).await else {
         return;
     };
-    let (proxy, through_proxy) = relayed(&database.url).await;
-    let options = AppOptions {
-        database_url: Some(through_proxy),
-        ..Default::default()
-    };
-    let app = spawn_on(database, options).await;
-    app.create_account("alice01", "secret-pw", "MD5").await;
 
     proxy.stall();
     let calls: Vec<_> = (0..4)
@@ -79,6 +69,23 @@ async fn a_stalled_database_link_is_unavailable_within_the_deadline(backend: Bac
     app.stop().await;
 }
 
+/// A core whose database (PostgreSQL or MariaDB; `None` for SQLite, a
+/// file, not a link) is reached through a relay, with alice01 created.
+async fn behind_a_relay(backend: Backend) -> Option<(CuttableProxy, TestApp)> {
+    if backend == Backend::Sqlite {
+        return None;
+    }
+    let database = TestDatabase::create(backend).await.unwrap()?;
+    let (proxy, through_proxy) = relayed(&database.url).await;
+    let options = AppOptions {
+        database_url: Some(through_proxy),
+        ..Default::default()
+    };
+    let app = spawn_on(database, options).await;
+    app.create_account("alice01", "secret-pw", "MD5").await;
+    Some((proxy, app))
+}
+
 /// A relay to the database of `url` (which names host:port), and the URL
 /// that goes through it.
 async fn relayed(url: &str) -> (CuttableProxy, String) {
@@ -103,19 +110,9 @@ core_service::on_every_backend!(a_database_cut_under_load_is_unavailable_then_he
 /// link is cut, then restored: every call answers, OK or UNAVAILABLE and
 /// nothing else, within the deadline; the core heals by itself.
 async fn a_database_cut_under_load_is_unavailable_then_heals(backend: Backend) {
-    if backend == Backend::Sqlite {
-        return; // a file, not a link
-    }
-    let Some(database) = TestDatabase::create(backend).await.unwrap() else {
+    let Some((proxy, app)) = behind_a_relay(backend).await else {
         return;
     };
-    let (proxy, through_proxy) = relayed(&database.url).await;
-    let options = AppOptions {
-        database_url: Some(through_proxy),
-        ..Default::default()
-    };
-    let app = spawn_on(database, options).await;
-    app.create_account("alice01", "secret-pw", "MD5").await;
 
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let load: Vec<_> = (0..4)

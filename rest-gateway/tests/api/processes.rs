@@ -105,16 +105,10 @@ impl CoreProcess {
     }
 
     pub fn restart(&mut self) {
-        let child = Command::new(core_binary())
-            .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
-            .env("DATABASE_URL", &self.database_url)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        wait_for_port(self.port);
+        let mut core = Command::new(core_binary());
+        core.args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
+            .env("DATABASE_URL", &self.database_url);
+        self.child = Some(spawn_listening(core, self.port));
     }
 
     pub fn kill(&mut self) {
@@ -133,16 +127,27 @@ impl Drop for CoreProcess {
 
 pub fn start_gateway(core_port: u16) -> (Child, String) {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_rest-gateway"))
+    let mut gateway = Command::new(env!("CARGO_BIN_EXE_rest-gateway"));
+    gateway
         .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(["--core-url", &format!("http://127.0.0.1:{core_port}")])
+        .args(["--core-url", &format!("http://127.0.0.1:{core_port}")]);
+    (
+        spawn_listening(gateway, port),
+        format!("http://127.0.0.1:{port}"),
+    )
+}
+
+/// Starts `command` quietly (warnings only, output discarded) and returns
+/// once it listens on `port`.
+fn spawn_listening(mut command: Command, port: u16) -> Child {
+    let child = command
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     wait_for_port(port);
-    (child, format!("http://127.0.0.1:{port}"))
+    child
 }
 
 /// The first admin (admin01, MD5), made with the CLI as an operator does.
@@ -194,16 +199,11 @@ impl GatewayProcess {
     }
 
     pub fn restart(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_rest-gateway"))
+        let mut gateway = Command::new(env!("CARGO_BIN_EXE_rest-gateway"));
+        gateway
             .args(["--listen", &format!("127.0.0.1:{}", self.port)])
-            .args(["--core-url", &format!("http://{}", self.core)])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        wait_for_port(self.port);
+            .args(["--core-url", &format!("http://{}", self.core)]);
+        self.child = Some(spawn_listening(gateway, self.port));
     }
 
     /// SIGTERM, then waits for the exit, which must be clean.
