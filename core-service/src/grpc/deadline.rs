@@ -18,7 +18,7 @@ pub const CALL_DEADLINE: Duration = Duration::from_secs(4);
 /// A streaming call's future ends when its stream starts: only the setup
 /// (the account check) is bounded, not the stream.
 pub async fn bounded<E, R: Default>(
-    rpc: String,
+    uri: http::Uri,
     limit: Duration,
     call: impl Future<Output = Result<http::Response<R>, E>>,
 ) -> Result<http::Response<R>, E> {
@@ -26,7 +26,7 @@ pub async fn bounded<E, R: Default>(
         Ok(answer) => answer,
         Err(_) => {
             tracing::warn!(
-                rpc,
+                rpc = uri.path(),
                 ?limit,
                 "call abandoned: the database did not answer in time"
             );

@@ -201,9 +201,10 @@ where
         if let Some(status) = self.access.refusal(request.uri().path(), authorization) {
             return Box::pin(std::future::ready(Ok(status.into_http())));
         }
-        let rpc = request.uri().path().to_owned();
+        // A reference count, not a copy: named only if the call times out.
+        let uri = request.uri().clone();
         Box::pin(super::deadline::bounded(
-            rpc,
+            uri,
             self.deadline,
             self.inner.call(request),
         ))
