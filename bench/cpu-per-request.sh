@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # CPU time per request of each process (from /proc/<pid>/stat) during an
-# 8 s run, 32 connections, core on a new SQLite file, or on PostgreSQL with
+# 8 s run, 16 connections (CPU_CONNECTIONS), core on a new SQLite file, or on PostgreSQL with
 # CPU_POSTGRES=1 (a fresh database flexiapi_cpu on 127.0.0.1:5432). The mode is the first argument:
 # http (REST ping, nonce reused; the default), fresh (a new challenge for
 # each request), apikey (REST ping by API key), verify or credentials (gRPC,
 # straight to the core). The
-# servers inherit the environment (FLEXIAPI_WORKER_THREADS, …). Needs the release binaries:
+# servers run with the defaults a user gets (log level included) and
+# inherit the environment (FLEXIAPI_WORKER_THREADS, RUST_LOG, …). Needs the release binaries:
 #   cargo build --release -p core-service -p rest-gateway -p flexiapi-bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,14 +29,14 @@ DATABASE_URL=$url FLEXIAPI_ACCOUNT_PASSWORD=bench-password $bin/core-service acc
 if [ "${1:-http}" = apikey ]; then
     target+=("$(DATABASE_URL=$url $bin/core-service api-keys create --username bench01 --name cpu 2>/dev/null)")
 fi
-RUST_LOG=warn DATABASE_URL=$url $bin/core-service serve --listen 127.0.0.1:55061 & core=$!
-RUST_LOG=warn $bin/rest-gateway --listen 127.0.0.1:58061 --core-url http://127.0.0.1:55061 & gw=$!
+DATABASE_URL=$url $bin/core-service serve --listen 127.0.0.1:55061 2>>$work/core.log & core=$!
+$bin/rest-gateway --listen 127.0.0.1:58061 --core-url http://127.0.0.1:55061 2>>$work/gateway.log & gw=$!
 sleep 1
 ticks() { awk '{print $14+$15}' /proc/$1/stat; }
 # All PostgreSQL server processes together (0 on SQLite).
 pg_ticks() { local t=0 p; for p in $(pgrep -x postgres || true); do t=$((t + $(ticks $p 2>/dev/null || echo 0))); done; echo $t; }
 c0=$(ticks $core); g0=$(ticks $gw); p0=$(pg_ticks)
-$bin/flexiapi-bench --json --connections 32 --seconds 8 --username bench01 --password bench-password "${target[@]}" > $work/out.json &
+$bin/flexiapi-bench --json --connections ${CPU_CONNECTIONS:-16} --seconds 8 --username bench01 --password bench-password "${target[@]}" > $work/out.json &
 b=$!; sleep 0.2; b0=$(ticks $b)
 sleep 7.5; b1=$(ticks $b); c1=$(ticks $core); g1=$(ticks $gw); p1=$(pg_ticks)
 wait $b

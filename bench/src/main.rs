@@ -31,6 +31,11 @@ struct Cli {
     /// Print the report as one JSON object instead of a line of text.
     #[arg(long)]
     json: bool,
+    /// Threads the load runs on. One by default, as an independent client
+    /// (`wrk -t1`) would: every server measured shares the machine with the
+    /// load, and a second load thread only adds wake-ups to what they pay.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: u16,
     #[command(subcommand)]
     mode: Mode,
 }
@@ -68,9 +73,28 @@ enum Mode {
     },
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    let runtime = if cli.threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(usize::from(cli.threads))
+            .enable_all()
+            .build()
+    };
+    match runtime {
+        Ok(runtime) => runtime.block_on(load(cli)),
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn load(cli: Cli) -> ExitCode {
     let duration = Duration::from_secs_f64(cli.seconds.max(0.1));
     let report = match cli.mode {
         Mode::Http {

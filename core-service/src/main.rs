@@ -11,13 +11,16 @@ const SECRET_VARIABLES: &[&str] = &[
     "FLEXIAPI_ACCOUNT_PASSWORD",
 ];
 
+#[global_allocator]
+static ALLOCATOR: flexiapi_process::runtime::Allocator = flexiapi_process::runtime::Allocator {};
+
 fn main() -> ExitCode {
     if let Err(error) = flexiapi_process::load_file_variables(SECRET_VARIABLES) {
         eprintln!("error: {error:#}");
         return ExitCode::FAILURE;
     }
     let cli = Cli::parse();
-    let runtime = match runtime(cli.serve.worker_threads) {
+    let runtime = match flexiapi_process::runtime::build(cli.serve.worker_threads) {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -35,14 +38,4 @@ fn main() -> ExitCode {
             }
         }
     })
-}
-
-/// A multi-threaded runtime with `worker_threads` workers, or tokio's
-/// default (one per CPU this process may use).
-fn runtime(worker_threads: Option<u16>) -> std::io::Result<tokio::runtime::Runtime> {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(threads) = worker_threads {
-        builder.worker_threads(usize::from(threads));
-    }
-    builder.enable_all().build()
 }

@@ -1,6 +1,8 @@
 //! What both binaries do around their life as processes: take secrets from
-//! mounted files ([`secrets`]) and stop on a signal ([`shutdown_signal`]).
+//! mounted files ([`secrets`]), stop on a signal ([`shutdown_signal`]), and
+//! run on the allocator and runtime chosen for them ([`runtime`]).
 
+pub mod runtime;
 pub mod secrets;
 
 pub use secrets::{load_file_variables, read_secret};

@@ -114,8 +114,9 @@ pub struct Config {
     )]
     pub tls_reload_seconds: u64,
 
-    /// Threads serving requests. Default: one per CPU this process may use
-    /// (a container's CPU limit included).
+    /// Threads serving requests. Default: one where this process may use
+    /// at most 2 CPUs (a container's CPU limit included), else one per CPU;
+    /// see `flexiapi_process::runtime::flavor`.
     #[arg(long, env = "FLEXIAPI_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub worker_threads: Option<u16>,
 

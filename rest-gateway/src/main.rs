@@ -3,6 +3,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use rest_gateway::{config::Config, startup::Application};
 
+#[global_allocator]
+static ALLOCATOR: flexiapi_process::runtime::Allocator = flexiapi_process::runtime::Allocator {};
+
 fn main() -> ExitCode {
     // The one secret of the gateway may come from a mounted file.
     if let Err(error) = flexiapi_process::load_file_variables(&["FLEXIAPI_CORE_TOKEN"]) {
@@ -10,7 +13,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let config = Config::parse();
-    let runtime = match runtime(config.worker_threads) {
+    let runtime = match flexiapi_process::runtime::build(config.worker_threads) {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -34,14 +37,4 @@ fn main() -> ExitCode {
             }
         }
     })
-}
-
-/// A multi-threaded runtime with `worker_threads` workers, or tokio's
-/// default (one per CPU this process may use).
-fn runtime(worker_threads: Option<u16>) -> std::io::Result<tokio::runtime::Runtime> {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(threads) = worker_threads {
-        builder.worker_threads(usize::from(threads));
-    }
-    builder.enable_all().build()
 }

@@ -47,8 +47,9 @@ pub struct DatabaseArgs {
     pub database_url: String,
 
     /// Most PostgreSQL connections this process opens for accounts and
-    /// devices; the grouped nonce statements take half as many again (at
-    /// least 2), and API-key lookups as many again (at least 2). About twice
+    /// devices; the grouped nonce statements take 2 more (one
+    /// statement of each kind at a time), and API-key lookups half as many
+    /// (at least 2). About twice
     /// the database server's cores in all is a good start; more only adds
     /// switching.
     #[arg(
@@ -152,8 +153,9 @@ pub struct ServeArgs {
     )]
     pub max_device_watchers: u32,
 
-    /// Threads serving requests. Default: one per CPU this process may use
-    /// (a container's CPU limit included).
+    /// Threads serving requests. Default: one where this process may use
+    /// at most 2 CPUs (a container's CPU limit included), else one per CPU;
+    /// see `flexiapi_process::runtime::flavor`.
     #[arg(long, env = "FLEXIAPI_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024), global = true)]
     pub worker_threads: Option<u16>,
 

@@ -34,6 +34,9 @@ static MYSQL_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/mysql");
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub const DEFAULT_POSTGRES_CONNECTIONS: u32 = 16;
+
+/// Grouped nonce statements of each kind (issue, accept) running at once.
+const NONCE_STATEMENTS_IN_FLIGHT: u32 = 1;
 /// Account reads on SQLite (the nonces have a connection of their own).
 const SQLITE_READERS: u32 = 4;
 
@@ -184,12 +187,15 @@ impl SqlStore {
             ("enable_mergejoin", "off"),
             ("jit", "off"),
         ]);
-        // A quarter of the account connections per kind of nonce statement.
-        let in_flight = (connections / 4).max(1);
-        let pool_of_nonces = pool(keyed_plans.clone(), 2 * in_flight)
+        // One statement in flight per kind: whatever queues meanwhile goes
+        // into the next one. With more in flight, batches were smaller and
+        // their UPDATEs fought over the same heap pages: at 32 connections,
+        // 18,000-20,000 checks/s with one against 15,000-19,000 with two or
+        // four (BENCHMARKS.md, "Defaults").
+        let pool_of_nonces = pool(keyed_plans.clone(), 2 * NONCE_STATEMENTS_IN_FLIGHT)
             .await
             .with_context(cannot_connect)?;
-        let nonces = PgNonces::start(pool_of_nonces, usize::try_from(in_flight)?);
+        let nonces = PgNonces::start(pool_of_nonces, NONCE_STATEMENTS_IN_FLIGHT as usize);
         // The key lookup, planned afresh on every request on the account
         // connections, ran at 0.45x the Digest check it must match (bench
         // run of this session); with a cached keyed plan it is one index
