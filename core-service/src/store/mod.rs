@@ -17,6 +17,7 @@ use crate::{
     nonces::NonceRecord,
 };
 
+mod grouped;
 mod pg_nonces;
 pub mod sql;
 mod sqlite_nonces;

@@ -1,72 +1,49 @@
 //! The two nonce statements every Digest exchange runs on PostgreSQL
-//! (issue, accept), grouped: concurrent callers share one statement.
+//! (issue, accept), grouped ([`super::grouped`]): concurrent callers share
+//! one statement, an `unnest` of arrays.
 //!
 //! On a busy core the database's cost is per statement (a wake-up, a parse
 //! of the message, an executor start, a reply), not per row: a profile of
 //! one UPDATE per check showed PostgreSQL spending 110-160 µs of CPU per
-//! check, the core 70 µs in the driver. Here a caller queues its row and
-//! waits; a dispatcher keeps at most `in_flight` statements running, and
-//! whenever one finishes, everything queued meanwhile goes into the next as
-//! one `unnest` of arrays. An idle core runs each row at once, alone: no
-//! timer, no added wait. Each row keeps its own conditions, so the outcome
-//! of every caller is exactly the one its single statement would have had;
-//! PostgreSQL re-checks them on the locked row after a concurrent update.
+//! check, the core 70 µs in the driver. PostgreSQL re-checks each row's
+//! conditions on the locked row after a concurrent update.
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::collections::{HashMap, HashSet};
 
 use sqlx::PgPool;
-use tokio::sync::{mpsc, oneshot, Semaphore};
 
-use super::{sql::nonces::nonce_sql, NonceUse};
+use super::{
+    grouped::{Accept, Grouped},
+    sql::nonces::nonce_sql,
+    NonceUse,
+};
 use crate::{
-    error::{CoreError, Result},
+    error::Result,
     nonces::{NonceRecord, UNANSWERED_PER_ACCOUNT},
 };
 
-/// Rows per statement at most: bounds the statement's size and its time.
-const MAX_BATCH: usize = 256;
-
 #[derive(Clone, Debug)]
 pub struct PgNonces {
-    inserts: mpsc::UnboundedSender<Queued<Insert>>,
-    accepts: mpsc::UnboundedSender<Queued<Accept>>,
+    inserts: Grouped<Insert>,
+    accepts: Grouped<Accept>,
 }
 
-struct Queued<T> {
-    row: T,
-    done: oneshot::Sender<Result<bool>>,
-}
-
+#[derive(Debug)]
 struct Insert {
     record: NonceRecord,
-    epoch: i64,
-}
-
-struct Accept {
-    nonce: String,
-    opaque: String,
-    account_id: i64,
-    nc: i64,
-    now: i64,
     epoch: i64,
 }
 
 impl PgNonces {
     /// Starts the dispatchers; each runs up to `in_flight` statements at once.
     pub fn start(pool: PgPool, in_flight: usize) -> Self {
-        let (inserts, queued_inserts) = mpsc::unbounded_channel();
-        let (accepts, queued_accepts) = mpsc::unbounded_channel();
-        tokio::spawn(dispatch(
-            pool.clone(),
-            in_flight,
-            queued_inserts,
-            run_inserts,
-        ));
-        tokio::spawn(dispatch(pool, in_flight, queued_accepts, run_accepts));
-        Self { inserts, accepts }
+        let for_inserts = pool.clone();
+        Self {
+            inserts: Grouped::start(in_flight, move |rows| {
+                run_inserts(for_inserts.clone(), rows)
+            }),
+            accepts: Grouped::start(in_flight, move |rows| run_accepts(pool.clone(), rows)),
+        }
     }
 
     pub async fn insert(&self, record: &NonceRecord, epoch: i64) -> Result<bool> {
@@ -74,86 +51,11 @@ impl PgNonces {
             record: record.clone(),
             epoch,
         };
-        submit(&self.inserts, row).await
+        self.inserts.submit(row).await
     }
 
     pub async fn accept(&self, used: &NonceUse<'_>) -> Result<bool> {
-        let row = Accept {
-            nonce: used.nonce.to_owned(),
-            opaque: used.opaque.to_owned(),
-            account_id: used.account_id,
-            nc: i64::from(used.nc),
-            now: used.now,
-            epoch: used.epoch,
-        };
-        submit(&self.accepts, row).await
-    }
-}
-
-async fn submit<T>(queue: &mpsc::UnboundedSender<Queued<T>>, row: T) -> Result<bool> {
-    let (done, outcome) = oneshot::channel();
-    queue
-        .send(Queued { row, done })
-        .map_err(|_| anyhow::anyhow!("the nonce dispatcher has stopped"))?;
-    outcome
-        .await
-        .map_err(|_| anyhow::anyhow!("the nonce dispatcher dropped a statement"))?
-}
-
-/// Takes what is queued whenever a statement slot is free, until every
-/// sender is gone (the store was dropped).
-async fn dispatch<T, F, Fut>(
-    pool: PgPool,
-    in_flight: usize,
-    mut queue: mpsc::UnboundedReceiver<Queued<T>>,
-    run: F,
-) where
-    T: Send + 'static,
-    F: Fn(PgPool, Vec<T>) -> Fut + Copy + Send + 'static,
-    Fut: std::future::Future<Output = Result<Vec<bool>>> + Send + 'static,
-{
-    let slots = Arc::new(Semaphore::new(in_flight.max(1)));
-    loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        let Some(first) = queue.recv().await else {
-            return;
-        };
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(queued) => batch.push(queued),
-                Err(_) => break,
-            }
-        }
-        let pool = pool.clone();
-        tokio::spawn(async move {
-            let (rows, waiters): (Vec<T>, Vec<_>) =
-                batch.into_iter().map(|q| (q.row, q.done)).unzip();
-            match run(pool, rows).await {
-                Ok(outcomes) => {
-                    for (done, outcome) in waiters.into_iter().zip(outcomes) {
-                        let _ = done.send(Ok(outcome));
-                    }
-                }
-                Err(error) => {
-                    let error = Arc::new(error);
-                    for done in waiters {
-                        let _ = done.send(Err(shared(&error)));
-                    }
-                }
-            }
-            drop(slot);
-        });
-    }
-}
-
-/// One statement's failure, told to each of its callers.
-fn shared(error: &Arc<CoreError>) -> CoreError {
-    match error.as_ref() {
-        CoreError::Unavailable(_) => CoreError::Unavailable(error.to_string().into()),
-        _ => anyhow::anyhow!("nonce statement failed: {error}").into(),
+        self.accepts.submit(Accept::from(used)).await
     }
 }
 

@@ -1,6 +1,6 @@
 //! The nonce statements. On SQLite they run inline on the nonce file's own
-//! connection (`sqlite_nonces`); on PostgreSQL the two hot ones are grouped
-//! (`pg_nonces`), on MariaDB they have their own spelling (`mysql`), and
+//! connection (`sqlite_nonces`), accepts grouped in one transaction; on
+//! PostgreSQL the two hot ones are grouped (`pg_nonces`), on MariaDB they have their own spelling (`mysql`), and
 //! the rest run here.
 
 use sqlx::FromRow;
@@ -80,7 +80,7 @@ impl NonceStore for SqlStore {
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn accept_nonce(&self, used: &NonceUse<'_>) -> Result<bool> {
         match self {
-            Self::Sqlite { nonces, .. } => nonces.accept(used),
+            Self::Sqlite { nonces, .. } => nonces.accept(used).await,
             Self::Postgres { nonces, .. } => nonces.accept(used).await,
             Self::Mysql { pool } => mysql::accept_nonce(pool, used).await,
         }
