@@ -43,8 +43,8 @@ pub(in crate::store) mod nonce_sql {
     // The account's unanswered nonces other than $2 (the one just issued,
     // always kept) past the newest $3 (crate::nonces::UNANSWERED_PER_ACCOUNT
     // less one). Times are whole seconds: within one, the order is the
-    // nonces' (random). The extra derived table lets MariaDB delete from
-    // the table it reads.
+    // nonces' (random). MariaDB runs its own, keyed form of it
+    // (`mysql::EVICTION_CUTOFF`), and SQLite a window-free one.
     pub const EVICT: &str = "DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM (\
         SELECT nonce, ROW_NUMBER() OVER (ORDER BY expires_at DESC, nonce DESC) AS newest \
         FROM nonces WHERE account_id = $1 AND nc = 0 AND nonce <> $2) AS ranked \
