@@ -1,14 +1,43 @@
-"""Turns bench/run.sh's results.tsv into BENCHMARKS.md: every figure with the
-command that produced it, then the ratios of the targets."""
+"""Turns bench/run.sh's results into BENCHMARKS.md (on stdout) and its chart.
 
+Arguments: results.tsv (part 2 and 3: name, req/s, p50, p99, errors,
+command), sweep.tsv (part 1: round, server, mode, connections, rate, req/s,
+p50, p99, errors, command), seconds, connections (part 2), the chart's path
+(SVG, written), and notes.md (the prose kept between runs, appended)."""
+
+import os
 import platform
+import statistics
 import subprocess
 import sys
 from datetime import datetime, timezone
 
-results_path, seconds, connections = sys.argv[1], sys.argv[2], sys.argv[3]
+results_path, sweep_path, seconds, connections, chart_path, notes_path = sys.argv[1:7]
 rows = [line.rstrip("\n").split("\t") for line in open(results_path) if line.strip()]
+sweep = [line.rstrip("\n").split("\t") for line in open(sweep_path) if line.strip()]
 value = {r[0]: r[1] for r in rows}
+
+SERVERS = [("apache", "Apache mod_auth_digest"), ("sqlite", "core on SQLite"),
+           ("postgres", "core on PostgreSQL"), ("mysql", "core on MariaDB")]
+NAMES = dict(SERVERS)
+COLORS = {"apache": "#222222", "sqlite": "#1f77b4", "postgres": "#ff7f0e", "mysql": "#2ca02c"}
+
+
+def figures(server, mode, conns):
+    return [r for r in sweep if r[1] == server and r[2] == mode and int(r[3]) == conns]
+
+
+def median(server, mode, conns, column=5):
+    found = [float(r[column]) for r in figures(server, mode, conns)]
+    return statistics.median(found) if found else None
+
+
+def connection_counts(mode):
+    return sorted({int(r[3]) for r in sweep if r[2] == mode})
+
+
+def rounds():
+    return len({r[0] for r in sweep if r[1] == "apache"})
 
 
 def num(name):
@@ -23,182 +52,189 @@ def ratio(a, b):
     return f"{x / y:.2f}x" if x and y else "n/a"
 
 
-def p99(name):
+def column_of(name, index):
     for r in rows:
-        if r[0] == name and len(r) > 3 and r[3]:
-            return float(r[3])
+        if r[0] == name and len(r) > index and r[index]:
+            return float(r[index])
     return None
 
 
-def p50(name):
-    for r in rows:
-        if r[0] == name and len(r) > 2 and r[2]:
-            return float(r[2])
-    return None
+def verdict(ok):
+    return "met" if ok else "**missed**"
 
 
+# --- the chart ----------------------------------------------------------------
+def chart():
+    counts = connection_counts("reused")
+    if not counts:
+        return
+    width, height, left, right, top, bottom = 820, 440, 70, 230, 40, 50
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max(float(r[5]) for r in sweep if r[2] in ("reused", "fresh")) * 1.1
+    x = {c: left + plot_w * i / max(len(counts) - 1, 1) for i, c in enumerate(counts)}
+
+    def y(v):
+        return top + plot_h * (1 - v / peak)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{left}" y="22" font-size="14" font-weight="bold">REST ping by Digest: requests/s '
+           f'against connections (medians of {rounds()} rounds, defaults)</text>']
+    step = 10 ** (len(str(int(peak))) - 1)
+    while peak / step < 4:
+        step /= 2
+    tick = 0.0
+    while tick <= peak:
+        out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:,.0f}</text>')
+        tick += step
+    for c in counts:
+        out.append(f'<text x="{x[c]:.1f}" y="{top + plot_h + 18}" text-anchor="middle">{c}</text>')
+    out.append(f'<text x="{left + plot_w / 2}" y="{height - 8}" text-anchor="middle">connections</text>')
+    legend_y = top + 10
+    for server, name in SERVERS:
+        for mode, dash, label in [("reused", "", "nonce reused"), ("fresh", ' stroke-dasharray="5,4"', "fresh challenge")]:
+            points = [(x[c], y(m)) for c in connection_counts(mode) if c in x
+                      for m in [median(server, mode, c)] if m is not None]
+            if not points:
+                continue
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{COLORS[server]}" stroke-width="2"{dash}/>')
+            out.extend(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{COLORS[server]}"/>' for px, py in points)
+            out.append(f'<line x1="{width - right + 15}" x2="{width - right + 40}" y1="{legend_y}" y2="{legend_y}" '
+                       f'stroke="{COLORS[server]}" stroke-width="2"{dash}/>')
+            short = name.replace("core on ", "").replace(" mod_auth_digest", "")
+            out.append(f'<text x="{width - right + 46}" y="{legend_y + 4}">{short}, {label}</text>')
+            legend_y += 18
+    out.append("</svg>")
+    with open(chart_path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+chart()
+
+# --- the report -----------------------------------------------------------------
 cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True, text=True).stdout.strip()
+cores = os.cpu_count()
 print("# Benchmarks\n")
-print(f"Run of `bench/run.sh` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-      f"{cpu or 'unknown CPU'}, 2 cores shared by servers and load; {connections} connections, {seconds} s per figure, "
-      "all on loopback. Absolute figures drift on this shared machine; the ratios are taken within one run.\n")
-print("## Figures\n")
+run_at = os.environ.get("BENCH_RUN_AT") or f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
+print(f"Run of `bench/run.sh` on {run_at}, {platform.machine()}, "
+      f"{cpu or 'unknown CPU'}, {cores} cores shared by the servers, their database and the load tool "
+      f"(`flexiapi-bench`, one thread); {seconds} s per figure, all on loopback. Every server runs with the "
+      "defaults a user gets (no worker, log or pool setting); a row labelled *tuned* says what it changed. "
+      "Absolute figures drift on this shared machine; ratios are taken within one run.\n")
+
+print("## With the defaults, against Apache\n")
+print(f"Medians of {rounds()} rounds; each round measures every server in turn, in an order that "
+      "rotates, so each gets the machine at several moments. Apache httpd 2.4 `mod_auth_digest` "
+      "checks `nc` (`AuthDigestNcCheck On`); the project runs the gateway and the core (1,000 "
+      "accounts), with its database on the same 2 cores.\n")
+print(f"![requests/s against connections]({os.path.basename(chart_path)})\n")
+for mode, title in [("reused", "Nonce reused (`nc` + 1 on one nonce per connection)"),
+                    ("fresh", "A fresh challenge before every request (two exchanges)")]:
+    print(f"**{title}**, requests/s (ratio to Apache):\n")
+    print("| connections | " + " | ".join(name for _, name in SERVERS) + " |")
+    print("|---:|" + "---:|" * len(SERVERS))
+    for c in connection_counts(mode):
+        apache = median("apache", mode, c)
+        cells = []
+        for server, _ in SERVERS:
+            m = median(server, mode, c)
+            if m is None:
+                cells.append("n/a")
+            elif server == "apache" or not apache:
+                cells.append(f"{m:,.0f}")
+            else:
+                cells.append(f"{m:,.0f} ({m / apache:.2f}x)")
+        print(f"| {c} | " + " | ".join(cells) + " |")
+    print()
+
+print("**Latency at half of Apache's maximum rate** (the same offered load for every server), "
+      "p50 / p99 in ms:\n")
+print("| connections | rate | " + " | ".join(name for _, name in SERVERS) + " |")
+print("|---:|---:|" + "---:|" * len(SERVERS))
+for c in connection_counts("half"):
+    rate = figures("apache", "half", c)[0][4] if figures("apache", "half", c) else "?"
+    cells = []
+    for server, _ in SERVERS:
+        p50, p99 = median(server, "half", c, 6), median(server, "half", c, 7)
+        cells.append(f"{p50:.3f} / {p99:.3f}" if p50 is not None else "n/a")
+    print(f"| {c} | {rate} req/s | " + " | ".join(cells) + " |")
+print()
+
+tuned = [r for r in sweep if "tuned" in r[1]]
+if tuned:
+    print("Tuned, for comparison only (one round):\n")
+    print("| what | connections | req/s | ratio to the default |")
+    print("|---|---:|---:|---:|")
+    for r in tuned:
+        default = median(r[1].split(",")[0], "reused", int(r[3]))
+        share = f"{float(r[5]) / default:.2f}x" if default else "n/a"
+        print(f"| {r[1]}, nonce reused | {r[3]} | {float(r[5]):,.0f} | {share} |")
+    print()
+
+print("## Targets\n")
+print("| target | measured | |")
+print("|---|---|---|")
+for c in connection_counts("fresh"):
+    for server in ("sqlite", "postgres"):
+        for mode, label in [("reused", "nonce reused"), ("fresh", "fresh challenge")]:
+            m, a = median(server, mode, c), median("apache", mode, c)
+            if m and a:
+                print(f"| REST ping, {label}, {NAMES[server]}, {c} connections ≥ 1.0× Apache | {m / a:.2f}x | {verdict(m >= a)} |")
+    for server in ("sqlite", "postgres"):
+        p50, apache = median(server, "half", c, 6), median("apache", "half", c, 6)
+        if p50 is not None and apache is not None:
+            print(f"| p50 at half Apache's maximum, {NAMES[server]}, {c} connections ≤ Apache's | "
+                  f"{p50:.3f} ms against {apache:.3f} ms | {verdict(p50 <= apache)} |")
+    for mode, label in [("reused", "nonce reused"), ("fresh", "fresh challenge")]:
+        m, pg = median("mysql", mode, c), median("postgres", mode, c)
+        if m and pg:
+            print(f"| REST ping, {label}, MariaDB ≥ 0.8× PostgreSQL, {c} connections | {m / pg:.2f}x | {verdict(m >= 0.8 * pg)} |")
+
+sizes = sorted({r[0].split(" accounts:")[0].split(", ")[-1] for r in rows if " accounts:" in r[0]}, key=int)
+for size in sizes:
+    for backend in ["SQLite", "PostgreSQL"]:
+        label = f"{backend}, {size} accounts:"
+        rest, grpc = column_of(label + " REST ping at half load", 3), column_of(label + " gRPC VerifyDigest at half load", 3)
+        print(f"| p99 at half load, {backend}, {size} accounts: REST ≤ 2 ms, gRPC ≤ 1 ms | REST {rest} ms, gRPC {grpc} ms | "
+              f"{verdict(rest is not None and grpc is not None and rest <= 2 and grpc <= 1)} |")
+        a, d = num(label + " REST ping, API key"), num(label + " REST ping, nonce reused (MD5)")
+        print(f"| API key costs no more than Digest on a known nonce, {backend}, {size} accounts | "
+              f"{ratio(label + ' REST ping, API key', label + ' REST ping, nonce reused (MD5)')} of its rate | {verdict(bool(a and d and a >= d))} |")
+    pg = f"PostgreSQL, {size} accounts:"
+    v, n = num(pg + " gRPC VerifyDigest"), num(f"pgbench, {size} accounts: soci query + nonce compare-and-set")
+    print(f"| VerifyDigest on PostgreSQL ≥ 2× pgbench soci + nonce CAS ({size} accounts) | "
+          f"{ratio(pg + ' gRPC VerifyDigest', f'pgbench, {size} accounts: soci query + nonce compare-and-set')} | {verdict(bool(v and n and v >= 2 * n))} |")
+    g, s = num(pg + " gRPC GetCredentials"), num(f"pgbench, {size} accounts: soci query")
+    print(f"| GetCredentials ≥ 1.0× pgbench soci query ({size} accounts) | "
+          f"{ratio(pg + ' gRPC GetCredentials', f'pgbench, {size} accounts: soci query')} | {verdict(bool(g and s and g >= s))} |")
+if len(sizes) >= 2:
+    small, large = sizes[0], sizes[-1]
+    for backend in ["SQLite", "PostgreSQL"]:
+        a, b = column_of(f"{backend}, {small} accounts: REST ping at half load", 3), column_of(f"{backend}, {large} accounts: REST ping at half load", 3)
+        growth = f"{b / a:.2f}x" if a and b else "n/a"
+        print(f"| {backend}: p99 at {large} accounts ≤ 1.2× at {small} | {growth} | {verdict(bool(a and b and b <= 1.2 * a))} |")
+        rss = value.get(f"{backend}, {large} accounts: core RSS", "n/a")
+        print(f"| {backend}: core RSS at {large} accounts ≤ 64 MiB | {rss} | {verdict(num(f'{backend}, {large} accounts: core RSS') is not None and num(f'{backend}, {large} accounts: core RSS') <= 65536)} |")
+        for what in ["REST accounts, first page (API key)", "REST accounts, prefix search (API key)"]:
+            a, b = column_of(f"{backend}, {small} accounts: {what}", 2), column_of(f"{backend}, {large} accounts: {what}", 2)
+            measured = f"{b / a:.2f}x ({a} ms, {b} ms)" if a and b else "n/a"
+            print(f"| {what.split(' (')[0]}, {backend}: p50 at {large} ≤ 1.5× at {small} accounts | {measured} | {verdict(bool(a and b and b <= 1.5 * a))} |")
+print(f"| HTTP ceiling (nginx, static) | {value.get('nginx: static pong (no authentication)', 'n/a')} req/s | |")
+
+print(f"\n## Figures: everything else\n\nOne run each, {connections} connections, the defaults.\n")
 print("| what | req/s | p50 ms | p99 ms | errors | command |")
 print("|---|---:|---:|---:|---:|---|")
 for r in rows:
     r += [""] * (6 - len(r))
     print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | `{r[5]}` |")
 
-print("\n## Targets\n")
-print("| target | measured |")
-print("|---|---|")
-apache, apache_fresh = "Apache mod_auth_digest: ping, nonce reused (MD5)", "Apache mod_auth_digest: ping, fresh challenge (MD5)"
-sizes = sorted({r[0].split(" accounts:")[0].split(", ")[-1] for r in rows if " accounts:" in r[0]}, key=int)
-for size in sizes:
-    for backend in ["SQLite", "PostgreSQL"]:
-        label = f"{backend}, {size} accounts:"
-        print(f"| REST ping, nonce reused, {backend}, {size} accounts ≥ 1.0× Apache | {ratio(label + ' REST ping, nonce reused (MD5)', apache)} |")
-        print(f"| REST ping, fresh challenge, {backend}, {size} accounts ≥ 1.0× Apache | {ratio(label + ' REST ping, fresh challenge (MD5)', apache_fresh)} |")
-        rest, grpc = p99(label + " REST ping at half load"), p99(label + " gRPC VerifyDigest at half load")
-        print(f"| p99 at half load, {backend}, {size} accounts: REST ≤ 2 ms, gRPC ≤ 1 ms | REST {rest} ms, gRPC {grpc} ms |")
-        print(f"| API key costs no more than Digest on a known nonce, {backend}, {size} accounts | "
-              f"{ratio(label + ' REST ping, API key', label + ' REST ping, nonce reused (MD5)')} of its rate |")
-    pg = f"PostgreSQL, {size} accounts:"
-    print(f"| VerifyDigest on PostgreSQL ≥ 2× pgbench soci + nonce CAS ({size} accounts) | "
-          f"{ratio(pg + ' gRPC VerifyDigest', f'pgbench, {size} accounts: soci query + nonce compare-and-set')} |")
-    print(f"| GetCredentials ≥ 1.0× pgbench soci query ({size} accounts) | "
-          f"{ratio(pg + ' gRPC GetCredentials', f'pgbench, {size} accounts: soci query')} |")
-if len(sizes) >= 2:
-    small, large = sizes[0], sizes[-1]
-    for backend in ["SQLite", "PostgreSQL"]:
-        a, b = p99(f"{backend}, {small} accounts: REST ping at half load"), p99(f"{backend}, {large} accounts: REST ping at half load")
-        growth = f"{b / a:.2f}x" if a and b else "n/a"
-        print(f"| {backend}: p99 at {large} accounts ≤ 1.2× at {small} | {growth} |")
-        print(f"| {backend}: core RSS at {large} accounts ≤ 64 MiB | {value.get(f'{backend}, {large} accounts: core RSS', 'n/a')} |")
-
-if len(sizes) > 1:
-    small, large = sizes[0], sizes[-1]
-    for backend in ["SQLite", "PostgreSQL"]:
-        for what in ["REST accounts, first page (API key)", "REST accounts, prefix search (API key)"]:
-            a, b = p50(f"{backend}, {small} accounts: {what}"), p50(f"{backend}, {large} accounts: {what}")
-            measured = f"{b / a:.2f}x ({a} ms, {b} ms)" if a and b else "n/a"
-            print(f"| {what.split(' (')[0]}, {backend}: p50 at {large} ≤ 1.5× at {small} accounts | {measured} |")
-print(f"| HTTP ceiling (nginx, static) | {value.get('nginx: static pong (no authentication)', 'n/a')} req/s |")
-
-print("""
-## How the hot path is built, and why
-
-- **A check on a known nonce is one statement.** The core keeps active accounts and their HA1s
-  in memory (`--account-cache-entries`), each copy tagged with the `account_epoch` it was read
-  at; triggers move that counter on any change to `accounts` or `passwords`, whoever makes it.
-  `VerifyDigest` checks the answer in memory (fields, response in constant time), then accepts
-  it with one conditional `UPDATE nonces SET nc = $new WHERE nonce, account, opaque match AND
-  nc < $new AND expires_at > now AND account_epoch unchanged`. That statement is the only
-  arbiter between replicas (PostgreSQL re-checks it on the locked row; SQLite has one writer),
-  and a stale copy of an account makes it refuse, never accept. Any refusal is judged again on
-  fresh reads, in the contract's order, so the reason is exact and a wrong password never
-  burns a client's `nc`. `GetCredentials` answers from memory while a background read of the
-  epoch (every 100 ms) is under 250 ms old.
-- **Nonces are not account data.** Losing them in a crash only makes clients take a new
-  challenge. On PostgreSQL the `nonces` table is `UNLOGGED` (its commits wait for no WAL
-  flush); on SQLite they live in `<file>-nonces` (WAL, `synchronous=OFF`, replaced if a machine
-  crash damaged it). Accounts and passwords keep full durability (logged tables;
-  `synchronous=FULL`).
-- **SQLite nonce statements run inline.** sqlx runs each SQLite connection on a thread of its
-  own, and a profile showed the core spending more CPU switching threads than running SQL. The
-  nonce statements now run on the request's thread through one rusqlite connection (same
-  SQLite library) under a mutex: microseconds, no hand-off.
-- **PostgreSQL nonce statements are grouped.** Concurrent callers queue their rows; whenever a
-  statement slot is free, everything queued goes into one `INSERT … SELECT FROM unnest` or
-  `UPDATE … FROM unnest`, each row with its own conditions. An idle core sends each row alone,
-  at once. Those statements keep cached plans on connections where the planner can only choose
-  keyed index lookups (sequential scans, hash and merge joins, JIT off), because a generic plan
-  made while the table was empty would otherwise stay a sequential scan as it grows; account
-  queries use custom plans for the same reason.
-- **Threads.** In the REST figures each server has one worker thread (`FLEXIAPI_WORKER_THREADS=1`,
-  what a pod with a 1-CPU limit gets): the load tool, the gateway, the core and the database
-  share 2 cores, and a second worker per server only added cross-thread wake-ups. In the gRPC
-  figures the core runs alone with tokio's default (both cores), as Flexisip calls it.
-- **A request by API key is one read.** The key's SHA-256 and its owner come back from one
-  joined statement through the unique index on the fingerprint; on SQLite it runs inline on the
-  nonce file's connection (the accounts database is attached), on PostgreSQL on connections of
-  its own with cached keyed plans (on the account connections, planned afresh each time, it ran
-  at 0.45x the Digest check). The use is recorded at most once a minute per key, so a busy key
-  costs no write.
-- **The account list costs the same at any size.** Page by primary key (or by `(domain, id)`),
-  the total from each space's `accounts_count` (kept by triggers, a statement-level one on
-  PostgreSQL so a bulk insert updates each space once), and `search` as a byte range of the
-  username and email indexes (`COLLATE "C"` on PostgreSQL), counted over the matches only. The
-  core's gRPC sockets set TCP_NODELAY: a page of accounts is written in more than one piece, and
-  without it each such answer waited 40 ms for the gateway's delayed ACK.
-- **MariaDB nonces are in a MEMORY table.** What one autocommit nonce `UPDATE` costs in each
-  engine MariaDB offers (`bench/mariadb-nonce-engines.sh`: 5,000 in a stored procedure, so no
-  client round trip counts; MariaDB 10.11.19 on this machine, `innodb_flush_log_at_trx_commit=1`):
-  InnoDB 0.237 ms each, Aria with `TRANSACTIONAL=0` 0.020 ms, MEMORY 0.012 ms. InnoDB waits
-  for a redo-log flush at every commit, and the setting that would lift it is global (it would
-  weaken the accounts' durability too, and an application may not change it for one table).
-  Aria is MariaDB-only; MEMORY exists in MySQL 8 as well, locks the table per statement (the
-  `nc` compare-and-set stays atomic for every replica on that server), and loses its rows on a
-  server restart, which costs clients only a new challenge, as PostgreSQL's UNLOGGED table
-  after a crash. The core sizes it at 1 GiB at each start (a restart rebuilds it at the
-  server's 16 MiB default, about 67,000 nonces).
-- **pgbench's naive baseline** writes its nonce compare-and-set to an ordinary, logged table
-  (`durable_nonces`): the naive design keeps nonces durably.
-
-What the figures include: the load tool, the gateway, the core and the database all share the
-same 2 cores, so every figure here is a whole-system figure; Apache and nginx run alone with the
-load tool.
-
-## Part 2 and the Digest hot path: before and after
-
-`bench/before-after.sh /tmp/before-target/release` (the build before part 2, f5a8488, against
-this one, each on its own SQLite file, alternated 3 times, 8 s per figure, the defaults a user
-gets), medians:
-
-| figure | before | after | ratio |
-|---|---:|---:|---:|
-| 16 connections, nonce reused | 8,891 req/s | 9,803 req/s | 1.10x |
-| 32 connections, nonce reused | 9,621 req/s | 9,546 req/s | 0.99x |
-| 16 connections, fresh challenge | 4,279 req/s | 3,755 req/s | 0.88x |
-| 32 connections, fresh challenge | 4,624 req/s | 4,286 req/s | 0.93x |
-
-The reused-nonce path holds. The fresh-challenge path (two gRPC calls per request) lost
-7-12 %: `bench/cpu-per-request.sh fresh` puts it in the core, 141 µs of CPU per exchange
-without TCP_NODELAY on its gRPC sockets and 152-153 µs with it (same build, toggled, alternated
-twice), the gateway a few µs more too: each answer now leaves in more, smaller segments. Without
-TCP_NODELAY, any answer written in more than one piece (a page of accounts) waited 40 ms for
-the gateway's delayed ACK, so it stays on. Recovering the 11 µs means writing each gRPC answer
-in one segment (coalescing hyper's HTTP/2 flushes), not turning the option off.
-
-## Moving in from FlexiAPI: import speed
-
-`bench/import.sh` (2026-12-02, this machine, 2 cores shared by MariaDB, the target database
-and the importer): a FlexiAPI 2026 database generated in the local MariaDB 10.11, 1,000,008
-accounts with an MD5 and a SHA-256 HA1 each (2,000,016 password rows), imported by the
-release build of `core-service import flexiapi` with its defaults (1,000 accounts a
-transaction) into a new database of each backend:
-
-| target | time | accounts/s | target ≥ 20,000/s |
-|---|---:|---:|---|
-| SQLite | 21.8 s | 45,948 | yes |
-| PostgreSQL 15 | 40.1 s | 24,907 | yes |
-| MariaDB 10.11 | 82.8 s | 12,084 | (no target) |
-
-How it got there (100,000 accounts, same machine): the first version ran at 5,100/s into
-SQLite and 8,800/s into PostgreSQL. On SQLite, 83 % of the CPU was in
-`sqlite3_bind_parameter_name`: sqlx looks every `$n` of a statement up by name, and SQLite's
-lookup is linear, so a 10,000-parameter insert cost O(n²); the bulk statements use `?` there
-(31,000/s). On PostgreSQL, each column is bound as one array (`unnest`, `= ANY`) instead of a
-VALUES list of 6,000 parameters, and the import transactions plan as usual
-(`plan_cache_mode=auto`): the account connections force custom plans, which the foreign-key
-check of every password row paid by planning its lookup afresh (10.0 s to 5.0 s). They also
-commit without waiting for the WAL flush (5.0 s to 4.5 s), and the import ends with one
-synchronous commit, so when it reports success every batch is on disk; a crash before that
-loses whole batches only, which a second run copies. Folding the existence checks into the
-insert (`NOT EXISTS`, `RETURNING`) made it slower (7.0 s): the planner hashed whole tables.
-Reading the next batch from FlexiAPI while writing the current one gained nothing measurable
-(the database, not the importer, is the bottleneck: 0.6 s of the importer's CPU for 100,000
-accounts). MariaDB, which has no array binding and row-level triggers (the epoch and the space
-counter move once per row), is left at 12,000/s.
-""")
-
+print("\n## Figures: every round against Apache\n")
+print("| round | server | mode | connections | req/s | p50 ms | p99 ms | errors | command |")
+print("|---:|---|---|---:|---:|---:|---:|---:|---|")
+for r in sweep:
+    print(f"| {r[0]} | {NAMES.get(r[1], r[1])} | {r[2]} | {r[3]} | {r[5]} | {r[6]} | {r[7]} | {r[8]} | `{r[9]}` |")
+print()
+print(open(notes_path).read().rstrip())
