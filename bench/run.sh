@@ -213,38 +213,8 @@ printf pong > "$work/apache/htdocs/api/ping"
 printf '%s:%s:%s\n' "$user" "$domain" "$(printf '%s:%s:%s' "$user" "$domain" "$password" | md5sum | cut -d' ' -f1)" \
   > "$work/apache/htdigest"
 mods=/usr/lib/apache2/modules
-cat > "$work/apache/httpd.conf" <<CONF
-ServerRoot "$work/apache"
-Listen $apache_addr
-PidFile $work/apache/httpd.pid
-ErrorLog $work/apache/error.log
-LogLevel warn
-User www-data
-Group www-data
-LoadModule mpm_event_module $mods/mod_mpm_event.so
-LoadModule authn_core_module $mods/mod_authn_core.so
-LoadModule authn_file_module $mods/mod_authn_file.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule authz_user_module $mods/mod_authz_user.so
-LoadModule auth_digest_module $mods/mod_auth_digest.so
-ServerName localhost
-DocumentRoot "$work/apache/htdocs"
-StartServers 2
-ThreadsPerChild 64
-MaxRequestWorkers 256
-KeepAlive On
-MaxKeepAliveRequests 0
-AuthDigestShmemSize 1048576
-<Location "/api/ping">
-  AuthType Digest
-  AuthName "$domain"
-  AuthDigestProvider file
-  AuthUserFile "$work/apache/htdigest"
-  AuthDigestNcCheck On
-  AuthDigestNonceLifetime 300
-  Require valid-user
-</Location>
-CONF
+sed -e "s|@WORK@|$work|g" -e "s|@ADDR@|$apache_addr|g" -e "s|@MODS@|$mods|g" -e "s|@DOMAIN@|$domain|g" \
+  "$root/bench/apache-httpd.conf" > "$work/apache/httpd.conf"
 chmod -R a+rX "$work/apache"
 
 # --- 1. against Apache, with the defaults -------------------------------------
@@ -393,9 +363,10 @@ bench "nginx: static pong (no authentication)" http --addr "$nginx_addr" --anony
 /usr/sbin/nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -s quit || true
 
 chart="$(dirname "$out")/benchmarks.svg"
-# Kept, so that the report can be written again from them (report.py's arguments).
-mkdir -p "$root/bench/results"
-cp "$results" "$sweep_results" "$root/bench/results/"
+# Kept beside the report, so that it can be written again from them.
+kept="$(dirname "$out")/bench/results"
+mkdir -p "$kept"
+cp "$results" "$sweep_results" "$kept/"
 python3 "$root/bench/report.py" "$results" "$sweep_results" "$seconds" "$connections" "$chart" \
   "$root/bench/notes.md" > "$out"
-echo "bench/run.sh: wrote $out and $chart; the raw figures are in bench/results/" >&2
+echo "bench/run.sh: wrote $out and $chart; the raw figures are in $kept" >&2
