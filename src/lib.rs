@@ -82,6 +82,7 @@ pub mod pb {
             f.debug_struct("VerifyApiKeyRequest")
                 .field("key", &"<redacted>")
                 .field("client_address", &self.client_address)
+                .field("scope", &self.scope)
                 .finish()
         }
     }
@@ -117,6 +118,7 @@ pub mod pb {
             let verify = VerifyApiKeyRequest {
                 key: key.into(),
                 client_address: "192.0.2.1".into(),
+                ..Default::default()
             };
             let printed =
                 format!("{request:?} {credential:?} {update:?} {change:?} {created:?} {verify:?}");

@@ -141,6 +141,7 @@ fn answer(target: &Target, challenge: &pb::DigestChallenge, nc: u32) -> pb::Veri
         request_uri: uri.into(),
         // A client of its own, as a SIP proxy relaying one would give.
         client_address: "192.0.2.10".into(),
+        nonce_from_caller: false,
         digest: Some(pb::DigestFields {
             username: target.username.clone(),
             realm: challenge.realm.clone(),

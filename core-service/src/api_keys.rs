@@ -26,6 +26,22 @@ const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 pub const TOUCH_EVERY: i64 = 60;
 /// The longest idle expiry a named key may have: ten years.
 const MAX_IDLE_MINUTES: i64 = 10 * 366 * 24 * 60;
+/// The scope of a key for Flexisip's delegated SIP checks and nothing else:
+/// it sits in Flexisip's configuration and travels in URLs, so it must open
+/// no account management. Keys of the API have the empty scope.
+pub const EXTERNAL_AUTH: &str = "external-auth";
+
+/// A scope a caller asks for or a key is made with: the API's ("") or
+/// [`EXTERNAL_AUTH`].
+pub fn parse_scope(raw: &str) -> Result<&str> {
+    match raw {
+        "" | EXTERNAL_AUTH => Ok(raw),
+        _ => Err(CoreError::invalid(
+            "scope",
+            format!("must be empty (the API) or {EXTERNAL_AUTH}"),
+        )),
+    }
+}
 
 /// A new key, uniformly random over the alphabet: bytes that would bias the
 /// draw (those past the largest multiple of 62) are drawn again.
@@ -85,20 +101,36 @@ pub async fn create_user_key(
             key_sha256: &fingerprint(key.expose()),
             idle_expiry_seconds: Some(idle_minutes.saturating_mul(60)),
             now,
+            scope: "",
         })
         .await?;
     Ok((key, stored))
 }
 
-/// A named key for a server, owned by `owner`.
+/// What a named key is made of, besides its owner.
+pub struct NamedKey<'a> {
+    pub name: &'a str,
+    /// 0: never expires.
+    pub idle_minutes: i64,
+    /// "" (the API) or [`EXTERNAL_AUTH`].
+    pub scope: &'a str,
+}
+
+/// A named key for a server, owned by `owner`. A key of [`EXTERNAL_AUTH`]
+/// vouches for SIP identities, so only an admin may own one.
 pub async fn create_named_key(
     store: &(impl ApiKeyStore + AccountStore),
     owner: &AccountAddress,
-    name: &str,
-    idle_minutes: i64,
+    named: NamedKey<'_>,
     now: i64,
 ) -> Result<(Secret, ApiKey, Account)> {
+    let NamedKey {
+        name,
+        idle_minutes,
+        scope,
+    } = named;
     let name = parse_name(name)?;
+    let scope = parse_scope(scope)?;
     if !(0..=MAX_IDLE_MINUTES).contains(&idle_minutes) {
         return Err(CoreError::invalid(
             "idle_expiry_minutes",
@@ -106,6 +138,12 @@ pub async fn create_named_key(
         ));
     }
     let account = crate::accounts::by_address(store, owner).await?;
+    if scope == EXTERNAL_AUTH && !account.admin {
+        return Err(CoreError::invalid(
+            "scope",
+            format!("a key of scope {EXTERNAL_AUTH} must belong to an admin"),
+        ));
+    }
     let key = generate()?;
     let stored = store
         .insert_api_key(NewApiKey {
@@ -114,16 +152,19 @@ pub async fn create_named_key(
             key_sha256: &fingerprint(key.expose()),
             idle_expiry_seconds: (idle_minutes > 0).then(|| idle_minutes * 60),
             now,
+            scope,
         })
         .await?;
     Ok((key, stored, account))
 }
 
 /// The activated account a key authenticates as; `None` for a key that is
-/// malformed, unknown, revoked or expired.
+/// malformed, unknown, revoked, expired, or of another scope than `scope`
+/// (validated by [`parse_scope`]).
 pub async fn verify(
     store: &(impl ApiKeyStore + AccountStore),
     key: &str,
+    scope: &str,
     now: i64,
 ) -> Result<Option<Account>> {
     if !well_formed(key) {
@@ -132,7 +173,7 @@ pub async fn verify(
     let Some((stored, account)) = store.api_key_with_owner(&fingerprint(key)).await? else {
         return Ok(None);
     };
-    if stored.expired(now) || !account.activated {
+    if stored.expired(now) || !account.activated || stored.scope != scope {
         return Ok(None);
     }
     if stored.last_used_at < now - TOUCH_EVERY {
@@ -216,5 +257,14 @@ mod tests {
         assert!(parse_name("").is_err());
         assert!(parse_name("has space").is_err());
         assert!(parse_name(&"n".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn only_the_api_and_external_auth_are_scopes() {
+        assert_eq!(parse_scope("").unwrap(), "");
+        assert_eq!(parse_scope("external-auth").unwrap(), EXTERNAL_AUTH);
+        for bad in ["External-Auth", "admin", "external-auth "] {
+            assert!(parse_scope(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::{
     account_cache::AccountCache,
+    caller_nonces,
     digest::{self, DigestFields, Rejection},
     domain::{AccountAddress, Algorithm},
     error::{CoreError, Result},
@@ -37,6 +38,8 @@ pub struct Answer<'a> {
     pub method: &'a str,
     pub request_uri: &'a str,
     pub fields: &'a DigestFields,
+    /// The nonce is the caller's, not the core's ([`crate::caller_nonces`]).
+    pub nonce_from_caller: bool,
 }
 
 /// The judgement on an answer, with the challenges to send back: the same
@@ -86,8 +89,12 @@ pub async fn verify(
             challenges: Vec::new(),
         });
     }
-    let verdict =
-        judge_and_record(store, accounts, address, active, answer, ttl_seconds, now).await?;
+    let verdict = if answer.nonce_from_caller {
+        caller_nonces::judge_and_record(store, accounts, address, active, answer, ttl_seconds, now)
+            .await?
+    } else {
+        judge_and_record(store, accounts, address, active, answer, ttl_seconds, now).await?
+    };
     match &verdict.outcome {
         Ok(()) => guard.throttle.succeeded(key),
         Err(Rejection::Unauthorized) => {
@@ -169,7 +176,7 @@ fn judge(
     Ok(nc)
 }
 
-fn check_fields(
+pub(crate) fn check_fields(
     answer: &Answer<'_>,
     active: &ActiveAccount,
     opaque: &str,

@@ -173,9 +173,13 @@ async fn api_keys_command(
     match command {
         ApiKeysCommand::Create(args) => {
             let owner = owner_of(&args.owner)?;
-            let idle = args.idle_expiry_minutes.map_or(0, i64::from);
+            let named = api_keys::NamedKey {
+                name: &args.name,
+                idle_minutes: args.idle_expiry_minutes.map_or(0, i64::from),
+                scope: args.scope.as_deref().unwrap_or_default(),
+            };
             let (key, stored, account) =
-                api_keys::create_named_key(store, &owner, &args.name, idle, unix_now()).await?;
+                api_keys::create_named_key(store, &owner, named, unix_now()).await?;
             eprintln!(
                 "API key {:?} of {}@{} created; it is shown once, here:",
                 stored.name, account.username, account.domain
@@ -264,5 +268,6 @@ fn key_json(key: &ApiKey, owner: &Account) -> serde_json::Value {
         "created_at": time(key.created_at),
         "last_used_at": time(key.last_used_at),
         "idle_expiry_minutes": key.idle_expiry_seconds.map(|s| s / 60),
+        "scope": if key.scope.is_empty() { "api" } else { &key.scope },
     })
 }

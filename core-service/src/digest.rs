@@ -44,6 +44,9 @@ pub enum Rejection {
         message: &'static str,
     },
     Unauthorized,
+    /// A caller-issued nonce past the account's cap
+    /// ([`crate::caller_nonces::LIVE_PER_ACCOUNT`]).
+    NonceQuota,
     /// Not judged: too many wrong answers for the account from this client
     /// ([`crate::throttle`]).
     Throttled {
@@ -52,7 +55,7 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    fn field(field: &'static str, message: &'static str) -> Self {
+    pub(crate) fn field(field: &'static str, message: &'static str) -> Self {
         Self::Field { field, message }
     }
 
@@ -63,6 +66,7 @@ impl Rejection {
             Self::NonceExpired => "Nonce expired".into(),
             Self::Field { field, message } => format!("Invalid Digest {field}: {message}"),
             Self::Unauthorized => "Unauthorized".into(),
+            Self::NonceQuota => "Too many nonces".into(),
             Self::Throttled { .. } => "Too many failed attempts".into(),
         }
     }

@@ -14,6 +14,7 @@ pub mod account_cache;
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod caller_nonces;
 pub mod callers;
 pub mod commands;
 pub mod config;

@@ -115,6 +115,9 @@ pub struct ApiKey {
     pub idle_expiry_seconds: Option<i64>,
     pub created_at: i64,
     pub last_used_at: i64,
+    /// Empty for the API; else the one use it serves
+    /// ([`crate::api_keys::EXTERNAL_AUTH`]).
+    pub scope: String,
 }
 
 impl ApiKey {
@@ -144,6 +147,7 @@ mod tests {
             idle_expiry_seconds: Some(60),
             created_at: 0,
             last_used_at: 100,
+            scope: String::new(),
         };
         assert!(!key.expired(160));
         assert!(key.expired(161));

@@ -123,6 +123,11 @@ pub struct CreateApiKeyArgs {
     /// Minutes without use after which the key expires; never when unset.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub idle_expiry_minutes: Option<u32>,
+    /// `external-auth`: a key for Flexisip's delegated SIP checks
+    /// (`GET /api/flexisip/external-auth`) and nothing else; its owner must
+    /// be an admin. Unset: a key of the API.
+    #[arg(long, value_parser = ["external-auth"])]
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Args)]

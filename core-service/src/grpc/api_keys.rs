@@ -17,6 +17,7 @@ fn info(key: ApiKey, owner: Account) -> pb::ApiKeyInfo {
         created_at: timestamp(key.created_at),
         last_used_at: timestamp(key.last_used_at),
         idle_expiry_minutes: key.idle_expiry_seconds.map_or(0, |s| s / 60),
+        scope: key.scope,
     }
 }
 
@@ -30,6 +31,10 @@ impl<S: Store> ApiKeyService for Api<S> {
         let request = request.into_inner();
         let now = unix_now();
         let (key, stored, owner) = if request.name.is_empty() {
+            if !request.scope.is_empty() {
+                let message = "only a named key has a scope";
+                return Err(crate::error::CoreError::invalid("scope", message).into());
+            }
             let actor = self.actor(request.actor.as_ref()).await?;
             let idle = self.settings.api_key_idle_minutes;
             let (key, stored) = api_keys::create_user_key(&self.store, &actor, idle, now).await?;
@@ -37,8 +42,12 @@ impl<S: Store> ApiKeyService for Api<S> {
         } else {
             let owner = request.owner.unwrap_or_default();
             let owner = self.address(&owner.username, &owner.domain)?;
-            let idle = request.idle_expiry_minutes;
-            api_keys::create_named_key(&self.store, &owner, &request.name, idle, now).await?
+            let named = api_keys::NamedKey {
+                name: &request.name,
+                idle_minutes: request.idle_expiry_minutes,
+                scope: &request.scope,
+            };
+            api_keys::create_named_key(&self.store, &owner, named, now).await?
         };
         tracing::info!(account_id = owner.id, name = %stored.name, "API key created");
         Ok(Response::new(pb::CreateApiKeyResponse {
@@ -55,6 +64,7 @@ impl<S: Store> ApiKeyService for Api<S> {
         let peer = request.remote_addr();
         let request = request.into_inner();
         let guard = Key::ApiKeys(super::client(&request.client_address, peer)?);
+        let scope = api_keys::parse_scope(&request.scope)?;
         let now = unix_now();
         if let Err(retry_after_seconds) = self.guards.api_keys.check(guard, now) {
             return Ok(Response::new(pb::VerifyApiKeyResponse {
@@ -62,7 +72,7 @@ impl<S: Store> ApiKeyService for Api<S> {
                 ..Default::default()
             }));
         }
-        let account = api_keys::verify(&self.store, &request.key, now).await?;
+        let account = api_keys::verify(&self.store, &request.key, scope, now).await?;
         tracing::Span::current().record("ok", account.is_some());
         // A right key does not clear the count: a guesser holding one key of
         // its own could otherwise try without end.

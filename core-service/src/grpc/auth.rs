@@ -51,6 +51,7 @@ impl<S: Store> AuthService for Api<S> {
             method: &request.method,
             request_uri: &request.request_uri,
             fields: &fields,
+            nonce_from_caller: request.nonce_from_caller,
         };
         let verdict = auth::verify(
             &self.store,
@@ -126,6 +127,7 @@ fn outcome_of(rejection: &Rejection) -> VerifyOutcome {
         Rejection::Field { .. } => VerifyOutcome::InvalidField,
         Rejection::Unauthorized => VerifyOutcome::Unauthorized,
         Rejection::Throttled { .. } => VerifyOutcome::Throttled,
+        Rejection::NonceQuota => VerifyOutcome::NonceQuota,
     }
 }
 

@@ -102,6 +102,8 @@ impl Keys<'_> {
                     self.user_key_minutes,
                 ),
                 now: if used > 0 { used } else { unix_now() },
+                // FlexiAPI's keys are all keys of its API.
+                scope: "",
             })
             .await?;
         Ok(())

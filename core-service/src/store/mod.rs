@@ -198,6 +198,20 @@ pub trait NonceStore {
     /// replica, at most one gets true.
     fn accept_nonce(&self, used: &NonceUse<'_>) -> impl Future<Output = Result<bool>> + Send;
     fn delete_nonce(&self, nonce: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Stores a nonce the caller issued, at its first right answer, unless
+    /// one of that value is stored or the account epoch has moved on from
+    /// `epoch` (then false, and nothing was stored). Never evicts.
+    fn insert_caller_nonce(
+        &self,
+        record: &NonceRecord,
+        epoch: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// How many caller-issued nonces of the account expire after `now`.
+    fn live_caller_nonces(
+        &self,
+        account_id: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<i64>> + Send;
     /// Deletes nonces that expired before `horizon`; returns how many.
     fn purge_nonces(&self, horizon: i64) -> impl Future<Output = Result<u64>> + Send;
 }
@@ -210,6 +224,8 @@ pub struct NewApiKey<'a> {
     pub key_sha256: &'a str,
     pub idle_expiry_seconds: Option<i64>,
     pub now: i64,
+    /// Empty: the API ([`crate::model::ApiKey::scope`]).
+    pub scope: &'a str,
 }
 
 pub trait ApiKeyStore {

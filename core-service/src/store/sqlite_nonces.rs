@@ -133,6 +133,30 @@ impl SqliteNonces {
         self.accepts.submit(Accept::from(used)).await
     }
 
+    /// [`nonce_sql::INSERT_CALLER`]: 1 when stored.
+    pub fn insert_caller(&self, record: &NonceRecord, epoch: i64) -> Result<u64> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(nonce_sql::INSERT_CALLER)?;
+        let inserted = statement.execute(named_params! {
+            "$1": record.nonce,
+            "$2": record.opaque,
+            "$3": record.account_id,
+            "$4": record.nc,
+            "$5": record.expires_at,
+            "$6": epoch,
+        })?;
+        Ok(inserted as u64)
+    }
+
+    pub fn live_callers(&self, account_id: i64, now: i64) -> Result<i64> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(nonce_sql::LIVE_CALLER)?;
+        let live = statement.query_row(named_params! { "$1": account_id, "$2": now }, |row| {
+            row.get(0)
+        })?;
+        Ok(live)
+    }
+
     pub fn delete(&self, nonce: &str) -> Result<()> {
         let connection = self.lock();
         let mut statement = connection.prepare_cached(nonce_sql::DELETE)?;
@@ -154,6 +178,7 @@ impl SqliteNonces {
                     idle_expiry_seconds: row.get("idle_expiry_seconds")?,
                     key_created_at: row.get("key_created_at")?,
                     last_used_at: row.get("last_used_at")?,
+                    key_scope: row.get("key_scope")?,
                     account: AccountRow {
                         id: row.get("id")?,
                         username: row.get("username")?,
@@ -283,7 +308,11 @@ fn open_checked(path: &Path, accounts: &Path) -> anyhow::Result<Connection> {
          -- An account's unanswered nonces, for the eviction past the cap:
          -- partial, so answered ones (however many) are never scanned.
          CREATE INDEX IF NOT EXISTS main.nonces_unanswered_idx
-             ON nonces (account_id, expires_at) WHERE nc = 0;",
+             ON nonces (account_id, expires_at) WHERE nc = 0;
+         -- An account's caller-issued nonces (crate::caller_nonces), counted
+         -- against their cap: the same term as nonce_sql::LIVE_CALLER.
+         CREATE INDEX IF NOT EXISTS main.nonces_caller_idx
+             ON nonces (account_id, expires_at) WHERE substr(nonce, 1, 1) = '~';",
     )?;
     Ok(connection)
 }

@@ -217,6 +217,7 @@ fn api_keys_are_printed_once_listed_without_secrets_and_revoked() {
     assert_eq!(listed["name"], "flexisip");
     assert_eq!(listed["owner"], "sip:admin01@sip.example.org");
     assert_eq!(listed["idle_expiry_minutes"], serde_json::Value::Null);
+    assert_eq!(listed["scope"], "api");
     let printed = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
     assert!(!printed.contains(&key), "a key is shown only when made");
 
@@ -249,6 +250,48 @@ fn api_keys_are_printed_once_listed_without_secrets_and_revoked() {
         ],
     );
     assert_eq!(unknown.status.code(), Some(1));
+}
+
+#[test]
+fn a_key_of_scope_external_auth_belongs_to_an_admin_and_is_listed_with_its_scope() {
+    let (_dir, url) = temp_sqlite();
+    for (username, extra) in [("admin01", &["--admin"][..]), ("alice001", &[][..])] {
+        assert!(core_service(&url, &create_args(username, extra))
+            .status
+            .success());
+    }
+    let create = |username: &str, scope: &str| {
+        core_service(
+            &url,
+            &[
+                "api-keys",
+                "create",
+                "--username",
+                username,
+                "--name",
+                "flexisip-auth",
+                "--scope",
+                scope,
+            ],
+        )
+    };
+    let not_admin = create("alice001", "external-auth");
+    assert_eq!(not_admin.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&not_admin.stderr).contains("must belong to an admin"),
+        "{not_admin:?}"
+    );
+    let unknown = create("admin01", "admin");
+    assert_eq!(
+        unknown.status.code(),
+        Some(2),
+        "clap refuses it: {unknown:?}"
+    );
+    let output = create("admin01", "external-auth");
+    assert!(output.status.success(), "{output:?}");
+    let output = core_service(&url, &["api-keys", "list"]);
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed["scope"], "external-auth");
 }
 
 #[test]

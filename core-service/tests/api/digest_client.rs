@@ -40,6 +40,7 @@ impl DigestClient<'_> {
             method: self.method.into(),
             request_uri: self.uri.into(),
             client_address: String::new(),
+            nonce_from_caller: false,
             digest: Some(pb::DigestFields {
                 username: self.username.into(),
                 realm: challenge.realm.clone(),

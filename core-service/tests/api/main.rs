@@ -9,6 +9,7 @@ mod helpers;
 mod relay;
 
 mod accounts;
+mod caller_nonces;
 mod callers;
 mod cli;
 mod cli_security;

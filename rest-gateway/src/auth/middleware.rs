@@ -83,7 +83,7 @@ pub async fn authenticate(
 /// Who the failure limits count: the connection's peer, or with
 /// `--trust-forwarded-for` the first `X-Forwarded-For` hop (the client as
 /// the proxy in front saw it).
-fn client_address(state: &AppState, request: &Request) -> String {
+pub(crate) fn client_address(state: &AppState, request: &Request) -> String {
     let forwarded = state
         .trust_forwarded_for
         .then(|| first_forwarded_hop(request.headers()))
@@ -118,7 +118,7 @@ async fn by_api_key(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let verdict = state.core.verify_api_key(key, &client_address).await?;
+    let verdict = state.core.verify_api_key(key, &client_address, "").await?;
     if verdict.retry_after_seconds > 0 {
         metrics::digest_outcome("API_KEY_THROTTLED");
         return Err(ApiError::TooManyAttempts {
@@ -191,6 +191,7 @@ async fn by_digest(
             target,
             fields,
             &client_address,
+            false,
         )
         .await
         .map_err(about_from)?;

@@ -22,6 +22,8 @@ impl CoreClient {
         Ok(answer.challenges)
     }
 
+    /// Checks a Digest answer; `nonce_from_caller`: the nonce is a SIP
+    /// proxy's (Flexisip's delegated checks), not one the core issued.
     pub async fn verify(
         &self,
         address: &SipAddress,
@@ -29,6 +31,7 @@ impl CoreClient {
         request_uri: &str,
         digest: pb::DigestFields,
         client_address: &str,
+        nonce_from_caller: bool,
     ) -> Result<pb::VerifyDigestResponse, ApiError> {
         let request = pb::VerifyDigestRequest {
             username: address.username.clone(),
@@ -37,6 +40,7 @@ impl CoreClient {
             request_uri: request_uri.to_owned(),
             digest: Some(digest),
             client_address: client_address.to_owned(),
+            nonce_from_caller,
         };
         rpc!(
             self,
@@ -45,14 +49,18 @@ impl CoreClient {
         )
     }
 
+    /// Which account a key authenticates as, for a route of `scope` (empty:
+    /// the API).
     pub async fn verify_api_key(
         &self,
         key: &str,
         client_address: &str,
+        scope: &str,
     ) -> Result<pb::VerifyApiKeyResponse, ApiError> {
         let request = pb::VerifyApiKeyRequest {
             key: key.to_owned(),
             client_address: client_address.to_owned(),
+            scope: scope.to_owned(),
         };
         rpc!(
             self,

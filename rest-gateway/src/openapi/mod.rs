@@ -35,6 +35,7 @@ pub use spaces::*;
         (name = "spaces", description = "Super admins: each SIP domain's realm, account limit and default algorithm"),
         (name = "devices", description = "Registered SIP bindings"),
         (name = "auth", description = "Checking credentials"),
+        (name = "flexisip", description = "Flexisip's delegated SIP authentication (ExternalAuthentication plugin), with a key of scope `external-auth` in the query"),
         (name = "operations", description = "Documentation, health and metrics (no authentication)")
     )
 )]

@@ -21,6 +21,7 @@ pub(crate) mod accounts;
 mod api_keys;
 mod devices;
 mod docs;
+mod external_auth;
 mod health;
 pub(crate) mod path;
 mod ping;
@@ -38,6 +39,8 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(docs::router())
         .merge(health::router())
+        // Its own key, in the query: Flexisip sends no header of its own.
+        .merge(external_auth::router())
         .merge(crate::metrics::router())
         .merge(protected)
 }

@@ -19,6 +19,7 @@ mod clients;
 mod devices;
 mod digest;
 mod docs;
+mod external_auth;
 mod faults;
 mod flexisip;
 mod guessing;

@@ -40,6 +40,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("delete", "/api/spaces/{domain}"),
     ("get", "/api/devices"),
     ("delete", "/api/devices/{uuid}"),
+    ("get", "/api/flexisip/external-auth"),
     ("get", "/api/openapi.json"),
     ("get", "/healthz/live"),
     ("get", "/healthz/ready"),

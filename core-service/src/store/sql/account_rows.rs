@@ -47,7 +47,7 @@ pub(super) const COLUMNS: &str = columns!();
 /// authenticated by key. (On SQLite it runs inline, see `sqlite_nonces`.)
 pub(in crate::store) const KEY_WITH_OWNER: &str = concat!(
     "SELECT k.id AS key_id, k.name AS key_name, k.idle_expiry_seconds, \
-     k.created_at AS key_created_at, k.last_used_at, ",
+     k.created_at AS key_created_at, k.last_used_at, k.scope AS key_scope, ",
     columns!(),
     " FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_sha256 = $1"
 );
@@ -60,6 +60,7 @@ pub(in crate::store) struct KeyOwnerRow {
     pub(in crate::store) idle_expiry_seconds: Option<i64>,
     pub(in crate::store) key_created_at: i64,
     pub(in crate::store) last_used_at: i64,
+    pub(in crate::store) key_scope: Text,
     #[sqlx(flatten)]
     pub(in crate::store) account: AccountRow,
 }
@@ -73,6 +74,7 @@ impl From<KeyOwnerRow> for (ApiKey, Account) {
             idle_expiry_seconds: row.idle_expiry_seconds,
             created_at: row.key_created_at,
             last_used_at: row.last_used_at,
+            scope: row.key_scope.0,
         };
         (key, row.account.into())
     }

@@ -15,7 +15,7 @@ use crate::{
     store::{ApiKeyStore, NewApiKey},
 };
 
-const COLUMNS: &str = "id, account_id, name, idle_expiry_seconds, created_at, last_used_at";
+const COLUMNS: &str = "id, account_id, name, idle_expiry_seconds, created_at, last_used_at, scope";
 
 #[derive(FromRow)]
 struct ApiKeyRow {
@@ -25,6 +25,7 @@ struct ApiKeyRow {
     idle_expiry_seconds: Option<i64>,
     created_at: i64,
     last_used_at: i64,
+    scope: Text,
 }
 
 impl From<ApiKeyRow> for ApiKey {
@@ -36,6 +37,7 @@ impl From<ApiKeyRow> for ApiKey {
             idle_expiry_seconds: row.idle_expiry_seconds,
             created_at: row.created_at,
             last_used_at: row.last_used_at,
+            scope: row.scope.0,
         }
     }
 }
@@ -54,8 +56,8 @@ impl ApiKeyStore for SqlStore {
         };
         let sql = format!(
             "INSERT INTO api_keys \
-             (account_id, name, key_sha256, idle_expiry_seconds, created_at, last_used_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) {replace}"
+             (account_id, name, key_sha256, idle_expiry_seconds, created_at, last_used_at, scope) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) {replace}"
         );
         let select_sql = format!("SELECT {COLUMNS} FROM api_keys WHERE key_sha256 = $1");
         let (sql, select_sql) = (self.sql(&sql), self.sql(&select_sql));
@@ -71,6 +73,7 @@ impl ApiKeyStore for SqlStore {
                     .bind(key.idle_expiry_seconds)
                     .bind(key.now)
                     .bind(key.now)
+                    .bind(key.scope)
                     .execute(&mut *tx)
                     .await?;
                 let row = sqlx::query_as(&select_sql)

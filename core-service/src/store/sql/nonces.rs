@@ -50,6 +50,21 @@ pub(in crate::store) mod nonce_sql {
         FROM nonces WHERE account_id = $1 AND nc = 0 AND nonce <> $2) AS ranked \
         WHERE newest > $3)";
     pub const PURGE: &str = "DELETE FROM nonces WHERE expires_at < $1";
+    // A nonce the caller issued (`crate::caller_nonces`), recorded at its
+    // first right answer: of two first answers at once, one records it and
+    // the other's nc is judged against it. MariaDB spells it INSERT IGNORE.
+    pub const INSERT_CALLER: &str =
+        "INSERT INTO nonces (nonce, opaque, account_id, nc, expires_at) \
+        SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT), CAST($4 AS BIGINT), \
+        CAST($5 AS BIGINT) FROM account_epoch WHERE epoch = $6 ON CONFLICT (nonce) DO NOTHING";
+    pub const INSERT_CALLER_MYSQL: &str = "INSERT IGNORE INTO nonces \
+        (nonce, opaque, account_id, nc, expires_at) \
+        SELECT $1, $2, $3, $4, $5 FROM account_epoch WHERE epoch = $6";
+    // The account's live caller-issued nonces: the prefix is
+    // `crate::caller_nonces::PREFIX`, a literal so that SQLite's partial
+    // index on it serves the count.
+    pub const LIVE_CALLER: &str = "SELECT COUNT(*) FROM nonces \
+        WHERE account_id = $1 AND expires_at > $2 AND substr(nonce, 1, 1) = '~'";
 }
 
 impl NonceStore for SqlStore {
@@ -87,6 +102,36 @@ impl NonceStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn insert_caller_nonce(&self, record: &NonceRecord, epoch: i64) -> Result<bool> {
+        let sql = match self {
+            Self::Mysql { .. } => self.sql(nonce_sql::INSERT_CALLER_MYSQL),
+            _ => self.sql(nonce_sql::INSERT_CALLER),
+        };
+        let inserted = on_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(&record.nonce)
+                .bind(&record.opaque)
+                .bind(record.account_id)
+                .bind(record.nc)
+                .bind(record.expires_at)
+                .bind(epoch)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }, sqlite nonces => nonces.insert_caller(record, epoch)?);
+        Ok(inserted == 1)
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn live_caller_nonces(&self, account_id: i64, now: i64) -> Result<i64> {
+        let sql = self.sql(nonce_sql::LIVE_CALLER);
+        let live = on_pool!(self, pool => {
+            sqlx::query_scalar(&sql).bind(account_id).bind(now).fetch_one(pool).await?
+        }, sqlite nonces => nonces.live_callers(account_id, now)?);
+        Ok(live)
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn delete_nonce(&self, nonce: &str) -> Result<()> {
         let sql = self.sql(nonce_sql::DELETE);
         on_pool!(self, pool => {
@@ -102,5 +147,16 @@ impl NonceStore for SqlStore {
             sqlx::query(&sql).bind(horizon).execute(pool).await?.rows_affected()
         }, sqlite nonces => nonces.purge(horizon).await?);
         Ok(purged)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nonce_sql;
+
+    #[test]
+    fn the_count_of_caller_nonces_spells_their_prefix() {
+        let literal = format!("'{}'", crate::caller_nonces::PREFIX);
+        assert!(nonce_sql::LIVE_CALLER.contains(&literal));
     }
 }
