@@ -133,6 +133,29 @@ pub fn authorization_header(text: &str) {
     );
 }
 
+/// Any text as the query of Flexisip's delegated check: parameters or a
+/// reason, every accessor answers, and an answer whose reason is any of
+/// it stays Flexisip's `Key: value` lines (one per key).
+pub fn external_auth_query(query: &str) {
+    use crate::routes::external_auth::{query, SipAnswer};
+    let _ = query::key(query);
+    let method = query::method_of(query);
+    let reason = match query::Params::parse(query) {
+        Ok(params) => {
+            let _ = (params.digest(), params.client_address(), params.method());
+            match params.account() {
+                Ok(account) => account.username,
+                Err(query::Malformed(reason)) => reason,
+            }
+        }
+        Err(query::Malformed(reason)) => reason,
+    };
+    let body = SipAnswer::challenge_for(method, &reason).body();
+    let lines: Vec<_> = body.lines().collect();
+    assert_eq!(lines.len(), 3, "{body:?}");
+    assert!(lines.iter().all(|line| line.contains(": ")), "{body:?}");
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -165,12 +188,15 @@ mod tests {
         each_seed("authorization_header", text(super::authorization_header));
         each_seed("json_body", super::json_body);
         each_seed("path_parameter", text(super::path_parameter));
+        each_seed("external_auth_query", text(super::external_auth_query));
     }
 
     #[test]
     fn hostile_paths_and_bodies_are_4xx() {
         super::path_parameter("%C0%AF%00/search");
         super::path_parameter(&"a/".repeat(2000));
+        super::external_auth_query(&"from=%3C&".repeat(2000));
+        super::external_auth_query("from=%22a%0D%0AStatus%3A%20200%22%20%3Csip%3Ax%40y%3E");
         super::json_body(&[b'['; 100_000]);
         super::json_body(b"{\"username\":{\"$gt\":1},\"dictionary\":[1]}");
     }

@@ -21,7 +21,7 @@ pub(crate) mod accounts;
 mod api_keys;
 mod devices;
 mod docs;
-mod external_auth;
+pub(crate) mod external_auth;
 mod health;
 pub(crate) mod path;
 mod ping;

@@ -12,7 +12,7 @@
 //! should challenge again. Only a missing or wrong key, which is the
 //! operator's mistake rather than the SIP client's, is an HTTP 403.
 
-mod query;
+pub(crate) mod query;
 
 use axum::{
     extract::{Request, State},
@@ -84,8 +84,7 @@ async fn external_auth(
     let params = match Params::parse(query) {
         Ok(params) => params,
         Err(Malformed(reason)) => {
-            let method = query::method_of(query);
-            return Ok(SipAnswer::challenge(Challenge::for_method(method), &reason));
+            return Ok(SipAnswer::challenge_for(query::method_of(query), &reason));
         }
     };
     let challenge = Challenge::for_method(params.method());
@@ -202,6 +201,10 @@ impl SipAnswer {
         }
     }
 
+    pub(crate) fn challenge_for(method: Option<&str>, reason: &str) -> Self {
+        Self::challenge(Challenge::for_method(method), reason)
+    }
+
     fn challenge(challenge: Challenge, reason: &str) -> Self {
         let (status, phrase) = match challenge {
             Challenge::Registrar => (401, "Unauthorized"),
@@ -215,7 +218,7 @@ impl SipAnswer {
         }
     }
 
-    fn body(&self) -> String {
+    pub(crate) fn body(&self) -> String {
         // The reason is quoted text on one line.
         let text: String = self
             .reason
