@@ -32,24 +32,40 @@ pub struct Target {
     pub api_key: Option<String>,
 }
 
-struct Response {
-    status: u16,
+pub(crate) struct Response {
+    pub(crate) status: u16,
     challenges: Vec<String>,
 }
 
-struct Connection {
+/// One keep-alive HTTP/1.1 connection; the last answer stays in `buffer`.
+pub(crate) struct Connection {
     stream: TcpStream,
     buffer: Vec<u8>,
+    body_start: usize,
 }
 
 impl Connection {
-    async fn open(addr: &str) -> std::io::Result<Self> {
+    pub(crate) async fn open(addr: &str) -> std::io::Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         Ok(Self {
             stream,
             buffer: Vec::with_capacity(4096),
+            body_start: 0,
         })
+    }
+
+    /// A bare `GET path` (no credentials, no `From`), as a server-to-server
+    /// client such as Flexisip sends it.
+    pub(crate) async fn get_path(&mut self, host: &str, path: &str) -> anyhow::Result<Response> {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        self.stream.write_all(request.as_bytes()).await?;
+        self.read_response().await
+    }
+
+    /// The body of the last answer.
+    pub(crate) fn body(&self) -> &[u8] {
+        &self.buffer[self.body_start..]
     }
 
     async fn get(
@@ -105,13 +121,13 @@ impl Connection {
                 anyhow::bail!("chunked responses are not supported by this load tool");
             }
         }
-        let mut have = self.buffer.len() - header_end;
-        while have < content_length {
+        while self.buffer.len() - header_end < content_length {
             let mut chunk = [0u8; 4096];
             let read = self.stream.read(&mut chunk).await?;
             anyhow::ensure!(read > 0, "connection closed in the body");
-            have += read;
+            self.buffer.extend_from_slice(&chunk[..read]);
         }
+        self.body_start = header_end;
         Ok(Response { status, challenges })
     }
 }

@@ -6,11 +6,13 @@
 //!   `nc` = 1, 2, 3 … on the same nonce per connection; or a fresh challenge
 //!   for every request), against our gateway or any Digest server (Apache).
 //! - [`grpc`]: the core's `VerifyDigest` and `GetCredentials` directly.
+//! - [`external_auth`]: Flexisip's delegated checks, as one proxy sends them.
 
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+pub mod external_auth;
 pub mod grpc;
 pub mod http;
 

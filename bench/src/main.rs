@@ -4,7 +4,7 @@
 use std::{process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand};
-use flexiapi_bench::{grpc, http, run, Report};
+use flexiapi_bench::{external_auth, grpc, http, run, Report};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,6 +60,19 @@ enum Mode {
         /// Authenticate every request with this API key instead of Digest.
         #[arg(long, conflicts_with_all = ["fresh_challenge", "anonymous"])]
         api_key: Option<String>,
+    },
+    /// Flexisip's ExternalAuthentication GETs (SIP REGISTER answers, nc + 1
+    /// on one nonce per connection) against the gateway at ADDR. One
+    /// connection is one Flexisip proxy: it waits for each answer.
+    ExternalAuth {
+        #[arg(long)]
+        addr: String,
+        /// A key of scope external-auth.
+        #[arg(long)]
+        key: String,
+        /// MD5 or SHA-256.
+        #[arg(long, default_value = "MD5")]
+        algorithm: String,
     },
     /// gRPC AuthService.VerifyDigest against the core at URL.
     Verify {
@@ -118,6 +131,24 @@ async fn load(cli: Cli) -> ExitCode {
             };
             run(cli.connections, duration, cli.rate, move |schedule| {
                 http::client(target.clone(), schedule)
+            })
+            .await
+        }
+        Mode::ExternalAuth {
+            addr,
+            key,
+            algorithm,
+        } => {
+            let target = external_auth::Target {
+                addr,
+                key,
+                username: cli.username,
+                password: cli.password,
+                domain: cli.domain,
+                algorithm,
+            };
+            run(cli.connections, duration, cli.rate, move |schedule| {
+                external_auth::client(target.clone(), schedule)
             })
             .await
         }

@@ -9,7 +9,7 @@ use core_service::{
     startup::{Application as Core, ServeConfig},
     testing::{Backend, TestDatabase},
 };
-use flexiapi_bench::{grpc, http, run};
+use flexiapi_bench::{external_auth, grpc, http, run};
 use flexiapi_proto::pb::{
     self, account_service_client::AccountServiceClient, api_key_service_client::ApiKeyServiceClient,
 };
@@ -124,6 +124,42 @@ async fn every_mode_runs_against_a_local_pair() {
         assert!(
             report.successes > 0 && report.errors == 0,
             "{path}: {report:?}"
+        );
+    }
+
+    // Flexisip's delegated checks, with a key of their scope.
+    let scoped = ApiKeyServiceClient::connect(core_url.clone())
+        .await
+        .unwrap()
+        .create_api_key(pb::CreateApiKeyRequest {
+            owner: Some(pb::AccountAddress {
+                username: "bench-md5".into(),
+                domain: String::new(),
+            }),
+            name: "flexisip-auth".into(),
+            scope: "external-auth".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .key;
+    for (username, algorithm) in [("bench-md5", "MD5"), ("bench-sha256", "SHA-256")] {
+        let target = external_auth::Target {
+            addr: gateway_addr.clone(),
+            key: scoped.clone(),
+            username: username.into(),
+            password: "bench-pw".into(),
+            domain: "sip.example.org".into(),
+            algorithm: algorithm.into(),
+        };
+        let report = run(2, second, None, move |schedule| {
+            external_auth::client(target.clone(), schedule)
+        })
+        .await;
+        assert!(
+            report.successes > 0 && report.errors == 0,
+            "external-auth {algorithm}: {report:?}"
         );
     }
 
