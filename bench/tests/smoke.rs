@@ -15,6 +15,23 @@ use flexiapi_proto::pb::{
 };
 use rest_gateway::{config::Config, startup::Application as Gateway};
 
+/// A named key of the admin bench-md5, of `scope` ("": the API).
+async fn named_key(core_url: &str, name: &str, scope: &str) -> String {
+    let request = pb::CreateApiKeyRequest {
+        owner: Some(pb::AccountAddress {
+            username: "bench-md5".into(),
+            domain: String::new(),
+        }),
+        name: name.into(),
+        scope: scope.into(),
+        ..Default::default()
+    };
+    let mut keys = ApiKeyServiceClient::connect(core_url.to_owned())
+        .await
+        .unwrap();
+    keys.create_api_key(request).await.unwrap().into_inner().key
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_mode_runs_against_a_local_pair() {
     let database = TestDatabase::create(Backend::Sqlite)
@@ -61,21 +78,7 @@ async fn every_mode_runs_against_a_local_pair() {
         };
         accounts.create_account(request).await.unwrap();
     }
-    let key = ApiKeyServiceClient::connect(core_url.clone())
-        .await
-        .unwrap()
-        .create_api_key(pb::CreateApiKeyRequest {
-            owner: Some(pb::AccountAddress {
-                username: "bench-md5".into(),
-                domain: String::new(),
-            }),
-            name: "bench".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .key;
+    let key = named_key(&core_url, "bench", "").await;
 
     let second = Duration::from_millis(500);
     for (username, algorithm, fresh_challenge) in [
@@ -128,22 +131,7 @@ async fn every_mode_runs_against_a_local_pair() {
     }
 
     // Flexisip's delegated checks, with a key of their scope.
-    let scoped = ApiKeyServiceClient::connect(core_url.clone())
-        .await
-        .unwrap()
-        .create_api_key(pb::CreateApiKeyRequest {
-            owner: Some(pb::AccountAddress {
-                username: "bench-md5".into(),
-                domain: String::new(),
-            }),
-            name: "flexisip-auth".into(),
-            scope: "external-auth".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .key;
+    let scoped = named_key(&core_url, "flexisip-auth", "external-auth").await;
     for (username, algorithm) in [("bench-md5", "MD5"), ("bench-sha256", "SHA-256")] {
         let target = external_auth::Target {
             addr: gateway_addr.clone(),

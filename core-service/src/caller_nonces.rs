@@ -65,15 +65,14 @@ pub async fn judge_and_record(
     ttl_seconds: i64,
     now: i64,
 ) -> Result<Verdict> {
-    let key = match stored_key(
-        active.account.id,
-        &answer.fields.nonce,
-        &answer.fields.opaque,
-    ) {
-        Ok(key) => key,
-        Err(rejection) => return Ok(verdict(&active, Err(rejection))),
+    let key_of = |active: &ActiveAccount| {
+        stored_key(
+            active.account.id,
+            &answer.fields.nonce,
+            &answer.fields.opaque,
+        )
     };
-    if let Ok(nc) = check(&answer, &active) {
+    if let (Ok(key), Ok(nc)) = (key_of(&active), check(&answer, &active)) {
         if store
             .accept_nonce(&use_of(&key, &answer, &active, nc, now))
             .await?
@@ -82,9 +81,11 @@ pub async fn judge_and_record(
         }
     }
     for _ in 0..ATTEMPTS {
+        // The account may have been replaced (same address, a new id).
         let active = accounts.reload(store, address).await?;
-        let nc = match check(&answer, &active) {
-            Ok(nc) => nc,
+        let checked = key_of(&active).and_then(|key| Ok((key, check(&answer, &active)?)));
+        let (key, nc) = match checked {
+            Ok(checked) => checked,
             Err(rejection) => return Ok(verdict(&active, Err(rejection))),
         };
         let outcome = record(store, &key, &answer, &active, nc, ttl_seconds, now).await?;

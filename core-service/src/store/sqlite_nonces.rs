@@ -109,15 +109,7 @@ impl SqliteNonces {
     /// many rows, in-process: microseconds).
     pub fn insert(&self, record: &NonceRecord, epoch: i64) -> Result<bool> {
         let connection = self.lock();
-        let mut statement = connection.prepare_cached(nonce_sql::INSERT)?;
-        let inserted = statement.execute(named_params! {
-            "$1": record.nonce,
-            "$2": record.opaque,
-            "$3": record.account_id,
-            "$4": record.nc,
-            "$5": record.expires_at,
-            "$6": epoch,
-        })?;
+        let inserted = insert_row(&connection, nonce_sql::INSERT, record, epoch)?;
         if inserted == 1 {
             let mut evict = connection.prepare_cached(EVICT)?;
             evict.execute(named_params! {
@@ -135,16 +127,7 @@ impl SqliteNonces {
 
     /// [`nonce_sql::INSERT_CALLER`]: 1 when stored.
     pub fn insert_caller(&self, record: &NonceRecord, epoch: i64) -> Result<u64> {
-        let connection = self.lock();
-        let mut statement = connection.prepare_cached(nonce_sql::INSERT_CALLER)?;
-        let inserted = statement.execute(named_params! {
-            "$1": record.nonce,
-            "$2": record.opaque,
-            "$3": record.account_id,
-            "$4": record.nc,
-            "$5": record.expires_at,
-            "$6": epoch,
-        })?;
+        let inserted = insert_row(&self.lock(), nonce_sql::INSERT_CALLER, record, epoch)?;
         Ok(inserted as u64)
     }
 
@@ -263,6 +246,25 @@ fn accept_one(connection: &Connection, row: &Accept) -> Result<bool> {
         "$6": row.epoch,
     })?;
     Ok(accepted == 1)
+}
+
+/// Runs one of the INSERTs of [`nonce_sql`] (`$1`-`$6`: the record, then
+/// the epoch it was read at); returns the rows inserted.
+fn insert_row(
+    connection: &Connection,
+    sql: &str,
+    record: &NonceRecord,
+    epoch: i64,
+) -> Result<usize> {
+    let mut statement = connection.prepare_cached(sql)?;
+    Ok(statement.execute(named_params! {
+        "$1": record.nonce,
+        "$2": record.opaque,
+        "$3": record.account_id,
+        "$4": record.nc,
+        "$5": record.expires_at,
+        "$6": epoch,
+    })?)
 }
 
 /// [`nonce_sql::EVICT`] without its window: SQLite walks the partial index

@@ -6,6 +6,7 @@
 //! hashlib.
 
 use core_service::testing::Backend;
+use flexiapi_proto::pb;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tokio::process::Command;
@@ -171,11 +172,10 @@ fn assert_challenged(lines: &[(String, String)], status: &str, reason: &str) {
 
 /// A key of scope external-auth, made as the README makes it.
 pub async fn external_auth_key(system: &TestSystem) -> String {
-    let mut keys = flexiapi_proto::pb::api_key_service_client::ApiKeyServiceClient::new(
-        system.core_channel().await,
-    );
-    keys.create_api_key(flexiapi_proto::pb::CreateApiKeyRequest {
-        owner: Some(flexiapi_proto::pb::AccountAddress {
+    let mut keys =
+        pb::api_key_service_client::ApiKeyServiceClient::new(system.core_channel().await);
+    keys.create_api_key(pb::CreateApiKeyRequest {
+        owner: Some(pb::AccountAddress {
             username: ADMIN.into(),
             domain: DOMAIN.into(),
         }),
@@ -187,6 +187,19 @@ pub async fn external_auth_key(system: &TestSystem) -> String {
     .unwrap()
     .into_inner()
     .key
+}
+
+/// bob00001 (SHA-256) in sip.example.com, a space whose realm is
+/// `example-realm`.
+async fn bob_in_another_realm(system: &TestSystem, admin_key: &str) -> pb::Account {
+    let space = json!({"domain": "sip.example.com", "realm": "example-realm"});
+    let created = system
+        .with_key(admin_key, Method::POST, "/api/spaces", Some(space))
+        .await;
+    json(created, StatusCode::CREATED).await;
+    system
+        .grpc_create_account_in("bob00001", "sip.example.com", "bob-pw", "SHA-256", false)
+        .await
 }
 
 async fn flexisip_checks_register_and_invite_through_the_core(backend: Backend) {
@@ -236,17 +249,7 @@ async fn flexisip_checks_register_and_invite_through_the_core(backend: Backend) 
     );
 
     // INVITE, SHA-256, an account of a space whose realm is not its domain.
-    let space = json!({"domain": "sip.example.com", "realm": "example-realm"});
-    json(
-        system
-            .with_key(&admin_key, Method::POST, "/api/spaces", Some(space))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let bob = system
-        .grpc_create_account_in("bob00001", "sip.example.com", "bob-pw", "SHA-256", false)
-        .await;
+    let bob = bob_in_another_realm(&system, &admin_key).await;
     let invite = SipAnswer {
         method: "INVITE",
         realm: "example-realm".into(),
@@ -425,17 +428,7 @@ async fn a_python_sip_client_registers_through_a_flexisip_request() {
         .grpc_create_account("alice01", "alice-pw", "MD5", false)
         .await;
     let admin_key = system.named_key(ADMIN, "tools").await;
-    let space = json!({"domain": "sip.example.com", "realm": "example-realm"});
-    json(
-        system
-            .with_key(&admin_key, Method::POST, "/api/spaces", Some(space))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    system
-        .grpc_create_account_in("bob00001", "sip.example.com", "bob-pw", "SHA-256", false)
-        .await;
+    bob_in_another_realm(&system, &admin_key).await;
     let key = external_auth_key(&system).await;
 
     let register = [

@@ -242,6 +242,35 @@ async fn one_request_is_one_trace_across_both_services_without_secrets() {
     assert!(String::from_utf8_lossy(&listed.stdout).contains("\"proxy\""));
     logs += &String::from_utf8_lossy(&listed.stdout);
     logs += &String::from_utf8_lossy(&listed.stderr);
+    // Flexisip's delegated check: its key travels in the query.
+    let flexisip = Command::new(&core_bin)
+        .args([
+            "api-keys",
+            "create",
+            "--username",
+            "tracer01",
+            "--name",
+            "sip",
+        ])
+        .args(["--scope", "external-auth"])
+        .envs(telemetry_env.clone())
+        .output()
+        .unwrap();
+    assert!(flexisip.status.success(), "{flexisip:?}");
+    let flexisip_key = String::from_utf8_lossy(&flexisip.stdout).trim().to_owned();
+    let sip = |text: String| hash("SHA-256", &text);
+    let ha1 = sip(format!("tracer01:{DOMAIN}:{NEW_PASSWORD}"));
+    let ha2 = sip(format!("REGISTER:sip:{DOMAIN}"));
+    let response = sip(format!("{ha1}:bm9uY2U=:00000001:c:auth:{ha2}"));
+    let check = format!(
+        "{base}/api/flexisip/external-auth?key={flexisip_key}&method=REGISTER\
+         &from=%3Csip%3Atracer01%40{DOMAIN}%3E&username=tracer01&realm={DOMAIN}\
+         &nonce=bm9uY2U%3D&uri=sip%3A{DOMAIN}&nc=00000001&cnonce=c&qop=auth\
+         &response={response}&algorithm=SHA-256&opaque=null"
+    );
+    let checked = reqwest::get(check).await.unwrap().text().await.unwrap();
+    assert!(checked.starts_with("Status: 200\n"), "{checked}");
+    answers += &checked;
 
     terminate(gateway);
     terminate(core);
@@ -299,8 +328,8 @@ async fn one_request_is_one_trace_across_both_services_without_secrets() {
         hash("MD5", &format!("leaker02:{DOMAIN}:{NEW_PASSWORD}")),
         hash("SHA-256", &format!("tracer01:{DOMAIN}:{NEW_PASSWORD}")),
     ];
-    let key_hashes = [&user_key, &named_key].map(|key| hash("SHA-256", key));
-    let part2_secrets = [NEW_PASSWORD, &user_key, &named_key]
+    let key_hashes = [&user_key, &named_key, &flexisip_key].map(|key| hash("SHA-256", key));
+    let part2_secrets = [NEW_PASSWORD, &user_key, &named_key, &flexisip_key]
         .into_iter()
         .chain(new_ha1s.iter().map(String::as_str))
         .chain(key_hashes.iter().map(String::as_str));

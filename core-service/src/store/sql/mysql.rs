@@ -111,13 +111,8 @@ pub(super) async fn insert_nonce(
     record: &NonceRecord,
     epoch: i64,
 ) -> Result<bool> {
-    let inserted = sqlx::query(&dialect::mysql(nonce_sql::INSERT))
-        .bind(&record.nonce)
-        .bind(&record.opaque)
-        .bind(record.account_id)
-        .bind(record.nc)
-        .bind(record.expires_at)
-        .bind(epoch)
+    let sql = dialect::mysql(nonce_sql::INSERT);
+    let inserted = super::nonces::bind_record!(sqlx::query(&sql), record, epoch)
         .execute(pool)
         .await?;
     if inserted.rows_affected() != 1 {

@@ -12,6 +12,21 @@ use crate::{
     store::{NonceStore, NonceUse},
 };
 
+/// Binds `$1`-`$6` of the INSERTs of [`nonce_sql`]: the record, then the
+/// epoch it was read at.
+macro_rules! bind_record {
+    ($query:expr, $record:expr, $epoch:expr) => {
+        $query
+            .bind(&$record.nonce)
+            .bind(&$record.opaque)
+            .bind($record.account_id)
+            .bind($record.nc)
+            .bind($record.expires_at)
+            .bind($epoch)
+    };
+}
+pub(super) use bind_record;
+
 #[derive(FromRow)]
 struct NonceRow {
     opaque: Text,
@@ -108,13 +123,7 @@ impl NonceStore for SqlStore {
             _ => self.sql(nonce_sql::INSERT_CALLER),
         };
         let inserted = on_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(&record.nonce)
-                .bind(&record.opaque)
-                .bind(record.account_id)
-                .bind(record.nc)
-                .bind(record.expires_at)
-                .bind(epoch)
+            bind_record!(sqlx::query(&sql), record, epoch)
                 .execute(pool)
                 .await?
                 .rows_affected()

@@ -115,10 +115,11 @@ async fn judge(state: &AppState, params: &Params, proxy: &str) -> Result<Judgeme
     let client = params
         .client_address()
         .map_or_else(|| proxy.to_owned(), |ip| ip.to_string());
-    let uri = params.get("uri").unwrap_or_default();
+    // No Request-URI: Flexisip does not forward it, so the core holds the
+    // Digest uri (which the response covers) to being a SIP URI.
     let verdict = state
         .core
-        .verify(&account, method, uri, params.digest(), &client, true)
+        .verify(&account, method, "", params.digest(), &client, true)
         .await;
     let verdict = match verdict {
         Ok(verdict) => verdict,
