@@ -7,7 +7,7 @@ use std::time::Duration;
 use flexiapi_proto::pb::{self, VerifyOutcome};
 
 use crate::helpers::{
-    passed_of, spawn_app, spawn_app_with, AppOptions, Backend, DigestClient, TestApp,
+    passed_of, spawn_app, spawn_app_with, spawn_on, AppOptions, Backend, DigestClient, TestApp,
 };
 
 core_service::on_every_backend!(
@@ -15,6 +15,21 @@ core_service::on_every_backend!(
     concurrent_first_answers_to_one_nonce_let_exactly_one_through,
     an_account_holds_at_most_32_live_proxy_nonces_and_none_is_evicted,
 );
+
+/// Replicas share PostgreSQL or MariaDB, never a SQLite file.
+mod first_answers_across_two_replicas_let_exactly_one_through {
+    use super::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::first_answers_across_two_replicas_let_exactly_one_through(Backend::Postgres).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn mysql() {
+        super::first_answers_across_two_replicas_let_exactly_one_through(Backend::Mysql).await
+    }
+}
 
 /// A change that spoils one field of an answer.
 type Change = fn(&mut pb::VerifyDigestRequest);
@@ -160,4 +175,30 @@ async fn an_account_holds_at_most_32_live_proxy_nonces_and_none_is_evicted(backe
         "{expired:?}"
     );
     assert!(verify(&app, sip_answer(&client, "nonce-32", 1)).await.ok);
+}
+
+/// Two proxies' copies of one answer, on two core replicas at once: the
+/// first sight and each later count are taken once in all.
+async fn first_answers_across_two_replicas_let_exactly_one_through(backend: Backend) {
+    let Some(first) = spawn_app(backend).await else {
+        return;
+    };
+    let second = spawn_on(first.database.shared(), AppOptions::default()).await;
+    first.create_account("alice01", "secret-pw", "MD5").await;
+    for nc in 1..=3 {
+        let request = sip_answer(&register("secret-pw"), "cmVwbGljYXM=", nc);
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(30));
+        let calls = (0..30)
+            .map(|i| {
+                let replica = if i % 2 == 0 { &first } else { &second };
+                let (mut auth, request) = (replica.auth.clone(), request.clone());
+                let barrier = barrier.clone();
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    auth.verify_digest(request).await.unwrap().into_inner()
+                })
+            })
+            .collect();
+        assert_eq!(passed_of(calls).await, 1, "nc={nc}");
+    }
 }
