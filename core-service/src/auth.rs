@@ -11,7 +11,7 @@ use crate::{
     domain::{AccountAddress, Algorithm},
     error::{CoreError, Result},
     model::{Account, ActiveAccount},
-    nonces::{self, NonceRecord},
+    nonces::{self, Lifetimes, NonceRecord},
     store::{NonceUse, Store},
     throttle::{Client, Key, Throttle},
 };
@@ -75,7 +75,7 @@ pub async fn verify(
     address: &AccountAddress,
     answer: Answer<'_>,
     guard: Guard<'_>,
-    ttl_seconds: i64,
+    lifetimes: Lifetimes,
     now: i64,
 ) -> Result<Verdict> {
     let active = accounts.active(store, address).await?;
@@ -90,9 +90,10 @@ pub async fn verify(
         });
     }
     let verdict = if answer.nonce_from_caller {
-        caller_nonces::judge_and_record(store, accounts, address, active, answer, ttl_seconds, now)
+        caller_nonces::judge_and_record(store, accounts, address, active, answer, lifetimes, now)
             .await?
     } else {
+        let ttl_seconds = lifetimes.ttl_seconds;
         judge_and_record(store, accounts, address, active, answer, ttl_seconds, now).await?
     };
     match &verdict.outcome {

@@ -1,8 +1,9 @@
 //! Digest answers to nonces the caller issued: a SIP proxy that challenges
 //! on its own and forwards each answer, as Flexisip's ExternalAuthentication
 //! plugin does. The proxy keeps no `nc` state in that mode, so the core
-//! does: a nonce is recorded at its first right answer, for the nonce TTL,
-//! and each later answer must carry a greater `nc`, accepted by the same
+//! does: a nonce is recorded at its first right answer, usable for the nonce
+//! TTL and kept for the proxy retention ([`judged_clock`]), and each later
+//! answer must carry a greater `nc`, accepted by the same
 //! atomic statement as the core's own nonces
 //! ([`crate::store::NonceStore::accept_nonce`]), on any replica.
 //!
@@ -30,7 +31,7 @@ use crate::{
     domain::AccountAddress,
     error::Result,
     model::ActiveAccount,
-    nonces::{self, NonceRecord, UNANSWERED_PER_ACCOUNT},
+    nonces::{self, Lifetimes, NonceRecord, UNANSWERED_PER_ACCOUNT},
     store::{NonceUse, Store},
 };
 
@@ -62,9 +63,10 @@ pub async fn judge_and_record(
     address: &AccountAddress,
     active: Arc<ActiveAccount>,
     answer: Answer<'_>,
-    ttl_seconds: i64,
+    lifetimes: Lifetimes,
     now: i64,
 ) -> Result<Verdict> {
+    let (ttl_seconds, now) = judged_clock(lifetimes, now);
     let key_of = |active: &ActiveAccount| {
         stored_key(
             active.account.id,
@@ -146,6 +148,20 @@ async fn record(
     // Another first answer recorded it (the next turn judges this nc
     // against it), or the account changed.
     Ok(None)
+}
+
+/// The TTL and the clock the records are judged on. A record is stored to
+/// expire at the end of its retention; on a clock moved on by the retention
+/// less the TTL, it is usable for the TTL after its first answer, then
+/// refused as expired until the retention ends, and purged one TTL later.
+/// So the live count and the accept statement need no second expiry.
+fn judged_clock(lifetimes: Lifetimes, now: i64) -> (i64, i64) {
+    let Lifetimes {
+        ttl_seconds,
+        proxy_retention_seconds,
+    } = lifetimes;
+    let kept_longer = proxy_retention_seconds.saturating_sub(ttl_seconds).max(0);
+    (ttl_seconds, now.saturating_add(kept_longer))
 }
 
 /// The record's key for this account's answers to `nonce`. The opaque is
@@ -231,6 +247,33 @@ fn verdict(active: &ActiveAccount, outcome: Result<(), Rejection>) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_proxy_nonce_is_usable_for_the_ttl_and_kept_for_the_retention() {
+        let lifetimes = Lifetimes {
+            ttl_seconds: 300,
+            proxy_retention_seconds: 3_600,
+        };
+        let (ttl, first) = judged_clock(lifetimes, 1_000);
+        let expires_at = first + ttl;
+        assert_eq!(expires_at, 1_000 + 3_600, "stored until the retention ends");
+        let usable = |now| judged_clock(lifetimes, now).1 < expires_at;
+        assert!(usable(1_299) && !usable(1_300), "usable for the TTL");
+        let purged = |now| expires_at < crate::nonces::purge_horizon(now, ttl);
+        assert!(
+            !purged(4_900) && purged(4_901),
+            "purged one TTL after the retention"
+        );
+        let shorter = Lifetimes {
+            proxy_retention_seconds: 10,
+            ..lifetimes
+        };
+        assert_eq!(
+            judged_clock(shorter, 1_000),
+            (300, 1_000),
+            "never less than the TTL"
+        );
+    }
 
     #[test]
     fn caller_nonces_are_keyed_by_account_and_fit_the_columns() {

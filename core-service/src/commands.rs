@@ -33,6 +33,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 database_max_connections: cli.database.database_max_connections,
                 sip_domain: cli.database.sip_domain.clone(),
                 nonce_ttl_seconds: cli.serve.nonce_ttl_seconds,
+                proxy_nonce_retention_seconds: cli.serve.proxy_nonce_retention_seconds,
                 metrics_listen: cli.serve.metrics_listen,
                 health_listen: cli.serve.health_listen,
                 account_cache_entries: cli.serve.account_cache_entries,

@@ -85,6 +85,16 @@ pub fn check<'r>(
     Ok((record, nc))
 }
 
+/// How long nonces live: the core's own, and those a SIP proxy issued
+/// ([`crate::caller_nonces`]), usable as long but kept longer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// `--nonce-ttl-seconds`.
+    pub ttl_seconds: i64,
+    /// `--proxy-nonce-retention-seconds`; never less than the TTL.
+    pub proxy_retention_seconds: i64,
+}
+
 /// Records whose expiry is older than this are gone for good: one TTL of
 /// grace after expiry, as the module doc explains.
 pub fn purge_horizon(now: i64, ttl_seconds: i64) -> i64 {

@@ -37,6 +37,8 @@ pub struct ServeConfig {
     pub database_max_connections: u32,
     pub sip_domain: Domain,
     pub nonce_ttl_seconds: u32,
+    /// `--proxy-nonce-retention-seconds`.
+    pub proxy_nonce_retention_seconds: u32,
     pub metrics_listen: Option<SocketAddr>,
     /// `--health-listen`: `grpc.health.v1` alone, without TLS or token, for
     /// probes that cannot speak TLS (Kubernetes' gRPC probe).
@@ -68,6 +70,7 @@ impl Default for ServeConfig {
             database_max_connections: crate::store::sql::DEFAULT_POSTGRES_CONNECTIONS,
             sip_domain: Domain::default(),
             nonce_ttl_seconds: 300,
+            proxy_nonce_retention_seconds: 3_600,
             metrics_listen: None,
             health_listen: None,
             account_cache_entries: 10_000,
@@ -153,6 +156,7 @@ impl Application {
             settings: Settings {
                 default_domain: config.sip_domain.clone(),
                 nonce_ttl_seconds: i64::from(config.nonce_ttl_seconds),
+                proxy_nonce_retention_seconds: i64::from(config.proxy_nonce_retention_seconds),
                 account_cache_entries: config.account_cache_entries,
                 api_key_idle_minutes: i64::from(config.api_key_idle_minutes),
             },

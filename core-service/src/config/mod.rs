@@ -95,6 +95,21 @@ pub struct ServeArgs {
     )]
     pub nonce_ttl_seconds: u32,
 
+    /// How long the record of a SIP proxy's nonce (Flexisip's delegated
+    /// checks) is kept after its first answer: it is usable for the nonce
+    /// TTL, then refused as expired until this has passed, so that a
+    /// captured answer cannot be replayed as new while the proxy still
+    /// takes its nonce. At least Flexisip's `nonce-expires` (3600 s by
+    /// default); never less than the TTL.
+    #[arg(
+        long,
+        env = "FLEXIAPI_PROXY_NONCE_RETENTION_SECONDS",
+        default_value_t = 3_600,
+        value_parser = clap::value_parser!(u32).range(1..=604_800),
+        global = true
+    )]
+    pub proxy_nonce_retention_seconds: u32,
+
     /// Address of a separate HTTP listener serving Prometheus metrics at
     /// /metrics; none when unset.
     #[arg(long, env = "FLEXIAPI_CORE_METRICS_LISTEN", global = true)]
@@ -245,6 +260,7 @@ mod tests {
         assert!(cli.command.is_none());
         assert_eq!(cli.serve.listen.to_string(), "127.0.0.1:50051");
         assert_eq!(cli.serve.nonce_ttl_seconds, 300);
+        assert_eq!(cli.serve.proxy_nonce_retention_seconds, 3_600);
         assert_eq!(cli.database.sip_domain.as_str(), "sip.example.org");
     }
 
@@ -279,6 +295,7 @@ mod tests {
     fn bad_flags_are_refused_with_their_name() {
         for args in [
             vec!["core-service", "--nonce-ttl-seconds", "0"],
+            vec!["core-service", "--proxy-nonce-retention-seconds", "0"],
             vec!["core-service", "--nonce-ttl-seconds", "abc"],
             vec!["core-service", "--listen", "nowhere"],
             vec!["core-service", "--sip-domain", "bad domain"],

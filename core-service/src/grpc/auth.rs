@@ -6,6 +6,7 @@ use crate::{
     accounts::roles::ACCOUNT_BLOCKED,
     auth::{self, Answer, Challenge},
     digest::{DigestFields, Rejection},
+    nonces::Lifetimes,
     store::Store,
 };
 
@@ -59,7 +60,10 @@ impl<S: Store> AuthService for Api<S> {
             &address,
             answer,
             guard,
-            self.settings.nonce_ttl_seconds,
+            Lifetimes {
+                ttl_seconds: self.settings.nonce_ttl_seconds,
+                proxy_retention_seconds: self.settings.proxy_nonce_retention_seconds,
+            },
             unix_now(),
         )
         .await?;

@@ -38,6 +38,8 @@ pub struct Settings {
     /// super and stays.
     pub default_domain: Domain,
     pub nonce_ttl_seconds: i64,
+    /// `--proxy-nonce-retention-seconds` ([`crate::caller_nonces`]).
+    pub proxy_nonce_retention_seconds: i64,
     pub account_cache_entries: usize,
     /// `--api-key-idle-minutes`: how long a user key lives unused.
     pub api_key_idle_minutes: i64,

@@ -175,6 +175,14 @@ async fn an_account_holds_at_most_32_live_proxy_nonces_and_none_is_evicted(backe
         "{expired:?}"
     );
     assert!(verify(&app, sip_answer(&client, "nonce-32", 1)).await.ok);
+    // Past twice the TTL, when the core purges its own nonces, a proxy's is
+    // still kept (for --proxy-nonce-retention-seconds): still stale, never
+    // new again.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let kept = verify(&app, sip_answer(&client, "nonce-2", 1)).await;
+    assert_eq!(kept.outcome(), VerifyOutcome::NonceReplayed, "{kept:?}");
+    let kept = verify(&app, sip_answer(&client, "nonce-2", 2)).await;
+    assert_eq!(kept.outcome(), VerifyOutcome::NonceExpired, "{kept:?}");
 }
 
 /// Two proxies' copies of one answer, on two core replicas at once: the
