@@ -160,7 +160,8 @@ pub async fn create_named_key(
 
 /// The activated account a key authenticates as; `None` for a key that is
 /// malformed, unknown, revoked, expired, or of another scope than `scope`
-/// (validated by [`parse_scope`]).
+/// (validated by [`parse_scope`]), or of [`EXTERNAL_AUTH`] whose owner is no
+/// longer an admin.
 pub async fn verify(
     store: &(impl ApiKeyStore + AccountStore),
     key: &str,
@@ -174,6 +175,9 @@ pub async fn verify(
         return Ok(None);
     };
     if stored.expired(now) || !account.activated || stored.scope != scope {
+        return Ok(None);
+    }
+    if scope == EXTERNAL_AUTH && !account.admin {
         return Ok(None);
     }
     if stored.last_used_at < now - TOUCH_EVERY {

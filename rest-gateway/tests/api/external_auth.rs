@@ -172,11 +172,15 @@ fn assert_challenged(lines: &[(String, String)], status: &str, reason: &str) {
 
 /// A key of scope external-auth, made as the README makes it.
 pub async fn external_auth_key(system: &TestSystem) -> String {
+    external_auth_key_of(system, ADMIN).await
+}
+
+async fn external_auth_key_of(system: &TestSystem, admin: &str) -> String {
     let mut keys =
         pb::api_key_service_client::ApiKeyServiceClient::new(system.core_channel().await);
     keys.create_api_key(pb::CreateApiKeyRequest {
         owner: Some(pb::AccountAddress {
-            username: ADMIN.into(),
+            username: admin.into(),
             domain: DOMAIN.into(),
         }),
         name: "flexisip-auth".into(),
@@ -337,6 +341,27 @@ async fn only_a_key_of_scope_external_auth_opens_the_route(backend: Backend) {
         &judged(&system, &key, &answer).await,
         &format!("<sip:alice01@{DOMAIN}>"),
     );
+    // A key stops working when its owner stops being an admin.
+    let admin02 = system
+        .grpc_create_account("admin02", "admin02-pw", "MD5", true)
+        .await;
+    let second = external_auth_key_of(&system, "admin02").await;
+    let retry = SipAnswer {
+        nonce: "c2Vjb25k".into(),
+        ..answer.clone()
+    };
+    assert_accepted(
+        &judged(&system, &second, &retry).await,
+        &format!("<sip:alice01@{DOMAIN}>"),
+    );
+    let demote = json!({"admin": false});
+    let path = format!("/api/accounts/{}", admin02.id);
+    let demoted = system
+        .with_key(&admin_key, Method::PUT, &path, Some(demote))
+        .await;
+    json(demoted, StatusCode::OK).await;
+    let (status, _) = flexisip(&system, &retry.url(&system, &second)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an ex-admin's key");
     // And it opens nothing else.
     let response = system
         .with_key(&key, Method::GET, "/api/accounts", None)
