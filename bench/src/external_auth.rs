@@ -80,12 +80,8 @@ fn escape(value: &str) -> String {
 /// One proxy's connection, for the run's `schedule`.
 pub async fn client(target: Target, mut schedule: Schedule) -> Tally {
     let mut tally = Tally::default();
-    let mut connection = match Connection::open(&target.addr).await {
-        Ok(connection) => connection,
-        Err(error) => {
-            tally.error(|| format!("connect {}: {error}", target.addr));
-            return tally;
-        }
+    let Some(mut connection) = Connection::open_for(&target.addr, &mut tally).await else {
+        return tally;
     };
     // A nonce of this run's and this connection's own, so that neither a
     // rerun nor another connection replays its counts.

@@ -55,6 +55,17 @@ impl Connection {
         })
     }
 
+    /// The connection of a client task; a failure is its tally's error.
+    pub(crate) async fn open_for(addr: &str, tally: &mut Tally) -> Option<Self> {
+        match Self::open(addr).await {
+            Ok(connection) => Some(connection),
+            Err(error) => {
+                tally.error(|| format!("connect {addr}: {error}"));
+                None
+            }
+        }
+    }
+
     /// A bare `GET path` (no credentials, no `From`), as a server-to-server
     /// client such as Flexisip sends it.
     pub(crate) async fn get_path(&mut self, host: &str, path: &str) -> anyhow::Result<Response> {
@@ -212,12 +223,8 @@ impl Challenge {
 /// the fresh-challenge mode are part of each request's latency.
 pub async fn client(target: Target, mut schedule: Schedule) -> Tally {
     let mut tally = Tally::default();
-    let mut connection = match Connection::open(&target.addr).await {
-        Ok(connection) => connection,
-        Err(error) => {
-            tally.error(|| format!("connect {}: {error}", target.addr));
-            return tally;
-        }
+    let Some(mut connection) = Connection::open_for(&target.addr, &mut tally).await else {
+        return tally;
     };
     let mut current: Option<(Challenge, u32)> = None;
     while schedule.next().await {
