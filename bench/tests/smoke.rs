@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use core_service::{
+    app::startup::{Application as Core, ServeConfig},
     domain::Domain,
-    startup::{Application as Core, ServeConfig},
     testing::{Backend, TestDatabase},
 };
 use flexiapi_bench::{external_auth, grpc, http, run};

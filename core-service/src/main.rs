@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use core_service::{commands, config::Cli};
+use core_service::app::{commands, config::Cli};
 
 /// The variables that carry secrets; each may come from `VAR_FILE` instead.
 const SECRET_VARIABLES: &[&str] = &[

@@ -1,7 +1,7 @@
 //! Test support shared by this crate's integration tests and the gateway's
 //! (feature `test-support`): a fresh database per test, on any backend.
 
-use crate::store::SqlStore;
+use crate::adapters::SqlStore;
 
 /// The Redis client the registrar tests write fixtures with.
 pub use redis;

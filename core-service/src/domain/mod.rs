@@ -9,6 +9,7 @@ use std::fmt;
 use crate::error::{self, CoreError, Result};
 
 mod devices;
+pub mod model;
 mod profile;
 mod space;
 

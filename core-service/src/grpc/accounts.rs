@@ -6,19 +6,21 @@ use tonic::{Request, Response, Status};
 
 use super::{unix_now, Api};
 use crate::{
-    accounts::{
-        self,
-        manage::{self, ListQuery, Search, StateChange, Update},
-        password::{self, PasswordChange},
-        ProfileInput,
-    },
     error::CoreError,
-    store::Store,
-    throttle::Key,
+    rules::{
+        accounts::{
+            self,
+            manage::{self, ListQuery, Search, StateChange, Update},
+            password::{self, PasswordChange},
+            ProfileInput,
+        },
+        auth::throttle::Key,
+        Store,
+    },
 };
 
 fn answer<T>(
-    account: crate::model::Account,
+    account: crate::domain::model::Account,
     wrap: impl FnOnce(Option<pb::Account>) -> T,
 ) -> Response<T> {
     Response::new(wrap(Some(account.into())))

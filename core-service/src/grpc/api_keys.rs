@@ -3,11 +3,8 @@ use tonic::{Request, Response, Status};
 
 use super::{timestamp, unix_now, Api};
 use crate::{
-    accounts::roles::ACCOUNT_BLOCKED,
-    api_keys,
-    model::{Account, ApiKey},
-    store::Store,
-    throttle::Key,
+    domain::model::{Account, ApiKey},
+    rules::{accounts::roles::ACCOUNT_BLOCKED, api_keys, auth::throttle::Key, Store},
 };
 
 fn info(key: ApiKey, owner: Account) -> pb::ApiKeyInfo {

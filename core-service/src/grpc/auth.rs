@@ -2,12 +2,15 @@ use flexiapi_proto::pb::{self, auth_service_server::AuthService, VerifyOutcome};
 use tonic::{Request, Response, Status};
 
 use super::{unix_now, Api};
-use crate::{
+use crate::rules::{
     accounts::roles::ACCOUNT_BLOCKED,
-    auth::{self, Answer, Challenge},
-    digest::{DigestFields, Rejection},
-    nonces::Lifetimes,
-    store::Store,
+    auth::{
+        self,
+        digest::{DigestFields, Rejection},
+        nonces::Lifetimes,
+        Answer, Challenge,
+    },
+    Store,
 };
 
 #[tonic::async_trait]
@@ -76,7 +79,7 @@ impl<S: Store> AuthService for Api<S> {
             ),
         };
         tracing::Span::current().record("outcome", outcome.as_str_name());
-        crate::metrics::digest_outcome(outcome.as_str_name());
+        crate::app::metrics::digest_outcome(outcome.as_str_name());
         // Blocking closes the API, not SIP: the caller refuses the request.
         let forbidden = if verdict.outcome.is_ok() && verdict.account.blocked {
             ACCOUNT_BLOCKED.to_owned()

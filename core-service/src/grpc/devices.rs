@@ -2,7 +2,11 @@ use flexiapi_proto::pb::{self, device_service_server::DeviceService};
 use tonic::{Request, Response, Status};
 
 use super::{unix_now, Api};
-use crate::{devices, error::CoreError, model::Account, store::Store};
+use crate::{
+    domain::model::Account,
+    error::CoreError,
+    rules::{devices, Store},
+};
 
 /// Flexisip's address of record of an account, its registrar key without `fs:`.
 pub(super) fn aor(account: &Account) -> String {

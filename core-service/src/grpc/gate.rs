@@ -1,6 +1,6 @@
 //! The door of the core: a tower layer in front of every service that lets
 //! a call through only when its bearer token names a caller whose role may
-//! call that RPC ([`crate::callers`]), and bounds how long an admitted call
+//! call that RPC ([`crate::grpc::callers`]), and bounds how long an admitted call
 //! may take ([`super::deadline`]). Health and reflection stay open.
 //!
 //! A refusal is answered here, before any handler or database work: a
@@ -22,7 +22,7 @@ use tonic::Status;
 
 use flexiapi_proto::REFUSED_CALLER;
 
-use crate::callers::{self, Callers};
+use crate::grpc::callers::{self, Callers};
 
 /// Marks a refusal as the gate's ([`REFUSED_CALLER`]).
 fn refused(mut status: Status) -> Status {

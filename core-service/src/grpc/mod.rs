@@ -10,19 +10,26 @@ use std::{
 use flexiapi_proto::pb;
 
 use crate::{
-    account_cache::AccountCache,
-    accounts::{self as account_rules, Actor},
-    domain::{AccountAddress, Domain},
+    adapters::registrar::Registrar,
+    domain::{
+        model::{Account, Device},
+        AccountAddress, Domain,
+    },
     error::{CoreError, Result},
-    model::{Account, Device},
-    registrar::Registrar,
-    store::Store,
-    throttle::{Client, Guards},
+    rules::{
+        accounts::{self as account_rules, Actor},
+        auth::{
+            account_cache::AccountCache,
+            throttle::{Client, Guards},
+        },
+        Store,
+    },
 };
 
 mod accounts;
 mod api_keys;
 mod auth;
+pub mod callers;
 pub mod deadline;
 mod devices;
 pub mod gate;
@@ -38,7 +45,7 @@ pub struct Settings {
     /// super and stays.
     pub default_domain: Domain,
     pub nonce_ttl_seconds: i64,
-    /// `--proxy-nonce-retention-seconds` ([`crate::caller_nonces`]).
+    /// `--proxy-nonce-retention-seconds` ([`crate::rules::auth::caller_nonces`]).
     pub proxy_nonce_retention_seconds: i64,
     pub account_cache_entries: usize,
     /// `--api-key-idle-minutes`: how long a user key lives unused.
@@ -54,7 +61,7 @@ pub struct Api<S> {
     /// Flexisip's registrar, when it is the source of devices.
     registrar: Option<Registrar>,
     watchers: Watchers,
-    /// The failure limits (per process: see [`crate::throttle`]).
+    /// The failure limits (per process: see [`crate::rules::auth::throttle`]).
     guards: Arc<Guards>,
 }
 

@@ -3,9 +3,11 @@ use tonic::{Request, Response, Status};
 
 use super::{timestamp, unix_now, Api};
 use crate::{
-    model::Space,
-    spaces::{self, SpaceInput},
-    store::Store,
+    domain::model::Space,
+    rules::{
+        spaces::{self, SpaceInput},
+        Store,
+    },
 };
 
 impl From<Space> for pb::Space {

@@ -16,7 +16,11 @@ use tokio_stream::{wrappers::ReceiverStream, StreamExt as _};
 use tonic::Status;
 
 use super::{unix_now, Api};
-use crate::{error::CoreError, model::Account, model::Device, store::Store};
+use crate::{
+    domain::model::{Account, Device},
+    error::CoreError,
+    rules::Store,
+};
 
 pub type DeviceStream = ReceiverStream<Result<pb::WatchDevicesResponse, Status>>;
 
@@ -146,7 +150,7 @@ impl<S: Store> Api<S> {
                     .devices(&super::devices::aor(owner), unix_now())
                     .await
             }
-            None => crate::devices::list(&self.store, owner.id, unix_now()).await,
+            None => crate::rules::devices::list(&self.store, owner.id, unix_now()).await,
         }
     }
 }

@@ -8,7 +8,7 @@ use super::{
     report::Report,
     source::{AccountRow, Schema, Source},
 };
-use crate::store::{
+use crate::adapters::{
     sql::{Imported, ImportedAccount},
     SqlStore,
 };

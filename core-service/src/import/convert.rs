@@ -2,9 +2,11 @@
 //! row, without a database, so each trap of the schema sheet has a test.
 
 use crate::{
-    digest,
-    domain::{AccountAddress, Algorithm, Domain},
-    model::{Credential, Secret},
+    domain::{
+        model::{Credential, Secret},
+        AccountAddress, Algorithm, Domain,
+    },
+    rules::auth::digest,
 };
 
 /// `accounts.activated`: TINYINT, or in 2020 the text `'0'` / `'1'`.

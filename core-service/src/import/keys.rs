@@ -7,9 +7,15 @@ use super::{
     source::{self, Source},
 };
 use crate::{
-    api_keys::fingerprint,
+    adapters::SqlStore,
     grpc::unix_now,
-    store::{AccountStore, ApiKeyStore, NewApiKey, SqlStore},
+    rules::{
+        accounts::store::AccountStore,
+        api_keys::{
+            fingerprint,
+            store::{ApiKeyStore, NewApiKey},
+        },
+    },
 };
 
 /// The API key phase.

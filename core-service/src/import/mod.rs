@@ -23,10 +23,14 @@ use anyhow::Context as _;
 pub use self::report::Report;
 use self::source::{Schema, Source};
 use crate::{
-    config::ImportFlexiapiArgs,
+    adapters::{sql::redact_url, SqlStore},
+    app::config::ImportFlexiapiArgs,
     domain::{Algorithm, Domain, MaxAccounts, Realm, SpaceName},
     grpc::unix_now,
-    store::{sql::redact_url, AccountStore, NewSpace, SpaceChanges, SpaceStore, SqlStore},
+    rules::{
+        accounts::store::AccountStore,
+        spaces::store::{NewSpace, SpaceChanges, SpaceStore},
+    },
 };
 
 /// What the import needs besides its own flags.

@@ -13,7 +13,7 @@ use sqlx::{
 };
 
 pub use super::schema::{KeyColumns, Schema};
-use crate::store::sql::redact_url;
+use crate::adapters::sql::redact_url;
 
 /// A FlexiAPI database, by engine.
 pub enum Source {

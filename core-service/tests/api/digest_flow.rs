@@ -417,7 +417,7 @@ async fn concurrent_checks_on_many_nonces_each_get_their_own_outcome(backend: Ba
         }
     };
     // As many as an account may hold unanswered: more would evict the first.
-    let held = core_service::nonces::UNANSWERED_PER_ACCOUNT as usize;
+    let held = core_service::rules::auth::nonces::UNANSWERED_PER_ACCOUNT as usize;
     let issued: Vec<_> = (0..held)
         .map(|_| {
             let mut auth = app.auth.clone();

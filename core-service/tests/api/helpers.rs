@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 
 use core_service::{
+    app::startup::{Application, ServeConfig},
     domain::Domain,
-    startup::{Application, ServeConfig},
 };
 use flexiapi_proto::pb::{
     self, account_service_client::AccountServiceClient,
@@ -26,7 +26,7 @@ pub struct TestApp {
     channel: Channel,
     /// A second pool on the same database, for what the API cannot do
     /// (deactivate an account, add a second password, run Flexisip's query).
-    pub db: core_service::store::SqlStore,
+    pub db: core_service::adapters::SqlStore,
     pub database: TestDatabase,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
@@ -103,7 +103,7 @@ pub async fn spawn_on(database: TestDatabase, options: AppOptions) -> TestApp {
         .connect()
         .await
         .unwrap();
-    let db = core_service::store::SqlStore::connect(&database.url)
+    let db = core_service::adapters::SqlStore::connect(&database.url)
         .await
         .unwrap();
     TestApp {
@@ -237,22 +237,22 @@ impl TestApp {
     /// and in order, as MariaDB binds them).
     pub async fn execute(&self, sql: &str, binds: &[&str]) {
         match &self.db {
-            core_service::store::SqlStore::Sqlite { write: pool, .. } => {
+            core_service::adapters::SqlStore::Sqlite { write: pool, .. } => {
                 let mut query = sqlx::query(sql);
                 for bind in binds {
                     query = query.bind(*bind);
                 }
                 query.execute(pool).await.unwrap();
             }
-            core_service::store::SqlStore::Postgres { pool, .. } => {
+            core_service::adapters::SqlStore::Postgres { pool, .. } => {
                 let mut query = sqlx::query(sql);
                 for bind in binds {
                     query = query.bind(*bind);
                 }
                 query.execute(pool).await.unwrap();
             }
-            core_service::store::SqlStore::Mysql { pool } => {
-                let sql = core_service::store::sql::to_mysql(sql);
+            core_service::adapters::SqlStore::Mysql { pool } => {
+                let sql = core_service::adapters::sql::to_mysql(sql);
                 let mut query = sqlx::query(&sql);
                 for bind in binds {
                     query = query.bind(*bind);
@@ -267,18 +267,18 @@ impl TestApp {
     /// `SELECT COUNT(*) …` with one integer bind, on the test's database.
     pub async fn count(&self, sql: &str, id: i64) -> i64 {
         match &self.db {
-            core_service::store::SqlStore::Sqlite { read: pool, .. } => sqlx::query_scalar(sql)
+            core_service::adapters::SqlStore::Sqlite { read: pool, .. } => sqlx::query_scalar(sql)
                 .bind(id)
                 .fetch_one(pool)
                 .await
                 .unwrap(),
-            core_service::store::SqlStore::Postgres { pool, .. } => sqlx::query_scalar(sql)
+            core_service::adapters::SqlStore::Postgres { pool, .. } => sqlx::query_scalar(sql)
                 .bind(id)
                 .fetch_one(pool)
                 .await
                 .unwrap(),
-            core_service::store::SqlStore::Mysql { pool } => {
-                sqlx::query_scalar(&core_service::store::sql::to_mysql(sql))
+            core_service::adapters::SqlStore::Mysql { pool } => {
+                sqlx::query_scalar(&core_service::adapters::sql::to_mysql(sql))
                     .bind(id)
                     .fetch_one(pool)
                     .await
@@ -292,7 +292,7 @@ impl TestApp {
     pub async fn nonces_of(&self, account_id: i64) -> i64 {
         let sql = "SELECT COUNT(*) FROM nonces WHERE account_id = $1";
         match &self.db {
-            core_service::store::SqlStore::Sqlite { .. } => {
+            core_service::adapters::SqlStore::Sqlite { .. } => {
                 let file = self.database.url.trim_start_matches("sqlite://");
                 let file = file.split('?').next().unwrap();
                 let pool = sqlx::SqlitePool::connect(&format!("sqlite://{file}-nonces"))
@@ -306,8 +306,8 @@ impl TestApp {
                 pool.close().await;
                 count
             }
-            core_service::store::SqlStore::Postgres { .. }
-            | core_service::store::SqlStore::Mysql { .. } => self.count(sql, account_id).await,
+            core_service::adapters::SqlStore::Postgres { .. }
+            | core_service::adapters::SqlStore::Mysql { .. } => self.count(sql, account_id).await,
         }
     }
 

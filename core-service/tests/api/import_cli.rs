@@ -120,7 +120,9 @@ async fn a_sqlite_flexiapi_database_is_read_and_never_written() {
         before,
         "the source is unchanged"
     );
-    let store = core_service::store::SqlStore::connect(&url).await.unwrap();
+    let store = core_service::adapters::SqlStore::connect(&url)
+        .await
+        .unwrap();
     let carol = core_service::testing::flexisip_query(&store, "carol", "sip.example.org")
         .await
         .unwrap();

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use core_service::{store::SqlStore, testing::POSTGRES_URL_VAR};
+use core_service::{adapters::SqlStore, testing::POSTGRES_URL_VAR};
 use flexiapi_proto::pb;
 use tonic::Code;
 

@@ -64,19 +64,21 @@ async fn an_older_database_keeps_its_accounts_and_gains_spaces(backend: Backend)
         ),
     ];
     match database.connect().await.unwrap() {
-        core_service::store::SqlStore::Sqlite { write, .. } => {
+        core_service::adapters::SqlStore::Sqlite { write, .. } => {
             older.run(&write).await.unwrap();
             for sql in &statements {
                 sqlx::query(sql).execute(&write).await.unwrap();
             }
         }
-        core_service::store::SqlStore::Postgres { pool, .. } => {
+        core_service::adapters::SqlStore::Postgres { pool, .. } => {
             older.run(&pool).await.unwrap();
             for sql in &statements {
                 sqlx::query(sql).execute(&pool).await.unwrap();
             }
         }
-        core_service::store::SqlStore::Mysql { .. } => unreachable!("SQLite and PostgreSQL only"),
+        core_service::adapters::SqlStore::Mysql { .. } => {
+            unreachable!("SQLite and PostgreSQL only")
+        }
     }
 
     let app = spawn_on(database, AppOptions::default()).await;

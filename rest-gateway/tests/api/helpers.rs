@@ -4,8 +4,8 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use core_service::{
+    app::startup::{Application as Core, ServeConfig},
     domain::Domain,
-    startup::{Application as Core, ServeConfig},
     testing::{Backend, TestDatabase},
 };
 use flexiapi_proto::pb::{self, account_service_client::AccountServiceClient};
@@ -298,7 +298,9 @@ pub enum Bind<'a> {
 pub async fn execute(system: &TestSystem, sql: &str, binds: &[Bind<'_>]) {
     let store = system.database.connect().await.unwrap();
     let sql = match &store {
-        core_service::store::SqlStore::Mysql { .. } => core_service::store::sql::to_mysql(sql),
+        core_service::adapters::SqlStore::Mysql { .. } => {
+            core_service::adapters::sql::to_mysql(sql)
+        }
         _ => sql.into(),
     };
     macro_rules! run {
@@ -314,9 +316,9 @@ pub async fn execute(system: &TestSystem, sql: &str, binds: &[Bind<'_>]) {
         }};
     }
     match &store {
-        core_service::store::SqlStore::Sqlite { write, .. } => run!(write),
-        core_service::store::SqlStore::Postgres { pool, .. } => run!(pool),
-        core_service::store::SqlStore::Mysql { pool } => run!(pool),
+        core_service::adapters::SqlStore::Sqlite { write, .. } => run!(write),
+        core_service::adapters::SqlStore::Postgres { pool, .. } => run!(pool),
+        core_service::adapters::SqlStore::Mysql { pool } => run!(pool),
     }
     store.close().await;
 }

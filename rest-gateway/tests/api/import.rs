@@ -5,9 +5,9 @@
 //! stays taken, a second run changes nothing and a dry run writes nothing.
 
 use core_service::{
-    config::ImportFlexiapiArgs,
+    app::config::ImportFlexiapiArgs,
     import::{self, Report, Target},
-    store::AccountStore as _,
+    rules::accounts::store::AccountStore as _,
     testing::{Backend, TestSource},
 };
 use reqwest::{Method, StatusCode};
@@ -211,7 +211,7 @@ async fn a_dry_run_writes_nothing(backend: Backend) {
         .await
         .unwrap()
         .is_none());
-    let spaces = core_service::store::SpaceStore::spaces(&store)
+    let spaces = core_service::rules::spaces::store::SpaceStore::spaces(&store)
         .await
         .unwrap();
     assert_eq!(

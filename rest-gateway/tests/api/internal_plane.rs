@@ -10,7 +10,7 @@ use std::{
 };
 
 use core_service::{
-    startup::{Application as Core, ServeConfig},
+    app::startup::{Application as Core, ServeConfig},
     testing::{Backend, TestDatabase},
 };
 use flexiapi_proto::pb::{self, account_service_client::AccountServiceClient};

@@ -6,9 +6,11 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use core_service::{
-    startup::{Application as Core, ServeConfig},
+    app::{
+        startup::{Application as Core, ServeConfig},
+        tls::TlsFiles,
+    },
     testing::{Backend, TestDatabase},
-    tls::TlsFiles,
 };
 use flexiapi_proto::pb::{self, account_service_client::AccountServiceClient};
 use rcgen::ExtendedKeyUsagePurpose::{ClientAuth, ServerAuth};

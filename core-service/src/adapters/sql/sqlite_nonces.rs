@@ -1,0 +1,334 @@
+//! Nonces on SQLite, run on the calling thread through one connection.
+//!
+//! Every Digest check writes a nonce, so this is the hottest statement of
+//! the embedded backend. sqlx runs each SQLite connection on a thread of its
+//! own, and a profile of that showed the core spending most of its CPU time
+//! switching threads, not running SQL. Here the statements run inline under
+//! a mutex instead: they touch a few pages of a file that lives in the page
+//! cache and never wait for the disk (synchronous=OFF), so they take
+//! microseconds, less than the hand-off they replace.
+//!
+//! The accepts of concurrent checks are grouped ([`super::grouped`]) into
+//! one transaction: a commit's locks, file status check and WAL write were
+//! most of what each accept cost (8 `fcntl`, 2 `pwrite` and 1 `fstat` per
+//! check when each committed alone).
+//!
+//! The nonces live in their own file, `<database>-nonces`, with the accounts
+//! database attached read-only in spirit (only `account_epoch` is read), so
+//! the statements are the same SQL text as on PostgreSQL. Nonces are
+//! short-lived security state: a crash may lose the last ones (clients take
+//! a new challenge), and if the machine itself went down mid-write and left
+//! the file damaged, it is replaced by an empty one at the next start.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::Duration,
+};
+
+use anyhow::Context as _;
+use rusqlite::{named_params, Connection, OpenFlags, OptionalExtension as _, TransactionBehavior};
+
+use super::{
+    account_rows::{AccountRow, KeyOwnerRow, KEY_WITH_OWNER},
+    grouped::{Accept, Grouped},
+    nonces::nonce_sql,
+};
+use crate::{
+    domain::model::{Account, ApiKey},
+    error::Result,
+    rules::auth::{
+        nonces::{NonceRecord, UNANSWERED_PER_ACCOUNT},
+        store::NonceUse,
+    },
+};
+
+/// Expired nonces are deleted this many at a time, so the purge never holds
+/// the connection for long against the requests waiting on it.
+const PURGE_BATCH: usize = 1_000;
+
+#[derive(Clone)]
+pub struct SqliteNonces {
+    connection: Arc<Mutex<Connection>>,
+    accepts: Grouped<Accept>,
+}
+
+impl std::fmt::Debug for SqliteNonces {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteNonces").finish_non_exhaustive()
+    }
+}
+
+impl SqliteNonces {
+    /// Opens (or creates, or replaces if damaged) the nonce file beside the
+    /// accounts database `accounts`.
+    pub fn open(accounts: &Path) -> anyhow::Result<Self> {
+        let mut path = accounts.as_os_str().to_owned();
+        path.push("-nonces");
+        let path = PathBuf::from(path);
+        let connection = match open_checked(&path, accounts) {
+            Ok(connection) => connection,
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), file = %path.display(),
+                    "the nonce file is unreadable; starting with no nonces");
+                remove_database_files(&path)?;
+                open_checked(&path, accounts)?
+            }
+        };
+        let connection = Arc::new(Mutex::new(connection));
+        let writer = Arc::clone(&connection);
+        let accepts = Grouped::start(1, move |rows: Vec<Accept>| {
+            let outcomes = accept_all(&writer, &rows);
+            async move { outcomes }
+        });
+        Ok(Self {
+            connection,
+            accepts,
+        })
+    }
+
+    pub fn nonce(&self, nonce: &str) -> Result<Option<NonceRecord>> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(nonce_sql::SELECT)?;
+        let record = statement
+            .query_row(named_params! { "$1": nonce }, |row| {
+                Ok(NonceRecord {
+                    nonce: nonce.to_owned(),
+                    opaque: row.get(0)?,
+                    account_id: row.get(1)?,
+                    nc: row.get(2)?,
+                    expires_at: row.get(3)?,
+                })
+            })
+            .optional()?;
+        Ok(record)
+    }
+
+    /// Inserts the nonce, then evicts the account's oldest unanswered ones
+    /// past [`UNANSWERED_PER_ACCOUNT`] (an index range of at most that
+    /// many rows, in-process: microseconds).
+    pub fn insert(&self, record: &NonceRecord, epoch: i64) -> Result<bool> {
+        let connection = self.lock();
+        let inserted = insert_row(&connection, nonce_sql::INSERT, record, epoch)?;
+        if inserted == 1 {
+            let mut evict = connection.prepare_cached(EVICT)?;
+            evict.execute(named_params! {
+                "$1": record.account_id,
+                "$2": record.nonce,
+                "$3": UNANSWERED_PER_ACCOUNT - 1,
+            })?;
+        }
+        Ok(inserted == 1)
+    }
+
+    pub async fn accept(&self, used: &NonceUse<'_>) -> Result<bool> {
+        self.accepts.submit(Accept::from(used)).await
+    }
+
+    /// [`nonce_sql::INSERT_CALLER`]: 1 when stored.
+    pub fn insert_caller(&self, record: &NonceRecord, epoch: i64) -> Result<u64> {
+        let inserted = insert_row(&self.lock(), nonce_sql::INSERT_CALLER, record, epoch)?;
+        Ok(inserted as u64)
+    }
+
+    pub fn live_callers(&self, account_id: i64, now: i64) -> Result<i64> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(nonce_sql::LIVE_CALLER)?;
+        let live = statement.query_row(named_params! { "$1": account_id, "$2": now }, |row| {
+            row.get(0)
+        })?;
+        Ok(live)
+    }
+
+    pub fn delete(&self, nonce: &str) -> Result<()> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(nonce_sql::DELETE)?;
+        statement.execute(named_params! { "$1": nonce })?;
+        Ok(())
+    }
+
+    /// An API key and its owner: the one read of a request by key, inline
+    /// for the reason the nonce statements are (the accounts database is
+    /// attached, so the statement reads it as it is).
+    pub fn api_key_with_owner(&self, key_sha256: &str) -> Result<Option<(ApiKey, Account)>> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(KEY_WITH_OWNER)?;
+        let row = statement
+            .query_row(named_params! { "$1": key_sha256 }, |row| {
+                Ok(KeyOwnerRow {
+                    key_id: row.get("key_id")?,
+                    key_name: row.get("key_name")?,
+                    idle_expiry_seconds: row.get("idle_expiry_seconds")?,
+                    key_created_at: row.get("key_created_at")?,
+                    last_used_at: row.get("last_used_at")?,
+                    key_scope: row.get("key_scope")?,
+                    account: AccountRow {
+                        id: row.get("id")?,
+                        username: row.get("username")?,
+                        domain: row.get("domain")?,
+                        activated: row.get("activated")?,
+                        admin: row.get("admin")?,
+                        blocked: row.get("blocked")?,
+                        email: row.get("email")?,
+                        display_name: row.get("display_name")?,
+                        dictionary: row.get("dictionary")?,
+                        created_at: row.get("created_at")?,
+                        updated_at: row.get("updated_at")?,
+                        super_admin: row.get("super_admin")?,
+                        realm: row.get("realm")?,
+                        password_kinds: row.get("password_kinds")?,
+                    },
+                })
+            })
+            .optional()?;
+        Ok(row.map(Into::into))
+    }
+
+    /// The nonces of a deleted account. Rare, so no index serves it: a
+    /// scan of a table that holds only live nonces.
+    pub fn delete_of_account(&self, account_id: i64) -> Result<()> {
+        let connection = self.lock();
+        let mut statement =
+            connection.prepare_cached("DELETE FROM nonces WHERE account_id = $1")?;
+        statement.execute(named_params! { "$1": account_id })?;
+        Ok(())
+    }
+
+    pub async fn purge(&self, horizon: i64) -> Result<u64> {
+        let mut purged = 0;
+        loop {
+            let deleted = {
+                let connection = self.lock();
+                let mut statement = connection.prepare_cached(PURGE_SOME)?;
+                statement.execute(named_params! { "$1": horizon, "$2": PURGE_BATCH })?
+            };
+            purged += deleted as u64;
+            if deleted < PURGE_BATCH {
+                return Ok(purged);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A statement that panicked leaves no transaction open (each one
+        // commits on its own), so the connection is still sound.
+        self.connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Runs each accept of a group in one transaction, in order (two of one
+/// nonce: the second sees the first's `nc`). Alone, a row commits by itself.
+fn accept_all(connection: &Mutex<Connection>, rows: &[Accept]) -> Result<Vec<bool>> {
+    let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
+    if let [row] = rows {
+        return Ok(vec![accept_one(&connection, row)?]);
+    }
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let outcomes = rows
+        .iter()
+        .map(|row| accept_one(&transaction, row))
+        .collect::<Result<Vec<_>>>()?;
+    transaction.commit()?;
+    Ok(outcomes)
+}
+
+fn accept_one(connection: &Connection, row: &Accept) -> Result<bool> {
+    let mut statement = connection.prepare_cached(nonce_sql::ACCEPT)?;
+    let accepted = statement.execute(named_params! {
+        "$1": row.nonce,
+        "$2": row.account_id,
+        "$3": row.opaque,
+        "$4": row.nc,
+        "$5": row.now,
+        "$6": row.epoch,
+    })?;
+    Ok(accepted == 1)
+}
+
+/// Runs one of the INSERTs of [`nonce_sql`] (`$1`-`$6`: the record, then
+/// the epoch it was read at); returns the rows inserted.
+fn insert_row(
+    connection: &Connection,
+    sql: &str,
+    record: &NonceRecord,
+    epoch: i64,
+) -> Result<usize> {
+    let mut statement = connection.prepare_cached(sql)?;
+    Ok(statement.execute(named_params! {
+        "$1": record.nonce,
+        "$2": record.opaque,
+        "$3": record.account_id,
+        "$4": record.nc,
+        "$5": record.expires_at,
+        "$6": epoch,
+    })?)
+}
+
+/// [`nonce_sql::EVICT`] without its window: SQLite walks the partial index
+/// newest first and skips the kept ones, with no sort (measured with
+/// `bench/cpu-per-request.sh fresh`: the window's co-routines cost about
+/// 40 µs of core CPU per fresh challenge more than this).
+const EVICT: &str = "DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM nonces \
+                     WHERE account_id = $1 AND nc = 0 AND nonce <> $2 \
+                     ORDER BY expires_at DESC LIMIT -1 OFFSET $3)";
+
+const PURGE_SOME: &str = "DELETE FROM nonces WHERE nonce IN \
+                          (SELECT nonce FROM nonces WHERE expires_at < $1 LIMIT $2)";
+
+fn open_checked(path: &Path, accounts: &Path) -> anyhow::Result<Connection> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("cannot open {}", path.display()))?;
+    // WAL: a crash of the process never damages the file; OFF: no commit
+    // waits for the disk. The busy timeout covers a checkpoint of the
+    // accounts file by another connection.
+    connection.busy_timeout(Duration::from_secs(1))?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "OFF")?;
+    let check: String = connection.pragma_query_value(None, "quick_check", |row| row.get(0))?;
+    anyhow::ensure!(check == "ok", "quick_check: {check}");
+    connection.execute(
+        "ATTACH DATABASE ?1 AS accounts",
+        [accounts.to_string_lossy()],
+    )?;
+    connection.execute_batch(
+        "CREATE TABLE IF NOT EXISTS main.nonces (
+             nonce TEXT PRIMARY KEY NOT NULL,
+             opaque TEXT NOT NULL,
+             account_id BIGINT NOT NULL,
+             nc BIGINT NOT NULL DEFAULT 0,
+             expires_at BIGINT NOT NULL
+         ) WITHOUT ROWID;
+         CREATE INDEX IF NOT EXISTS main.nonces_expires_at_idx ON nonces (expires_at);
+         -- An account's unanswered nonces, for the eviction past the cap:
+         -- partial, so answered ones (however many) are never scanned.
+         CREATE INDEX IF NOT EXISTS main.nonces_unanswered_idx
+             ON nonces (account_id, expires_at) WHERE nc = 0;
+         -- An account's caller-issued nonces (crate::rules::auth::caller_nonces), counted
+         -- against their cap: the same term as nonce_sql::LIVE_CALLER.
+         CREATE INDEX IF NOT EXISTS main.nonces_caller_idx
+             ON nonces (account_id, expires_at) WHERE substr(nonce, 1, 1) = '~';",
+    )?;
+    Ok(connection)
+}
+
+fn remove_database_files(path: &Path) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        match std::fs::remove_file(&file) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(error).with_context(|| format!("cannot remove {file:?}"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

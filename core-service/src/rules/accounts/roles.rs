@@ -1,0 +1,136 @@
+//! Who may do what: the roles of part 2, decided here and nowhere else.
+//!
+//! - a **user** (any activated account) acts on its own account only;
+//! - an **admin** (`admin = true`) on the accounts of its own domain;
+//! - a **super admin** (an admin in a space whose `super` is set) on every
+//!   domain.
+//!
+//! An account outside an admin's reach is NOT_FOUND, exactly as if it did not
+//! exist, so an admin cannot learn which addresses another tenant has.
+
+use crate::{
+    domain::{model::Account, Domain},
+    error::{CoreError, Result},
+    rules::accounts::store::AccountStore,
+};
+
+pub const UNAUTHORIZED_AREA: &str = "Unauthorized area";
+pub const ACCOUNT_BLOCKED: &str = "Account blocked";
+pub const NOT_TO_ITSELF: &str = "An admin cannot do this to its own account";
+
+/// The account a call is made on behalf of, as it stands now.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub account: Account,
+}
+
+impl Actor {
+    /// Reads the acting account afresh: one deactivated or deleted since it
+    /// authenticated may do nothing, a blocked one is told so.
+    pub async fn resolve(store: &impl AccountStore, account_id: i64) -> Result<Self> {
+        let account = store
+            .account_by_id(account_id)
+            .await?
+            .filter(|account| account.activated)
+            .ok_or(CoreError::PermissionDenied(UNAUTHORIZED_AREA))?;
+        if account.blocked {
+            return Err(CoreError::PermissionDenied(ACCOUNT_BLOCKED));
+        }
+        Ok(Self { account })
+    }
+
+    pub fn require_admin(&self) -> Result<()> {
+        if self.account.admin {
+            Ok(())
+        } else {
+            Err(CoreError::PermissionDenied(UNAUTHORIZED_AREA))
+        }
+    }
+
+    /// Whether the actor administers `target`.
+    pub fn reaches(&self, target: &Account) -> bool {
+        self.account.super_admin || (self.account.admin && target.domain == self.account.domain)
+    }
+
+    /// The account `id`, if the actor administers it; NOT_FOUND otherwise.
+    pub async fn administered(&self, store: &impl AccountStore, id: i64) -> Result<Account> {
+        self.require_admin()?;
+        store
+            .account_by_id(id)
+            .await?
+            .filter(|target| self.reaches(target))
+            .ok_or(CoreError::NotFound("account"))
+    }
+
+    /// Creating (or listing) in `domain`: an admin's own domain, any for a
+    /// super admin.
+    pub fn may_act_in(&self, domain: &Domain) -> Result<()> {
+        self.require_admin()?;
+        if self.account.super_admin || domain.as_str() == self.account.domain {
+            Ok(())
+        } else {
+            Err(CoreError::PermissionDenied(UNAUTHORIZED_AREA))
+        }
+    }
+
+    /// An admin may not delete, block, deactivate or demote itself through
+    /// the admin routes: it would lock itself out.
+    pub fn not_itself(&self, target: &Account) -> Result<()> {
+        if target.id == self.account.id {
+            Err(CoreError::PermissionDenied(NOT_TO_ITSELF))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: i64, domain: &str, admin: bool, super_admin: bool) -> Account {
+        Account {
+            id,
+            username: format!("user{id:04}"),
+            domain: domain.into(),
+            activated: true,
+            admin,
+            super_admin,
+            ..Account::default()
+        }
+    }
+
+    fn denied(result: Result<()>) -> &'static str {
+        match result {
+            Err(CoreError::PermissionDenied(message)) => message,
+            other => panic!("expected PermissionDenied, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_role_reaches_its_own_area() {
+        let here = account(2, "a.example.org", false, false);
+        let there = account(3, "b.example.org", false, false);
+        let user = Actor {
+            account: account(1, "a.example.org", false, false),
+        };
+        let admin = Actor {
+            account: account(1, "a.example.org", true, false),
+        };
+        let root = Actor {
+            account: account(1, "a.example.org", true, true),
+        };
+        assert!(!user.reaches(&here));
+        assert!(admin.reaches(&here) && !admin.reaches(&there));
+        assert!(root.reaches(&here) && root.reaches(&there));
+
+        let a = Domain::parse("a.example.org").unwrap();
+        let b = Domain::parse("b.example.org").unwrap();
+        assert_eq!(denied(user.may_act_in(&a)), UNAUTHORIZED_AREA);
+        assert!(admin.may_act_in(&a).is_ok());
+        assert_eq!(denied(admin.may_act_in(&b)), UNAUTHORIZED_AREA);
+        assert!(root.may_act_in(&b).is_ok());
+        assert_eq!(denied(admin.not_itself(&admin.account)), NOT_TO_ITSELF);
+        assert!(admin.not_itself(&here).is_ok());
+    }
+}

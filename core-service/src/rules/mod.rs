@@ -1,0 +1,33 @@
+//! The rules: one folder per domain, each deciding what may happen to what
+//! it owns and defining, in its `store.rs`, the storage it needs. Nothing
+//! here names an adapter, the gRPC edge or the process plumbing.
+
+use crate::rules::{
+    accounts::store::AccountStore, api_keys::store::ApiKeyStore, auth::store::NonceStore,
+    devices::store::DeviceStore, spaces::store::SpaceStore,
+};
+
+pub mod accounts;
+pub mod api_keys;
+pub mod auth;
+pub mod devices;
+pub mod spaces;
+
+/// Everything the core needs from storage, as one bound.
+pub trait Store:
+    AccountStore + SpaceStore + NonceStore + ApiKeyStore + DeviceStore + Clone + Send + Sync + 'static
+{
+}
+
+impl<T> Store for T where
+    T: AccountStore
+        + SpaceStore
+        + NonceStore
+        + ApiKeyStore
+        + DeviceStore
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
