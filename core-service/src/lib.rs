@@ -10,7 +10,7 @@
 //! mapped to a gRPC status in one place.
 //!
 //! Where each kind of code lives, lowest layer first; a module never names
-//! one above it (`flexiapi-layering`'s test fails the build when one does):
+//! one above it (the test of `checks/` fails when one does):
 //!
 //! | module | what it holds |
 //! |---|---|

@@ -8,23 +8,23 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use flexiapi_proto::{pb, REFUSED_CALLER};
+use flexiapi_proto::REFUSED_CALLER;
 use serde_json::{json, Map, Value};
 use tonic::Code;
 use tonic_types::StatusExt;
-
-use crate::auth::digest_header::www_authenticate;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// 422 with `errors`: each field and what is wrong with it.
     #[error("validation failed")]
     Validation(Vec<(String, String)>),
-    /// 401 with one `WWW-Authenticate` header per challenge.
+    /// 401 with one `WWW-Authenticate` header per challenge, each already
+    /// written (`Digest realm=…`, by `auth::digest_header`, which knows the
+    /// syntax; this type only carries them).
     #[error("{message}")]
     Unauthenticated {
         message: String,
-        challenges: Vec<pb::DigestChallenge>,
+        challenges: Vec<String>,
     },
     /// 401 `Invalid API Key`: an `x-api-key` that is unknown, revoked or
     /// expired. No challenge: the client chose a key, not Digest.
@@ -125,7 +125,13 @@ impl IntoResponse for ApiError {
         let mut response = (self.status(), Json(self.body())).into_response();
         match &self {
             Self::Unauthenticated { challenges, .. } => {
-                append_challenges(response.headers_mut(), challenges);
+                for challenge in challenges {
+                    if let Ok(value) = HeaderValue::from_str(challenge) {
+                        response
+                            .headers_mut()
+                            .append(header::WWW_AUTHENTICATE, value);
+                    }
+                }
             }
             Self::TooManyAttempts {
                 retry_after_seconds,
@@ -137,15 +143,6 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         response
-    }
-}
-
-/// One `WWW-Authenticate` per challenge, in the core's order (MD5 first).
-pub fn append_challenges(headers: &mut axum::http::HeaderMap, challenges: &[pb::DigestChallenge]) {
-    for challenge in challenges {
-        if let Ok(value) = HeaderValue::from_str(&www_authenticate(challenge)) {
-            headers.append(header::WWW_AUTHENTICATE, value);
-        }
     }
 }
 
@@ -334,14 +331,7 @@ mod tests {
 
     #[test]
     fn unauthenticated_answers_carry_every_challenge() {
-        let challenge = |algorithm: &str| pb::DigestChallenge {
-            realm: "r".into(),
-            nonce: "n".into(),
-            opaque: "o".into(),
-            algorithm: algorithm.into(),
-            qop: "auth".into(),
-            stale: false,
-        };
+        let challenge = |algorithm: &str| format!("Digest realm=\"r\",algorithm={algorithm}");
         let response = ApiError::Unauthenticated {
             message: "Unauthenticated request".into(),
             challenges: vec![challenge("MD5"), challenge("SHA-256")],

@@ -17,6 +17,7 @@ use redis::{aio::ConnectionManager, AsyncCommands as _, Client};
 use crate::{
     domain::model::Device,
     error::{CoreError, Result},
+    rules::devices::Registrar,
 };
 
 /// How long connecting and each command may take before the call is
@@ -25,19 +26,19 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
-pub struct Registrar {
+pub struct RedisRegistrar {
     client: Client,
     connection: ConnectionManager,
 }
 
-impl std::fmt::Debug for Registrar {
+impl std::fmt::Debug for RedisRegistrar {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL may hold a password: never printed.
         f.write_str("Registrar(redis)")
     }
 }
 
-impl Registrar {
+impl RedisRegistrar {
     /// Checks the URL now; connects at the first call.
     pub fn connect(url: &str) -> anyhow::Result<Self> {
         let client = Client::open(url).map_err(|error| {
@@ -79,32 +80,6 @@ impl Registrar {
         Ok(devices)
     }
 
-    /// Removes the live binding whose uuid is `uuid`; false when there is
-    /// none (absent, expired, or removed meanwhile).
-    pub async fn remove(&self, aor: &str, uuid: &str, now: i64) -> Result<bool> {
-        let found = self
-            .live_bindings(aor, now)
-            .await?
-            .into_iter()
-            .find(|(_, binding)| binding.uuid == uuid);
-        let Some((field, _)) = found else {
-            return Ok(false);
-        };
-        let mut connection = self.connection.clone();
-        let removed: usize = connection
-            .hdel(key_of(aor), &field)
-            .await
-            .map_err(unavailable)?;
-        if removed == 0 {
-            return Ok(false);
-        }
-        // Flexisip caches no bindings; the publish tells reg-event
-        // subscribers (and our watchers) that the address changed.
-        let _: usize = connection.publish(aor, "").await.map_err(unavailable)?;
-        tracing::info!(key = %key_of(aor), %field, "binding removed from the registrar");
-        Ok(true)
-    }
-
     /// Flexisip's publishes for `aor` (one after each REGISTER, ours after
     /// each removal), on a connection of their own.
     pub async fn changes(&self, aor: &str) -> Result<redis::aio::PubSubStream> {
@@ -133,6 +108,34 @@ impl Registrar {
             }
         }
         Ok(live)
+    }
+}
+
+impl Registrar for RedisRegistrar {
+    /// Removes the live binding whose uuid is `uuid`; false when there is
+    /// none (absent, expired, or removed meanwhile).
+    async fn remove(&self, aor: &str, uuid: &str, now: i64) -> Result<bool> {
+        let found = self
+            .live_bindings(aor, now)
+            .await?
+            .into_iter()
+            .find(|(_, binding)| binding.uuid == uuid);
+        let Some((field, _)) = found else {
+            return Ok(false);
+        };
+        let mut connection = self.connection.clone();
+        let removed: usize = connection
+            .hdel(key_of(aor), &field)
+            .await
+            .map_err(unavailable)?;
+        if removed == 0 {
+            return Ok(false);
+        }
+        // Flexisip caches no bindings; the publish tells reg-event
+        // subscribers (and our watchers) that the address changed.
+        let _: usize = connection.publish(aor, "").await.map_err(unavailable)?;
+        tracing::info!(key = %key_of(aor), %field, "binding removed from the registrar");
+        Ok(true)
     }
 }
 

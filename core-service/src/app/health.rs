@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tonic_health::{server::HealthReporter, ServingStatus};
 
-use crate::adapters::{registrar::Registrar, SqlStore};
+use crate::adapters::{registrar::RedisRegistrar, SqlStore};
 
 /// What the readiness of each service follows.
 const SERVICES: &[&str] = &[
@@ -59,7 +59,7 @@ pub const REGISTRAR: &str = "registrar";
 
 /// Reports the registrar's state now and at each change, until `stopped`.
 pub async fn watch_registrar(
-    registrar: Registrar,
+    registrar: RedisRegistrar,
     reporter: HealthReporter,
     mut stopped: watch::Receiver<()>,
 ) {

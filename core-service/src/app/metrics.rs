@@ -60,12 +60,6 @@ where
     }
 }
 
-/// Counts one Digest verification by its outcome (`OK`, `NONCE_REPLAYED`…).
-pub fn digest_outcome(outcome: &'static str) {
-    metrics::counter!("flexiapi_core_digest_verifications_total", "outcome" => outcome)
-        .increment(1);
-}
-
 /// Serves `GET /metrics` on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, store: SqlStore) -> anyhow::Result<()> {
     let app = Router::new()

@@ -15,7 +15,7 @@ use tokio_stream::{wrappers::TcpListenerStream, Stream, StreamExt as _};
 use tonic::transport::{Server, ServerTlsConfig};
 
 use crate::{
-    adapters::{registrar::Registrar, SqlStore},
+    adapters::{registrar::RedisRegistrar, SqlStore},
     app::{health, metrics, tls::TlsFiles},
     domain::Domain,
     grpc::{
@@ -98,7 +98,7 @@ pub struct Application {
     health_listener: Option<TcpListener>,
     store: SqlStore,
     settings: Settings,
-    registrar: Option<Registrar>,
+    registrar: Option<RedisRegistrar>,
     max_device_watchers: usize,
     access: Access,
     clients_file: Option<PathBuf>,
@@ -136,7 +136,7 @@ impl Application {
         let registrar = config
             .registrar_redis_url
             .as_deref()
-            .map(Registrar::connect)
+            .map(RedisRegistrar::connect)
             .transpose()?;
         let metrics_listener = match config.metrics_listen {
             Some(addr) => Some(metrics::bind(addr).await?),

@@ -79,7 +79,7 @@ impl<S: Store> AuthService for Api<S> {
             ),
         };
         tracing::Span::current().record("outcome", outcome.as_str_name());
-        crate::app::metrics::digest_outcome(outcome.as_str_name());
+        count_outcome(outcome.as_str_name());
         // Blocking closes the API, not SIP: the caller refuses the request.
         let forbidden = if verdict.outcome.is_ok() && verdict.account.blocked {
             ACCOUNT_BLOCKED.to_owned()
@@ -174,4 +174,11 @@ impl From<Challenge> for pb::DigestChallenge {
             stale: c.stale,
         }
     }
+}
+
+/// Counts one Digest verification by its outcome (`OK`, `NONCE_REPLAYED`…),
+/// the core's `flexiapi_core_digest_verifications_total`.
+fn count_outcome(outcome: &'static str) {
+    metrics::counter!("flexiapi_core_digest_verifications_total", "outcome" => outcome)
+        .increment(1);
 }

@@ -8,11 +8,6 @@ use crate::{
     rules::{devices, Store},
 };
 
-/// Flexisip's address of record of an account, its registrar key without `fs:`.
-pub(super) fn aor(account: &Account) -> String {
-    format!("{}@{}", account.username, account.domain)
-}
-
 /// The requests that name whose devices they are about.
 trait NamesOwner {
     fn owner(&self) -> (&str, &str, Option<&pb::Actor>, i64);
@@ -92,8 +87,13 @@ impl<S: Store> DeviceService for Api<S> {
         let owner = self.owner_of(&request).await?;
         match &self.registrar {
             Some(registrar) => {
-                devices::remove_from_registrar(registrar, &aor(&owner), &request.uuid, unix_now())
-                    .await?
+                devices::remove_from_registrar(
+                    registrar,
+                    &devices::aor(&owner),
+                    &request.uuid,
+                    unix_now(),
+                )
+                .await?
             }
             None => {
                 devices::remove(&self.store, owner.id, &request.uuid, unix_now()).await?;

@@ -10,7 +10,7 @@ use std::{
 use flexiapi_proto::pb;
 
 use crate::{
-    adapters::registrar::Registrar,
+    adapters::registrar::RedisRegistrar,
     domain::{
         model::{Account, Device},
         AccountAddress, Domain,
@@ -59,7 +59,7 @@ pub struct Api<S> {
     accounts: Arc<AccountCache>,
     settings: Arc<Settings>,
     /// Flexisip's registrar, when it is the source of devices.
-    registrar: Option<Registrar>,
+    registrar: Option<RedisRegistrar>,
     watchers: Watchers,
     /// The failure limits (per process: see [`crate::rules::auth::throttle`]).
     guards: Arc<Guards>,
@@ -83,7 +83,7 @@ impl<S> Api<S> {
         store: S,
         accounts: Arc<AccountCache>,
         settings: Settings,
-        registrar: Option<Registrar>,
+        registrar: Option<RedisRegistrar>,
         watchers: Watchers,
         guards: Guards,
     ) -> Self {

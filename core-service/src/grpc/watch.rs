@@ -19,7 +19,7 @@ use super::{unix_now, Api};
 use crate::{
     domain::model::{Account, Device},
     error::CoreError,
-    rules::Store,
+    rules::{devices, Store},
 };
 
 pub type DeviceStream = ReceiverStream<Result<pb::WatchDevicesResponse, Status>>;
@@ -87,9 +87,7 @@ impl<S: Store> Api<S> {
     pub(super) async fn watch(&self, owner: Account) -> Result<DeviceStream, CoreError> {
         let permit = self.watchers.permit()?;
         let changes = match &self.registrar {
-            Some(registrar) => {
-                Changes::Registrar(registrar.changes(&super::devices::aor(&owner)).await?)
-            }
+            Some(registrar) => Changes::Registrar(registrar.changes(&devices::aor(&owner)).await?),
             None => Changes::Database(self.watchers.changed.subscribe(), owner.id),
         };
         let first = self.current_devices(&owner).await?;
@@ -145,11 +143,7 @@ impl<S: Store> Api<S> {
 
     pub(super) async fn current_devices(&self, owner: &Account) -> Result<Vec<Device>, CoreError> {
         match &self.registrar {
-            Some(registrar) => {
-                registrar
-                    .devices(&super::devices::aor(owner), unix_now())
-                    .await
-            }
+            Some(registrar) => registrar.devices(&devices::aor(owner), unix_now()).await,
             None => crate::rules::devices::list(&self.store, owner.id, unix_now()).await,
         }
     }

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::{
     convert,
     report::Report,
-    source::{AccountRow, Schema, Source},
+    schema::Schema,
+    source::{AccountRow, Source},
 };
 use crate::adapters::{
     sql::{Imported, ImportedAccount},

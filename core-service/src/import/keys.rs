@@ -4,7 +4,8 @@
 use super::{
     convert,
     report::Report,
-    source::{self, Source},
+    schema::KeyColumns,
+    source::{KeyRow, Source},
 };
 use crate::{
     adapters::SqlStore,
@@ -29,7 +30,7 @@ impl Keys<'_> {
     pub(super) async fn import(
         &self,
         source: &Source,
-        columns: &source::KeyColumns,
+        columns: &KeyColumns,
         batch: i64,
         report: &mut Report,
     ) -> anyhow::Result<()> {
@@ -46,7 +47,7 @@ impl Keys<'_> {
         }
     }
 
-    async fn one(&self, row: &source::KeyRow, report: &mut Report) -> anyhow::Result<()> {
+    async fn one(&self, row: &KeyRow, report: &mut Report) -> anyhow::Result<()> {
         let label = format!("api key {} of {}@{}", row.id, row.username, row.domain);
         if let Some(ip) = row.ip.as_deref().filter(|ip| !ip.is_empty()) {
             report.note(format!(

@@ -11,6 +11,7 @@
 
 mod accounts;
 mod convert;
+mod detect;
 mod keys;
 mod report;
 mod schema;
@@ -21,10 +22,9 @@ use std::collections::{HashMap, HashSet};
 use anyhow::Context as _;
 
 pub use self::report::Report;
-use self::source::{Schema, Source};
+use self::{schema::Schema, source::Source};
 use crate::{
     adapters::{sql::redact_url, SqlStore},
-    app::config::ImportFlexiapiArgs,
     domain::{Algorithm, Domain, MaxAccounts, Realm, SpaceName},
     grpc::unix_now,
     rules::{
@@ -32,6 +32,28 @@ use crate::{
         spaces::store::{NewSpace, SpaceChanges, SpaceStore},
     },
 };
+
+/// The flags of `core-service import flexiapi`.
+#[derive(Debug, clap::Args)]
+pub struct ImportFlexiapiArgs {
+    /// FlexiAPI's database, only ever read: mysql://USER[:PASSWORD]@HOST[:PORT]/DB
+    /// (MariaDB or MySQL) or its SQLite file.
+    #[arg(long, env = "FLEXIAPI_IMPORT_FROM", hide_env_values = true)]
+    pub from: String,
+    /// Read and check everything, write nothing (the target's tables must exist).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// FlexiAPI 2020's SQLite file (its `DB_DATABASE`), which held the `admins` table.
+    #[arg(long, value_name = "PATH")]
+    pub local_db: Option<String>,
+    /// The realm a domain's passwords were hashed with, where FlexiAPI kept
+    /// it outside its database (1.x: `ACCOUNT_REALM` in its .env); repeatable.
+    #[arg(long = "realm", value_name = "DOMAIN=REALM")]
+    pub realms: Vec<String>,
+    /// Accounts per transaction.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=2000))]
+    pub batch_size: u32,
+}
 
 /// What the import needs besides its own flags.
 pub struct Target<'a> {

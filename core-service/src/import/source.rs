@@ -12,7 +12,7 @@ use sqlx::{
     Executor as _, FromRow,
 };
 
-pub use super::schema::{KeyColumns, Schema};
+use super::schema::{KeyColumns, Schema};
 use crate::adapters::sql::redact_url;
 
 /// A FlexiAPI database, by engine.

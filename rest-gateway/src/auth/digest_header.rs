@@ -201,6 +201,11 @@ pub fn www_authenticate(challenge: &pb::DigestChallenge) -> String {
     header
 }
 
+/// One `WWW-Authenticate` value per challenge, in the core's order (MD5 first).
+pub fn www_authenticate_all(challenges: &[pb::DigestChallenge]) -> Vec<String> {
+    challenges.iter().map(www_authenticate).collect()
+}
+
 fn escape(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"")
 }

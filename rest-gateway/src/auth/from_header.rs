@@ -4,14 +4,10 @@
 
 use percent_encoding::percent_decode_str;
 
+use crate::core_client::SipAddress;
+
 /// Longer `From` values are refused outright: real ones are under 200 bytes.
 const MAX_FROM_LEN: usize = 1024;
-/// The account a request says it comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SipAddress {
-    pub username: String,
-    pub domain: String,
-}
 
 /// Parses `sip:user@domain` and the forms around it that SIP and HTTP
 /// clients send: `<sip:user@domain>`, a display name before it, `;tag=…`

@@ -14,21 +14,17 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts, OriginalUri, Request, State},
-    http::{header, request::Parts, HeaderMap},
+    http::{header, request::Parts, HeaderMap, HeaderValue},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use flexiapi_proto::pb;
 
 use super::{
-    digest_header::parse_digest,
-    from_header::{parse_from, SipAddress},
+    digest_header::{parse_digest, www_authenticate_all},
+    from_header::parse_from,
 };
-use crate::{
-    error::{append_challenges, ApiError},
-    metrics,
-    state::AppState,
-};
+use crate::{core_client::SipAddress, error::ApiError, metrics, state::AppState};
 
 /// The header FlexiAPI's clients and Flexisip send a key in.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -204,7 +200,7 @@ async fn by_digest(
     if !verdict.ok {
         return Err(ApiError::Unauthenticated {
             message: verdict.message,
-            challenges: verdict.challenges,
+            challenges: www_authenticate_all(&verdict.challenges),
         });
     }
     let account = verdict
@@ -220,7 +216,13 @@ async fn by_digest(
         ApiError::Forbidden(verdict.forbidden).into_response()
     };
     // The answer was right: the client may go on with this nonce either way.
-    append_challenges(response.headers_mut(), &verdict.challenges);
+    for challenge in www_authenticate_all(&verdict.challenges) {
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            response
+                .headers_mut()
+                .append(header::WWW_AUTHENTICATE, value);
+        }
+    }
     Ok(response)
 }
 
@@ -245,7 +247,7 @@ async fn challenge(state: &AppState, address: &SipAddress, message: &str) -> Api
     match state.core.challenge(address).await.map_err(about_from) {
         Ok(challenges) => ApiError::Unauthenticated {
             message: message.to_owned(),
-            challenges,
+            challenges: www_authenticate_all(&challenges),
         },
         Err(error) => error,
     }

@@ -2,8 +2,8 @@
 
 use flexiapi_proto::pb;
 
-use super::CoreClient;
-use crate::{auth::from_header::SipAddress, error::ApiError};
+use super::{CoreClient, SipAddress};
+use crate::error::ApiError;
 
 impl CoreClient {
     pub async fn challenge(

@@ -62,6 +62,14 @@ mod devices;
 mod spaces;
 mod tls;
 
+/// An account as the core names it: the user part and the domain of its
+/// SIP address (parsed from a request by `auth::from_header`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SipAddress {
+    pub username: String,
+    pub domain: String,
+}
+
 /// An answer that must hold an account but does not is a core bug.
 fn account_in(
     account: Option<flexiapi_proto::pb::Account>,

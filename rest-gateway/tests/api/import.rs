@@ -5,8 +5,7 @@
 //! stays taken, a second run changes nothing and a dry run writes nothing.
 
 use core_service::{
-    app::config::ImportFlexiapiArgs,
-    import::{self, Report, Target},
+    import::{self, ImportFlexiapiArgs, Report, Target},
     rules::accounts::store::AccountStore as _,
     testing::{Backend, TestSource},
 };

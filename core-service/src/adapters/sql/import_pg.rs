@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use sqlx::PgPool;
 
-use super::import::{choose, Found, Imported, ImportedAccount};
+use super::import_rows::{choose, Found, Imported, ImportedAccount};
 use crate::error::Result;
 
 const TAKEN: &str = "SELECT username FROM accounts WHERE domain = $1 AND username = ANY($2)";

@@ -107,7 +107,9 @@ mod dialect;
 mod grouped;
 mod import;
 mod import_pg;
+mod import_rows;
 mod mysql;
+mod nonce_sql;
 pub(super) mod nonces;
 mod pg_nonces;
 mod spaces;
@@ -117,7 +119,7 @@ pub(super) mod text;
 /// A statement written for SQLite and PostgreSQL, in MariaDB's dialect
 /// (for tools and tests that run their own SQL on any backend).
 pub use dialect::mysql as to_mysql;
-pub use import::{Imported, ImportedAccount};
+pub use import_rows::{Imported, ImportedAccount};
 
 impl SqlStore {
     /// Opens a pool for `url`: `sqlite://…`, `postgres://…` or `mysql://…`,

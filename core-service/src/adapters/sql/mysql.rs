@@ -20,7 +20,7 @@ use sqlx::{
     Executor as _,
 };
 
-use super::{dialect, nonces::nonce_sql, redact_url, text::Text, SqlStore, ACQUIRE_TIMEOUT};
+use super::{dialect, nonce_sql, redact_url, text::Text, SqlStore, ACQUIRE_TIMEOUT};
 use crate::{
     error::Result,
     rules::auth::{
@@ -114,7 +114,7 @@ pub(super) async fn insert_nonce(
     epoch: i64,
 ) -> Result<bool> {
     let sql = dialect::mysql(nonce_sql::INSERT);
-    let inserted = super::nonces::bind_record!(sqlx::query(&sql), record, epoch)
+    let inserted = nonce_sql::bind_record!(sqlx::query(&sql), record, epoch)
         .execute(pool)
         .await?;
     if inserted.rows_affected() != 1 {

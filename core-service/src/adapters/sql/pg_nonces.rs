@@ -14,7 +14,7 @@ use sqlx::PgPool;
 
 use super::{
     grouped::{Accept, Grouped},
-    nonces::nonce_sql,
+    nonce_sql,
 };
 use crate::{
     error::Result,

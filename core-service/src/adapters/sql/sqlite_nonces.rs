@@ -32,7 +32,7 @@ use rusqlite::{named_params, Connection, OpenFlags, OptionalExtension as _, Tran
 use super::{
     account_rows::{AccountRow, KeyOwnerRow, KEY_WITH_OWNER},
     grouped::{Accept, Grouped},
-    nonces::nonce_sql,
+    nonce_sql,
 };
 use crate::{
     domain::model::{Account, ApiKey},

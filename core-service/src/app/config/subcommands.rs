@@ -3,6 +3,8 @@
 
 use clap::{Args, Subcommand};
 
+use crate::import::ImportFlexiapiArgs;
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply migrations, then serve gRPC (what a bare `core-service` does).
@@ -39,27 +41,6 @@ pub enum ImportCommand {
     /// (hashed) and deleted usernames. Accounts already here are left as
     /// they are, so running it twice changes nothing.
     Flexiapi(ImportFlexiapiArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct ImportFlexiapiArgs {
-    /// FlexiAPI's database, only ever read: mysql://USER[:PASSWORD]@HOST[:PORT]/DB
-    /// (MariaDB or MySQL) or its SQLite file.
-    #[arg(long, env = "FLEXIAPI_IMPORT_FROM", hide_env_values = true)]
-    pub from: String,
-    /// Read and check everything, write nothing (the target's tables must exist).
-    #[arg(long)]
-    pub dry_run: bool,
-    /// FlexiAPI 2020's SQLite file (its `DB_DATABASE`), which held the `admins` table.
-    #[arg(long, value_name = "PATH")]
-    pub local_db: Option<String>,
-    /// The realm a domain's passwords were hashed with, where FlexiAPI kept
-    /// it outside its database (1.x: `ACCOUNT_REALM` in its .env); repeatable.
-    #[arg(long = "realm", value_name = "DOMAIN=REALM")]
-    pub realms: Vec<String>,
-    /// Accounts per transaction.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=2000))]
-    pub batch_size: u32,
 }
 
 #[derive(Debug, Subcommand)]

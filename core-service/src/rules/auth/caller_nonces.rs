@@ -29,12 +29,11 @@ use crate::{
     error::Result,
     rules::{
         auth::{
-            self,
             account_cache::AccountCache,
+            answer::{check_fields, Answer, Verdict},
             digest::Rejection,
             nonces::{self, Lifetimes, NonceRecord, UNANSWERED_PER_ACCOUNT},
             store::NonceUse,
-            Answer, Verdict,
         },
         Store,
     },
@@ -219,7 +218,7 @@ fn check(answer: &Answer<'_>, active: &ActiveAccount) -> Result<u32, Rejection> 
         request_uri,
         ..*answer
     };
-    auth::check_fields(&answer, active, &fields.opaque)?;
+    check_fields(&answer, active, &fields.opaque)?;
     Ok(nc)
 }
 

@@ -5,20 +5,20 @@
 use std::sync::Arc;
 
 use crate::{
-    domain::{
-        model::{Account, ActiveAccount},
-        AccountAddress, Algorithm,
-    },
+    domain::{model::ActiveAccount, AccountAddress},
     error::{CoreError, Result},
     rules::Store,
 };
 use account_cache::AccountCache;
-use digest::{DigestFields, Rejection};
+use answer::check_fields;
+pub use answer::{Answer, Challenge, Verdict};
+use digest::Rejection;
 use nonces::{Lifetimes, NonceRecord};
 use store::NonceUse;
 use throttle::{Client, Key, Throttle};
 
 pub mod account_cache;
+pub mod answer;
 pub mod caller_nonces;
 pub mod digest;
 pub mod nonces;
@@ -30,34 +30,6 @@ pub mod throttle;
 pub struct Guard<'a> {
     pub throttle: &'a Throttle,
     pub client: Client,
-}
-
-/// One `WWW-Authenticate: Digest …` challenge (qop is always `auth`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Challenge {
-    pub realm: String,
-    pub nonce: String,
-    pub opaque: String,
-    pub algorithm: Algorithm,
-    pub stale: bool,
-}
-
-/// An answer to check, as the client sent it for this request.
-pub struct Answer<'a> {
-    pub method: &'a str,
-    pub request_uri: &'a str,
-    pub fields: &'a DigestFields,
-    /// The nonce is the caller's, not the core's ([`crate::rules::auth::caller_nonces`]).
-    pub nonce_from_caller: bool,
-}
-
-/// The judgement on an answer, with the challenges to send back: the same
-/// nonce on success, a fresh one on refusal.
-#[derive(Debug)]
-pub struct Verdict {
-    pub account: Account,
-    pub outcome: Result<(), Rejection>,
-    pub challenges: Vec<Challenge>,
 }
 
 /// A new nonce for the account, offered once per algorithm it has a password for.
@@ -184,21 +156,6 @@ fn judge(
     let (record, nc) = nonces::check(record, active.account.id, &answer.fields.nc, now)?;
     check_fields(answer, active, &record.opaque)?;
     Ok(nc)
-}
-
-pub(crate) fn check_fields(
-    answer: &Answer<'_>,
-    active: &ActiveAccount,
-    opaque: &str,
-) -> Result<(), Rejection> {
-    digest::check_answer(
-        answer.fields,
-        answer.method,
-        answer.request_uri,
-        &active.account,
-        &active.credentials,
-        opaque,
-    )
 }
 
 fn use_of<'a>(answer: &'a Answer<'_>, active: &ActiveAccount, nc: u32, now: i64) -> NonceUse<'a> {

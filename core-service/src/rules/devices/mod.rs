@@ -3,9 +3,13 @@
 //! A binding lives until `expires_at`; an expired one is never listed and is
 //! purged in the background. As in a SIP REGISTER, an expiry of 0 removes it.
 
+use std::future::Future;
+
 use crate::{
-    adapters::registrar::Registrar,
-    domain::{model::Device, AccountAddress, Contact, DeviceUuid, UserAgent},
+    domain::{
+        model::{Account, Device},
+        AccountAddress, Contact, DeviceUuid, UserAgent,
+    },
     error::{CoreError, Result},
     rules::{
         accounts::{self, store::AccountStore},
@@ -14,6 +18,19 @@ use crate::{
 };
 
 pub mod store;
+
+/// Flexisip's registrar, where a deployment keeps its bindings in Redis
+/// (implemented by [`crate::adapters::registrar`]).
+pub trait Registrar {
+    /// Removes the live binding of `aor` whose uuid is `uuid`; false when
+    /// there is none (absent, expired, or removed meanwhile).
+    fn remove(&self, aor: &str, uuid: &str, now: i64) -> impl Future<Output = Result<bool>> + Send;
+}
+
+/// Flexisip's address of record of an account, its registrar key without `fs:`.
+pub fn aor(account: &Account) -> String {
+    format!("{}@{}", account.username, account.domain)
+}
 
 /// The longest binding accepted: registrars ask for hours or days; a year
 /// bounds the arithmetic and any mistake.
@@ -83,7 +100,7 @@ pub async fn list(store: &impl DeviceStore, account_id: i64, now: i64) -> Result
 /// The same from Flexisip's registrar: NOT_FOUND (`device`) when the
 /// address has no such live binding.
 pub async fn remove_from_registrar(
-    registrar: &Registrar,
+    registrar: &impl Registrar,
     aor: &str,
     uuid: &str,
     now: i64,

@@ -6,7 +6,7 @@ use crate::{
     domain::{model::Space, Algorithm, Domain, MaxAccounts, Realm, SpaceName},
     error::{CoreError, Result},
     rules::{
-        accounts::{roles::UNAUTHORIZED_AREA, Actor},
+        accounts::roles::{Actor, UNAUTHORIZED_AREA},
         spaces::store::{NewSpace, SpaceChanges, SpaceDeletion, SpaceStore},
     },
 };

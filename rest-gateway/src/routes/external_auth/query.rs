@@ -11,7 +11,7 @@ use std::{borrow::Cow, collections::HashMap, net::IpAddr};
 use flexiapi_proto::pb;
 use percent_encoding::percent_decode_str;
 
-use crate::auth::from_header::{parse_from, SipAddress};
+use crate::{auth::from_header::parse_from, core_client::SipAddress};
 
 /// Far above a real query (under 1 KiB), low enough to read at no cost.
 const MAX_QUERY_LEN: usize = 8 * 1024;
