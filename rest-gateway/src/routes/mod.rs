@@ -3,7 +3,7 @@
 //! (an API key or Digest). Routes are added only through utoipa's
 //! `routes!`, so each one is in the OpenAPI document.
 
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 
 use axum::{
     http::{StatusCode, Uri},
@@ -56,11 +56,32 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .with_state(state))
 }
 
+/// What a Flexisip asks for when its `[global::flexiapi] url` ends in
+/// `/api/`: it puts its own paths, which begin with `/api/`, after the
+/// URL's path (`/api//api/spaces`).
+const DOUBLED_API: &str = "/api//api/";
+
 async fn not_found(uri: Uri) -> impl IntoResponse {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({ "message": format!("No route for {}", uri.path()) })),
-    )
+    let path = uri.path();
+    let message = if path.starts_with(DOUBLED_API) {
+        // Every request of such a Flexisip lands here: one line says why.
+        static WARNED: Once = Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(
+                path,
+                "a client asked for /api//api/…: its base URL ends in /api/; Flexisip's \
+                 [global::flexiapi] url must be the origin only (https://HOST[:PORT])"
+            );
+        });
+        format!(
+            "No route for {path}: the client's base URL already ends in /api/. Flexisip's \
+             [global::flexiapi] url must be the server's origin only \
+             (https://accounts.example.org), without /api/"
+        )
+    } else {
+        format!("No route for {path}")
+    };
+    (StatusCode::NOT_FOUND, Json(json!({ "message": message })))
 }
 
 async fn method_not_allowed() -> impl IntoResponse {
