@@ -27,10 +27,7 @@ use crate::{
     adapters::{sql::redact_url, SqlStore},
     domain::{Algorithm, Domain, MaxAccounts, Realm, SpaceName},
     grpc::unix_now,
-    rules::{
-        accounts::store::AccountStore,
-        spaces::store::{NewSpace, SpaceChanges, SpaceStore},
-    },
+    rules::spaces::store::{NewSpace, SpaceChanges, SpaceStore},
 };
 
 /// The flags of `core-service import flexiapi`.
@@ -40,7 +37,8 @@ pub struct ImportFlexiapiArgs {
     /// (MariaDB or MySQL) or its SQLite file.
     #[arg(long, env = "FLEXIAPI_IMPORT_FROM", hide_env_values = true)]
     pub from: String,
-    /// Read and check everything, write nothing (the target's tables must exist).
+    /// Read and check everything, write nothing: into a target without
+    /// tables yet, the check runs against a throwaway schema.
     #[arg(long)]
     pub dry_run: bool,
     /// FlexiAPI 2020's SQLite file (its `DB_DATABASE`), which held the `admins` table.
@@ -74,7 +72,7 @@ pub async fn flexiapi(target: Target<'_>, args: &ImportFlexiapiArgs) -> anyhow::
     println!("source: {} ({})", redact_url(&args.from), schema.describe());
     let mut report = Report::new(source.count_accounts().await?);
     let admins = admin_ids(&source, &schema, args.local_db.as_deref(), &mut report).await?;
-    let store = open_target(&target, args.dry_run).await?;
+    let (store, _scratch) = open_target(&target, args.dry_run, &mut report).await?;
     let realms = import_spaces(
         &source,
         &schema,
@@ -164,24 +162,41 @@ async fn admin_ids(
     Ok(ids)
 }
 
-/// The database written to: migrated, unless a dry run, which writes
-/// nothing at all and so needs the tables to exist already.
-async fn open_target(target: &Target<'_>, dry_run: bool) -> anyhow::Result<SqlStore> {
-    let store = SqlStore::connect_with(target.database_url, target.connections).await?;
-    if dry_run {
-        store.account_epoch().await.map_err(|_| {
-            anyhow::anyhow!(
-                "the target database has no tables yet: run `core-service migrate` first \
-                 (a dry run writes nothing, not even them)"
-            )
-        })?;
+/// The database written to, migrated; or, for a dry run, which writes
+/// nothing at all, the target as it is. A target without tables yet (a new
+/// database, a SQLite file not made yet) is what a dry run checks an import
+/// before: it runs against a throwaway schema of this version in a
+/// temporary directory instead, removed when the returned guard drops.
+async fn open_target(
+    target: &Target<'_>,
+    dry_run: bool,
+    report: &mut Report,
+) -> anyhow::Result<(SqlStore, Option<tempfile::TempDir>)> {
+    let scratch = if !dry_run || SqlStore::has_tables(target.database_url).await? {
+        None
     } else {
+        report.note(
+            "the target has no tables yet: checked against an empty schema, then thrown \
+             away (`core-service migrate` creates the real one)"
+                .into(),
+        );
+        Some(tempfile::tempdir().context("cannot make a temporary directory for the dry run")?)
+    };
+    let url = match &scratch {
+        Some(dir) => format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("dry-run.sqlite").display()
+        ),
+        None => target.database_url.to_owned(),
+    };
+    let store = SqlStore::connect_with(&url, target.connections).await?;
+    if !dry_run || scratch.is_some() {
         store.migrate().await?;
         store
             .ensure_spaces(target.default_domain, unix_now())
             .await?;
     }
-    Ok(store)
+    Ok((store, scratch))
 }
 
 /// Creates each domain's space with its realm (or checks the one here), and

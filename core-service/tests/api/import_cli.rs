@@ -137,13 +137,29 @@ async fn a_sqlite_flexiapi_database_is_read_and_never_written() {
 }
 
 #[test]
-fn a_dry_run_needs_the_tables_and_names_the_fix() {
+fn a_dry_run_into_a_sqlite_file_not_made_yet_reports_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = sqlite_source(dir.path());
+    let (target_dir, url) = target();
+    let (code, stdout, stderr) = import(&url, &["--from", source.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("would copy 8"), "{stdout}");
+    assert!(stderr.contains("no tables yet"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(target_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "neither the file nor its -nonces: {left:?}"
+    );
+}
+
+#[test]
+fn bad_sources_and_realms_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let source = sqlite_source(dir.path());
     let (_target_dir, url) = target();
-    let (code, _, stderr) = import(&url, &["--from", source.to_str().unwrap(), "--dry-run"]);
-    assert_eq!(code, Some(1));
-    assert!(stderr.contains("core-service migrate"), "{stderr}");
     let (code, _, stderr) = import(&url, &["--from", "/nowhere/flexiapi.sqlite"]);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("no FlexiAPI database at"), "{stderr}");

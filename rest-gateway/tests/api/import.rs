@@ -5,9 +5,10 @@
 //! stays taken, a second run changes nothing and a dry run writes nothing.
 
 use core_service::{
+    adapters::SqlStore,
     import::{self, ImportFlexiapiArgs, Report, Target},
     rules::accounts::store::AccountStore as _,
-    testing::{Backend, TestSource},
+    testing::{Backend, TestDatabase, TestSource},
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -17,6 +18,7 @@ use crate::helpers::{json, spawn_system, TestSystem, ADMIN};
 core_service::on_every_backend!(
     flexiapi_2026_moves_in_with_every_credential,
     a_dry_run_writes_nothing,
+    a_dry_run_into_a_database_without_tables_writes_nothing_there_either,
 );
 
 /// A sample account: username, domain, password, algorithms, realm.
@@ -223,4 +225,50 @@ async fn a_dry_run_writes_nothing(backend: Backend) {
         StatusCode::NOT_FOUND
     );
     store.close().await;
+}
+
+/// Checking an import before creating its target is what a dry run is
+/// for: a new database (SQLite: a file not made yet) is reported on as it
+/// would be filled, and is left as it was, without tables or files.
+async fn a_dry_run_into_a_database_without_tables_writes_nothing_there_either(backend: Backend) {
+    let Some(source) = TestSource::load("flexiapi-2026.sql").await.unwrap() else {
+        return;
+    };
+    let Some(database) = TestDatabase::create(backend).await.unwrap() else {
+        return;
+    };
+    let mut dry = args(&source);
+    dry.dry_run = true;
+    let target = Target {
+        database_url: &database.url,
+        connections: 2,
+        default_domain: &core_service::domain::Domain::parse(ORG).unwrap(),
+        user_key_minutes: 60,
+    };
+    let report = import::flexiapi(target, &dry).await.unwrap();
+    assert_eq!(
+        (
+            report.accounts_copied,
+            report.keys_copied,
+            report.deleted_copied
+        ),
+        (8, 1, 1),
+        "what it would copy"
+    );
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    assert!(
+        report.notes.iter().any(|n| n.contains("no tables yet")),
+        "the report says what it checked against: {:?}",
+        report.notes
+    );
+    assert!(!SqlStore::has_tables(&database.url).await.unwrap());
+    if backend == Backend::Sqlite {
+        let file = database.url.trim_start_matches("sqlite://");
+        let file = std::path::Path::new(file.split('?').next().unwrap());
+        let left: Vec<_> = std::fs::read_dir(file.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "no file is made: {left:?}");
+    }
 }

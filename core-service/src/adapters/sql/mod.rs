@@ -112,6 +112,7 @@ mod mysql;
 mod nonce_sql;
 pub(super) mod nonces;
 mod pg_nonces;
+mod probe;
 mod spaces;
 mod sqlite_nonces;
 pub(super) mod text;
@@ -120,6 +121,14 @@ pub(super) mod text;
 /// (for tools and tests that run their own SQL on any backend).
 pub use dialect::mysql as to_mysql;
 pub use import_rows::{Imported, ImportedAccount};
+
+/// The refusal of a URL of no backend, naming the flag.
+fn unsupported_url(url: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "--database-url / DATABASE_URL must start with sqlite://, postgres:// or mysql://, got {}",
+        redact_url(url)
+    )
+}
 
 impl SqlStore {
     /// Opens a pool for `url`: `sqlite://…`, `postgres://…` or `mysql://…`,
@@ -138,11 +147,7 @@ impl SqlStore {
         } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
             Self::connect_mysql(url, connections).await
         } else {
-            anyhow::bail!(
-                "--database-url / DATABASE_URL must start with sqlite://, postgres:// or mysql://, \
-                 got {}",
-                redact_url(url)
-            )
+            Err(unsupported_url(url))
         }
     }
 
