@@ -86,6 +86,13 @@ impl Application {
         // Installed before the first request, so no count is lost.
         flexiapi_telemetry::prometheus();
         let core = CoreClient::connect_lazy(config)?;
+        // Over TLS, one health check at once: a core certificate this
+        // gateway refuses is named in its log at start (core_client::tls),
+        // not at the first request.
+        if config.core_url.starts_with("https://") {
+            let probe = core.clone();
+            tokio::spawn(async move { probe.ready().await });
+        }
         let state = AppState {
             core,
             request_timeout: Duration::from_secs(config.request_timeout_seconds),
