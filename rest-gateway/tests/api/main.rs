@@ -34,4 +34,5 @@ mod registrar;
 mod resilience;
 mod rolling_restart;
 mod spaces;
+mod tls_diagnosis;
 mod tracing;
