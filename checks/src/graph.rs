@@ -3,12 +3,16 @@
 //! files: file A names a module that file B defines.
 
 use std::{
-    collections::{BTreeMap, BTreeSet},
+    collections::BTreeMap,
     fs, io,
     path::{Path, PathBuf},
 };
 
-use crate::source::{tokens, Token};
+use crate::{
+    cycles::cycles,
+    paths::{is_word, path_at, text_at, use_tree},
+    source::{tokens, Token},
+};
 
 /// File `from` names a module of file `to`, first at `line`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -110,7 +114,10 @@ impl CrateGraph {
         let edges = self
             .file_edges()
             .into_iter()
-            .filter(|e| matches!((self.top_level(&e.from), self.top_level(&e.to)), (Some(a), Some(b)) if a != b))
+            .filter(|e| {
+                let (from, to) = (self.top_level(&e.from), self.top_level(&e.to));
+                from.is_some() && to.is_some() && from != to
+            })
             .collect();
         cycles(edges, |file| {
             PathBuf::from(self.top_level(file).unwrap_or_default())
@@ -128,73 +135,41 @@ impl CrateGraph {
         self.modules.insert(module.to_vec(), file.to_path_buf());
         self.file_modules
             .insert(file.to_path_buf(), module.to_vec());
-        let dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
-        let stem = file
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default();
-        // Where `mod x;` looks: beside lib.rs/mod.rs, else in a folder named after the file.
-        let base = if matches!(stem, "lib" | "mod") {
-            dir.clone()
-        } else {
-            dir.join(stem)
-        };
+        let mut walk = Walk::new(file, module);
         let mut children = Vec::new();
-        let mut inline: Vec<(String, usize)> = Vec::new();
-        let mut depth = 0usize;
-        let mut path_attribute: Option<String> = None;
         let mut i = 0;
         while i < tokens.len() {
-            let word = tokens[i].text.as_str();
-            let current: Vec<String> = module
-                .iter()
-                .cloned()
-                .chain(inline.iter().map(|(n, _)| n.clone()))
-                .collect();
-            match word {
-                "{" if !tokens[i].literal => depth += 1,
-                "}" if !tokens[i].literal => {
-                    if inline.last().is_some_and(|(_, d)| *d == depth) {
-                        inline.pop();
-                    }
-                    depth = depth.saturating_sub(1);
-                    path_attribute = None;
-                }
-                ";" if !tokens[i].literal => path_attribute = None,
+            let token = &tokens[i];
+            match token.text.as_str() {
+                _ if token.literal => {}
+                "{" => walk.depth += 1,
+                "}" => walk.close_brace(),
+                ";" => walk.path_attribute = None,
                 "path"
                     if text_at(tokens, i.wrapping_sub(1)) == "["
-                        && text_at(tokens, i + 1) == "="
-                        && is_literal(tokens, i + 2) =>
+                        && text_at(tokens, i + 1) == "=" =>
                 {
-                    path_attribute = Some(tokens[i + 2].text.clone());
+                    walk.path_attribute = tokens
+                        .get(i + 2)
+                        .filter(|t| t.literal)
+                        .map(|t| t.text.clone());
                 }
                 "mod" if is_word(tokens, i + 1) => {
-                    let name = tokens[i + 1].text.clone();
-                    let mut child = current.clone();
-                    child.push(name.clone());
+                    let name = &tokens[i + 1].text;
                     match text_at(tokens, i + 2) {
-                        ";" => {
-                            let nested = inline.iter().fold(base.clone(), |d, (n, _)| d.join(n));
-                            let candidates = match path_attribute.take() {
-                                Some(path) => vec![dir.join(path)],
-                                None => vec![
-                                    nested.join(format!("{name}.rs")),
-                                    nested.join(&name).join("mod.rs"),
-                                ],
-                            };
-                            children.push((child, candidates));
-                        }
+                        ";" => children.push(walk.child_files(name)),
                         "{" => {
-                            self.modules.insert(child, file.to_path_buf());
-                            inline.push((name, depth + 1));
+                            self.modules
+                                .insert(walk.module_of(name), file.to_path_buf());
+                            walk.inline.push((name.clone(), walk.depth + 1));
                         }
                         _ => {}
                     }
                 }
-                "use" if !tokens[i].literal => {
+                "use" => {
                     let (paths, end) = use_tree(tokens, i + 1);
                     for (path, line) in paths {
-                        self.name(file, &current, path, line, true);
+                        self.name(file, &walk.current(), path, line, true);
                     }
                     i = end;
                     continue;
@@ -204,7 +179,7 @@ impl CrateGraph {
                         && text_at(tokens, i.wrapping_sub(1)) != "::" =>
                 {
                     let (path, end) = path_at(tokens, i);
-                    self.name(file, &current, path, tokens[i].line, false);
+                    self.name(file, &walk.current(), path, token.line, false);
                     i = end;
                     continue;
                 }
@@ -270,180 +245,86 @@ impl CrateGraph {
     }
 }
 
-fn text_at(tokens: &[Token], i: usize) -> &str {
-    tokens
-        .get(i)
-        .filter(|t| !t.literal)
-        .map_or("", |t| t.text.as_str())
+/// Where the walk through one file's tokens stands in the module tree.
+struct Walk {
+    /// The file's own module.
+    module: Vec<String>,
+    /// The inline modules (`mod tests { … }`) open here, each with the brace
+    /// depth its body is at.
+    inline: Vec<(String, usize)>,
+    depth: usize,
+    /// A `#[path = "…"]` waiting for its `mod name;`.
+    path_attribute: Option<String>,
+    /// The file's folder, which `#[path]` is relative to.
+    dir: PathBuf,
+    /// Where `mod x;` looks: beside lib.rs or mod.rs, else in a folder
+    /// named after the file.
+    base: PathBuf,
 }
 
-fn is_literal(tokens: &[Token], i: usize) -> bool {
-    tokens.get(i).is_some_and(|t| t.literal)
-}
-
-fn is_word(tokens: &[Token], i: usize) -> bool {
-    tokens.get(i).is_some_and(|t| {
-        !t.literal
-            && t.text
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_alphabetic() || c == '_')
-    })
-}
-
-/// `a::b::c` from `i`: the segments, and the index past them.
-fn path_at(tokens: &[Token], mut i: usize) -> (Vec<String>, usize) {
-    let mut path = vec![tokens[i].text.clone()];
-    i += 1;
-    while text_at(tokens, i) == "::" && is_word(tokens, i + 1) {
-        path.push(tokens[i + 1].text.clone());
-        i += 2;
-    }
-    (path, i)
-}
-
-/// The paths of a `use` tree starting at `i` (after `use`), each with its
-/// line, and the index past the closing `;`.
-fn use_tree(tokens: &[Token], i: usize) -> (Vec<(Vec<String>, usize)>, usize) {
-    let mut out = Vec::new();
-    let start = if text_at(tokens, i) == "::" { i + 1 } else { i };
-    let mut end = subtree(tokens, start, &[], &mut out);
-    while end < tokens.len() && text_at(tokens, end) != ";" {
-        end += 1;
-    }
-    (out, end + 1)
-}
-
-fn subtree(
-    tokens: &[Token],
-    mut i: usize,
-    prefix: &[String],
-    out: &mut Vec<(Vec<String>, usize)>,
-) -> usize {
-    let mut path = prefix.to_vec();
-    let line = tokens.get(i).map_or(0, |t| t.line);
-    loop {
-        match text_at(tokens, i) {
-            "{" => {
-                i += 1;
-                while i < tokens.len() && text_at(tokens, i) != "}" {
-                    if text_at(tokens, i) == "self"
-                        && matches!(text_at(tokens, i + 1), "," | "}" | "as")
-                    {
-                        out.push((path.clone(), tokens[i].line));
-                        i += 1;
-                        if text_at(tokens, i) == "as" {
-                            i += 2;
-                        }
-                    } else {
-                        i = subtree(tokens, i, &path, out);
-                    }
-                    if text_at(tokens, i) == "," {
-                        i += 1;
-                    }
-                }
-                return i + 1;
-            }
-            "*" => {
-                out.push((path, line));
-                return i + 1;
-            }
-            _ if is_word(tokens, i) => {
-                path.push(tokens[i].text.clone());
-                i += 1;
-                if text_at(tokens, i) == "::" {
-                    i += 1;
-                    continue;
-                }
-                if text_at(tokens, i) == "as" {
-                    i += 2;
-                }
-                out.push((path, line));
-                return i;
-            }
-            _ => {
-                if !path.is_empty() {
-                    out.push((path, line));
-                }
-                return i;
-            }
+impl Walk {
+    fn new(file: &Path, module: &[String]) -> Self {
+        let dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let base = if matches!(stem, "lib" | "mod") {
+            dir.clone()
+        } else {
+            dir.join(stem)
+        };
+        Self {
+            module: module.to_vec(),
+            inline: Vec::new(),
+            depth: 0,
+            path_attribute: None,
+            dir,
+            base,
         }
     }
-}
 
-/// Tarjan's strongly connected components over the nodes `key` maps each
-/// file to; every component of more than one node, with its edges.
-fn cycles(edges: Vec<Edge>, key: impl Fn(&Path) -> PathBuf) -> Vec<Vec<Edge>> {
-    let mut next: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
-    for e in &edges {
-        next.entry(key(&e.from)).or_default().insert(key(&e.to));
-        next.entry(key(&e.to)).or_default();
+    /// The module the walk is in, inline modules included.
+    fn current(&self) -> Vec<String> {
+        let inline = self.inline.iter().map(|(name, _)| name.clone());
+        self.module.iter().cloned().chain(inline).collect()
     }
-    let components = strongly_connected(&next);
-    components
-        .into_iter()
-        .filter(|c| c.len() > 1)
-        .map(|c| {
-            edges
-                .iter()
-                .filter(|e| c.contains(&key(&e.from)) && c.contains(&key(&e.to)))
-                .cloned()
-                .collect()
-        })
-        .collect()
-}
 
-fn strongly_connected(next: &BTreeMap<PathBuf, BTreeSet<PathBuf>>) -> Vec<BTreeSet<PathBuf>> {
-    struct State<'a> {
-        next: &'a BTreeMap<PathBuf, BTreeSet<PathBuf>>,
-        index: BTreeMap<&'a PathBuf, usize>,
-        low: BTreeMap<&'a PathBuf, usize>,
-        stack: Vec<&'a PathBuf>,
-        on_stack: BTreeSet<&'a PathBuf>,
-        out: Vec<BTreeSet<PathBuf>>,
+    fn module_of(&self, child: &str) -> Vec<String> {
+        let mut module = self.current();
+        module.push(child.to_owned());
+        module
     }
-    fn visit<'a>(s: &mut State<'a>, node: &'a PathBuf) {
-        let n = s.index.len();
-        s.index.insert(node, n);
-        s.low.insert(node, n);
-        s.stack.push(node);
-        s.on_stack.insert(node);
-        for to in s.next.get(node).into_iter().flatten() {
-            if !s.index.contains_key(to) {
-                visit(s, to);
-                let low = s.low[node].min(s.low[to]);
-                s.low.insert(node, low);
-            } else if s.on_stack.contains(to) {
-                let low = s.low[node].min(s.index[to]);
-                s.low.insert(node, low);
+
+    fn close_brace(&mut self) {
+        if self
+            .inline
+            .last()
+            .is_some_and(|(_, depth)| *depth == self.depth)
+        {
+            self.inline.pop();
+        }
+        self.depth = self.depth.saturating_sub(1);
+        self.path_attribute = None;
+    }
+
+    /// `mod name;`: the child's module and the files it may live in.
+    fn child_files(&mut self, name: &str) -> (Vec<String>, Vec<PathBuf>) {
+        let candidates = match self.path_attribute.take() {
+            Some(path) => vec![self.dir.join(path)],
+            None => {
+                let nested = self
+                    .inline
+                    .iter()
+                    .fold(self.base.clone(), |dir, (n, _)| dir.join(n));
+                vec![
+                    nested.join(format!("{name}.rs")),
+                    nested.join(name).join("mod.rs"),
+                ]
             }
-        }
-        if s.low[node] == s.index[node] {
-            let mut component = BTreeSet::new();
-            while let Some(top) = s.stack.pop() {
-                s.on_stack.remove(top);
-                component.insert(top.clone());
-                if top == node {
-                    break;
-                }
-            }
-            s.out.push(component);
-        }
+        };
+        (self.module_of(name), candidates)
     }
-    let mut state = State {
-        next,
-        index: BTreeMap::new(),
-        low: BTreeMap::new(),
-        stack: Vec::new(),
-        on_stack: BTreeSet::new(),
-        out: Vec::new(),
-    };
-    for node in next.keys() {
-        if !state.index.contains_key(node) {
-            visit(&mut state, node);
-        }
-    }
-    state.out
 }
 
 #[cfg(test)]

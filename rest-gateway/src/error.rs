@@ -125,13 +125,7 @@ impl IntoResponse for ApiError {
         let mut response = (self.status(), Json(self.body())).into_response();
         match &self {
             Self::Unauthenticated { challenges, .. } => {
-                for challenge in challenges {
-                    if let Ok(value) = HeaderValue::from_str(challenge) {
-                        response
-                            .headers_mut()
-                            .append(header::WWW_AUTHENTICATE, value);
-                    }
-                }
+                append_challenges(response.headers_mut(), challenges);
             }
             Self::TooManyAttempts {
                 retry_after_seconds,
@@ -143,6 +137,16 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         response
+    }
+}
+
+/// One `WWW-Authenticate` per challenge, in the core's order (MD5 first),
+/// each already written by `auth::digest_header`.
+pub fn append_challenges(headers: &mut axum::http::HeaderMap, challenges: &[String]) {
+    for challenge in challenges {
+        if let Ok(value) = HeaderValue::from_str(challenge) {
+            headers.append(header::WWW_AUTHENTICATE, value);
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts, OriginalUri, Request, State},
-    http::{header, request::Parts, HeaderMap, HeaderValue},
+    http::{header, request::Parts, HeaderMap},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -24,7 +24,12 @@ use super::{
     digest_header::{parse_digest, www_authenticate_all},
     from_header::parse_from,
 };
-use crate::{core_client::SipAddress, error::ApiError, metrics, state::AppState};
+use crate::{
+    core_client::SipAddress,
+    error::{append_challenges, ApiError},
+    metrics,
+    state::AppState,
+};
 
 /// The header FlexiAPI's clients and Flexisip send a key in.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -216,13 +221,10 @@ async fn by_digest(
         ApiError::Forbidden(verdict.forbidden).into_response()
     };
     // The answer was right: the client may go on with this nonce either way.
-    for challenge in www_authenticate_all(&verdict.challenges) {
-        if let Ok(value) = HeaderValue::from_str(&challenge) {
-            response
-                .headers_mut()
-                .append(header::WWW_AUTHENTICATE, value);
-        }
-    }
+    append_challenges(
+        response.headers_mut(),
+        &www_authenticate_all(&verdict.challenges),
+    );
     Ok(response)
 }
 
