@@ -142,9 +142,12 @@ impl IntoResponse for ApiError {
 
 /// One `WWW-Authenticate` per challenge, in the core's order (MD5 first),
 /// each already written by `auth::digest_header`.
-pub fn append_challenges(headers: &mut axum::http::HeaderMap, challenges: &[String]) {
+pub fn append_challenges(
+    headers: &mut axum::http::HeaderMap,
+    challenges: impl IntoIterator<Item = impl AsRef<str>>,
+) {
     for challenge in challenges {
-        if let Ok(value) = HeaderValue::from_str(challenge) {
+        if let Ok(value) = HeaderValue::from_str(challenge.as_ref()) {
             headers.append(header::WWW_AUTHENTICATE, value);
         }
     }

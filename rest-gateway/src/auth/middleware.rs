@@ -21,7 +21,7 @@ use axum::{
 use flexiapi_proto::pb;
 
 use super::{
-    digest_header::{parse_digest, www_authenticate_all},
+    digest_header::{parse_digest, www_authenticate, www_authenticate_all},
     from_header::parse_from,
 };
 use crate::{
@@ -223,7 +223,7 @@ async fn by_digest(
     // The answer was right: the client may go on with this nonce either way.
     append_challenges(
         response.headers_mut(),
-        &www_authenticate_all(&verdict.challenges),
+        verdict.challenges.iter().map(www_authenticate),
     );
     Ok(response)
 }
