@@ -8,7 +8,8 @@
 //! [`routes`] → for restricted routes, [`auth::middleware`] (From +
 //! Authorization → `AuthService.VerifyDigest`) → the handler → [`core_client`].
 //! Every failure is an [`error::ApiError`], turned into the contract's JSON in
-//! one place.
+//! one place. No two files or top-level modules import each other (the test
+//! of `checks/`): `error` and `core_client` sit below `auth` and `routes`.
 
 pub mod auth;
 pub mod body;
