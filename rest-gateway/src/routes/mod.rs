@@ -56,27 +56,27 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .with_state(state))
 }
 
-/// What a Flexisip asks for when its `[global::flexiapi] url` ends in
-/// `/api/`: it puts its own paths, which begin with `/api/`, after the
-/// URL's path (`/api//api/spaces`).
-const DOUBLED_API: &str = "/api//api/";
+/// What a Flexisip asks for when its `[global::flexiapi] url` has a path:
+/// it puts its own paths, which begin with `/api/`, after the URL's, so
+/// `…/api/` gives `/api//api/spaces` and `…/api` gives `/api/api/spaces`.
+const DOUBLED_API: [&str; 2] = ["/api//api/", "/api/api/"];
 
 async fn not_found(uri: Uri) -> impl IntoResponse {
     let path = uri.path();
-    let message = if path.starts_with(DOUBLED_API) {
+    let message = if DOUBLED_API.iter().any(|prefix| path.starts_with(prefix)) {
         // Every request of such a Flexisip lands here: one line says why.
         static WARNED: Once = Once::new();
         WARNED.call_once(|| {
             tracing::warn!(
                 path,
-                "a client asked for /api//api/…: its base URL ends in /api/; Flexisip's \
+                "a client asked for /api/…/api/…: its base URL ends in /api; Flexisip's \
                  [global::flexiapi] url must be the origin only (https://HOST[:PORT])"
             );
         });
         format!(
-            "No route for {path}: the client's base URL already ends in /api/. Flexisip's \
+            "No route for {path}: the client's base URL already ends in /api. Flexisip's \
              [global::flexiapi] url must be the server's origin only \
-             (https://accounts.example.org), without /api/"
+             (https://accounts.example.org), without /api"
         )
     } else {
         format!("No route for {path}")
