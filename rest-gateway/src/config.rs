@@ -60,7 +60,8 @@ pub struct Config {
     #[arg(long, env = "FLEXIAPI_CORE_TOKEN", hide_env_values = true)]
     pub core_token: Option<String>,
 
-    /// Longest a whole request may take, body included; then 503.
+    /// Longest a whole request may take, body included: then 408 when the
+    /// body had not all arrived (a slow client), else 503 (a slow core).
     #[arg(
         long,
         env = "FLEXIAPI_GATEWAY_REQUEST_TIMEOUT_SECONDS",
@@ -68,6 +69,28 @@ pub struct Config {
         value_parser = clap::value_parser!(u64).range(1..=300)
     )]
     pub request_timeout_seconds: u64,
+
+    /// Longest a new connection may take to send its first request head
+    /// (request line and headers), and any later head from its first
+    /// byte; then the connection is closed (slow-header clients).
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_HEADER_READ_TIMEOUT_SECONDS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=300)
+    )]
+    pub header_read_timeout_seconds: u64,
+
+    /// Longest an HTTP/1.1 connection may stay idle between requests (an
+    /// HTTP/2 one with no stream open); set it above the idle timeout of
+    /// any load balancer in front.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_KEEP_ALIVE_TIMEOUT_SECONDS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub keep_alive_timeout_seconds: u64,
 
     /// Longest one gRPC call to the core may take; then 503.
     #[arg(
@@ -78,7 +101,8 @@ pub struct Config {
     )]
     pub core_timeout_seconds: u64,
 
-    /// Largest request body accepted; larger ones get 413.
+    /// Largest request body accepted; larger ones get 413 (at once when
+    /// their Content-Length says so).
     #[arg(
         long,
         env = "FLEXIAPI_GATEWAY_BODY_LIMIT_BYTES",
@@ -139,6 +163,8 @@ impl Default for Config {
             core_client_cert_file: None,
             core_client_key_file: None,
             request_timeout_seconds: 10,
+            header_read_timeout_seconds: 10,
+            keep_alive_timeout_seconds: 60,
             core_timeout_seconds: 5,
             body_limit_bytes: 64 * 1024,
             tls_cert_file: None,
@@ -185,6 +211,32 @@ mod tests {
         assert!(Config::try_parse_from(both).is_ok());
     }
 
+    /// docs/configuration.md is where operators look a flag up.
+    #[test]
+    fn every_flag_is_documented() {
+        use clap::CommandFactory as _;
+        let docs = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/configuration.md"),
+        )
+        .unwrap();
+        for argument in Config::command().get_arguments() {
+            let Some(long) = argument.get_long() else {
+                continue;
+            };
+            assert!(
+                docs.contains(&format!("`--{long}`")),
+                "--{long} is not in docs/configuration.md"
+            );
+            if let Some(env) = argument.get_env() {
+                let env = env.to_string_lossy();
+                assert!(
+                    docs.contains(env.as_ref()),
+                    "{env} is not in docs/configuration.md"
+                );
+            }
+        }
+    }
+
     #[test]
     fn bad_flags_name_themselves() {
         for args in [
@@ -193,6 +245,8 @@ mod tests {
             ["rest-gateway", "--body-limit-bytes", "0"],
             ["rest-gateway", "--worker-threads", "0"],
             ["rest-gateway", "--tls-reload-seconds", "0"],
+            ["rest-gateway", "--header-read-timeout-seconds", "0"],
+            ["rest-gateway", "--keep-alive-timeout-seconds", "0"],
         ] {
             let error = Config::try_parse_from(args).unwrap_err().to_string();
             assert!(error.contains(args[1]), "{error}");

@@ -48,6 +48,10 @@ pub enum ApiError {
     /// 413: a body over the limit.
     #[error("The request body is too large")]
     PayloadTooLarge,
+    /// 408: the client did not send its whole body within the request
+    /// timeout (the client was slow, not the server).
+    #[error("Request timeout")]
+    RequestTimeout,
     /// 415: a body that does not say `Content-Type: application/json`.
     #[error("The request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
@@ -79,6 +83,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -5,34 +5,34 @@
 use std::{future::Future, net::SocketAddr, time::Duration};
 
 use anyhow::Context as _;
-use axum::serve::ListenerExt as _;
 use axum::{
-    extract::{DefaultBodyLimit, MatchedPath, Request, State},
-    middleware::{self, Next},
-    response::{IntoResponse, Response},
-    Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request},
+    middleware, Router,
 };
-use axum_server::{
-    accept::NoDelayAcceptor,
-    tls_rustls::{RustlsAcceptor, RustlsConfig},
-    Handle,
-};
-use tokio::{net::TcpListener, sync::watch};
+use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use crate::state::AppState;
 use crate::{
     config::Config,
     core_client::CoreClient,
-    error::ApiError,
-    metrics, routes,
+    metrics,
+    request_limits::{self, RequestLimits},
+    routes,
     tls::{self, TlsFiles},
+    transport::{self, Tls, Waits},
 };
 
-pub fn app(state: AppState, body_limit_bytes: usize) -> anyhow::Result<Router> {
-    Ok(routes::router(state.clone())?
-        .layer(middleware::from_fn_with_state(state, with_timeout))
-        .layer(DefaultBodyLimit::max(body_limit_bytes))
+pub fn app(state: AppState, limits: RequestLimits) -> anyhow::Result<Router> {
+    // A chunked body is counted as it is read (axum's limit); a declared
+    // one is judged before the routes (request_limits).
+    let body_limit = usize::try_from(limits.body_bytes).context("--body-limit-bytes")?;
+    Ok(routes::router(state)?
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(
+            limits,
+            request_limits::enforce,
+        ))
         .layer(middleware::from_fn(metrics::record))
         .layer(TraceLayer::new_for_http().make_span_with(http_span)))
 }
@@ -56,29 +56,13 @@ fn http_span(request: &Request) -> tracing::Span {
     span
 }
 
-/// A request that takes too long, body upload included, is answered 503
-/// rather than left hanging.
-async fn with_timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(state.request_timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => {
-            ApiError::Unavailable("The request took too long, retry later".into()).into_response()
-        }
-    }
-}
-
 pub struct Application {
     listener: TcpListener,
     router: Router,
     tls: Option<Tls>,
+    waits: Waits,
     /// How long in-flight requests may finish after a shutdown request.
     drain: Duration,
-}
-
-struct Tls {
-    config: RustlsConfig,
-    files: TlsFiles,
-    reload_every: Duration,
 }
 
 impl Application {
@@ -95,10 +79,12 @@ impl Application {
         }
         let state = AppState {
             core,
-            request_timeout: Duration::from_secs(config.request_timeout_seconds),
             trust_forwarded_for: config.trust_forwarded_for,
         };
-        let body_limit = usize::try_from(config.body_limit_bytes).context("--body-limit-bytes")?;
+        let limits = RequestLimits {
+            body_bytes: config.body_limit_bytes,
+            timeout: Duration::from_secs(config.request_timeout_seconds),
+        };
         // Before the port: a certificate that does not load fails the start.
         let tls = match (&config.tls_cert_file, &config.tls_key_file) {
             (Some(cert), Some(key)) => {
@@ -122,8 +108,12 @@ impl Application {
         })?;
         Ok(Self {
             listener,
-            router: app(state, body_limit)?,
+            router: app(state, limits)?,
             tls,
+            waits: Waits {
+                header_read: Duration::from_secs(config.header_read_timeout_seconds),
+                keep_alive: Duration::from_secs(config.keep_alive_timeout_seconds),
+            },
             drain: Duration::from_secs(config.request_timeout_seconds + 1),
         })
     }
@@ -143,71 +133,19 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let addr = self.listener.local_addr()?;
-        match self.tls {
-            None => {
-                tracing::info!(%addr, "rest-gateway listening (HTTP/1.1 and h2c)");
-                serve_plain(self.listener, self.router, shutdown).await
-            }
-            Some(tls) => {
-                tracing::info!(%addr, "rest-gateway listening (HTTPS: h2 and http/1.1)");
-                serve_tls(self.listener, self.router, tls, self.drain, shutdown).await
-            }
+        if self.tls.is_some() {
+            tracing::info!(%addr, "rest-gateway listening (HTTPS: h2 and http/1.1)");
+        } else {
+            tracing::info!(%addr, "rest-gateway listening (HTTP/1.1 and h2c)");
         }
+        transport::serve(
+            self.listener,
+            self.router,
+            self.tls,
+            self.waits,
+            self.drain,
+            shutdown,
+        )
+        .await
     }
-}
-
-async fn serve_plain(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    // Without TCP_NODELAY a response written in two segments waits for the
-    // client's delayed ACK (40 ms on Linux): the max latency of every
-    // benchmark run was 43-46 ms until this was set.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
-        }
-    });
-    // The peer address reaches the middleware: the failure limits count by it.
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("HTTP server failed")
-}
-
-/// axum-server, for what axum's own server lacks over TLS: a handshake
-/// timeout (10 s), certificate swaps, and a bounded graceful shutdown.
-async fn serve_tls(
-    listener: TcpListener,
-    router: Router,
-    tls: Tls,
-    drain: Duration,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let handle = Handle::new();
-    let (stop_reload, stopped) = watch::channel(());
-    let reload = tokio::spawn(tls::keep_fresh(
-        tls.config.clone(),
-        tls.files,
-        tls.reload_every,
-        stopped,
-    ));
-    let stopper = handle.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        stopper.graceful_shutdown(Some(drain));
-    });
-    let acceptor = RustlsAcceptor::new(tls.config).acceptor(NoDelayAcceptor::new());
-    let served = axum_server::from_tcp(listener.into_std()?)?
-        .acceptor(acceptor)
-        .handle(handle)
-        .serve(router.into_make_service_with_connect_info::<SocketAddr>())
-        .await;
-    drop(stop_reload);
-    let _ = reload.await;
-    served.context("HTTPS server failed")
 }

@@ -2,14 +2,11 @@
 //! clone; the gateway holds no state of its own. Its own module, below both
 //! `startup` (which builds it) and `routes` (which use it).
 
-use std::time::Duration;
-
 use crate::core_client::CoreClient;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub core: CoreClient,
-    pub request_timeout: Duration,
     /// `--trust-forwarded-for`: the client is X-Forwarded-For's first hop.
     pub trust_forwarded_for: bool,
 }

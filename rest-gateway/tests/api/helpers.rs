@@ -51,6 +51,11 @@ pub struct Options {
     pub registrar_redis_url: Option<String>,
     /// `--trust-forwarded-for` on the gateway.
     pub trust_forwarded_for: bool,
+    /// The gateway's `--request-timeout-seconds`,
+    /// `--header-read-timeout-seconds` and `--keep-alive-timeout-seconds`.
+    pub request_timeout_seconds: u64,
+    pub header_read_timeout_seconds: u64,
+    pub keep_alive_timeout_seconds: u64,
 }
 
 impl Default for Options {
@@ -62,6 +67,9 @@ impl Default for Options {
             tls_reload_seconds: 60,
             registrar_redis_url: None,
             trust_forwarded_for: false,
+            request_timeout_seconds: 10,
+            header_read_timeout_seconds: 10,
+            keep_alive_timeout_seconds: 60,
         }
     }
 }
@@ -90,6 +98,9 @@ pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<Tes
         tls_key_file: options.tls.as_ref().map(|(_, key)| key.clone()),
         tls_reload_seconds: options.tls_reload_seconds,
         trust_forwarded_for: options.trust_forwarded_for,
+        request_timeout_seconds: options.request_timeout_seconds,
+        header_read_timeout_seconds: options.header_read_timeout_seconds,
+        keep_alive_timeout_seconds: options.keep_alive_timeout_seconds,
         ..Config::default()
     };
     let gateway = Gateway::build(&config).await.unwrap();

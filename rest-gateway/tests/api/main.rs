@@ -23,6 +23,7 @@ mod external_auth;
 mod faults;
 mod flexisip;
 mod guessing;
+mod http;
 mod identity;
 mod import;
 mod import_2020;

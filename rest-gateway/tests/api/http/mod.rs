@@ -1,0 +1,3 @@
+//! Contract `http.md`: the gateway's behaviour below the routes.
+
+mod limits;
