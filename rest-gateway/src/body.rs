@@ -12,14 +12,15 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
-/// What an unreadable body is answered when the caller may not make the
-/// request at all: who may call comes before what was sent, so a probe (an
-/// empty request the core refuses on a missing field when the caller may)
-/// decides between its 403 and the body's own error.
-pub fn refusal_first<T>(probe: Result<T, ApiError>, unreadable: ApiError) -> ApiError {
+/// What an unreadable or ill-typed body is answered when the caller may
+/// not make the request at all: who may call comes before what was sent
+/// (contract `http.md` §8), so a probe (an empty request the core refuses
+/// on a missing field when the caller may) decides between its 403 and
+/// the body's own error.
+pub fn refusal_first<T>(probe: Result<T, ApiError>, refused: ApiError) -> ApiError {
     match probe {
         Err(forbidden @ ApiError::Forbidden(_)) => forbidden,
-        _ => unreadable,
+        _ => refused,
     }
 }
 

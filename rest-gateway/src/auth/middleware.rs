@@ -1,5 +1,6 @@
 //! Who a request comes from, in the contract's order. An `x-api-key` header
-//! authenticates as its key's account (`From` is then ignored); otherwise
+//! authenticates as its key's account (`From` is then ignored; with an
+//! `Authorization` too, the request is refused 401); otherwise
 //! Digest: a readable `From` (else 422) naming an account (else 404); no
 //! `Authorization` → 401 with a fresh challenge per algorithm; an answer →
 //! the core judges it, and on success the response carries the same nonce
@@ -57,15 +58,11 @@ pub async fn authenticate(
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    // A request naming two identities is ambiguous: refused, never read
-    // as whichever comes first.
-    if request
-        .headers()
-        .get_all(API_KEY_HEADER)
-        .iter()
-        .nth(1)
-        .is_some()
-    {
+    // A request naming two identities (two keys, or a key and a Digest
+    // answer) is ambiguous: refused, never read as whichever comes first.
+    let headers = request.headers();
+    let keys = headers.get_all(API_KEY_HEADER).iter().count();
+    if keys > 1 || (keys == 1 && headers.contains_key(header::AUTHORIZATION)) {
         return Err(ApiError::InvalidApiKey);
     }
     let client = client_address(&state, &request);

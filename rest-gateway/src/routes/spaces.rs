@@ -49,6 +49,23 @@ pub(crate) fn create_request(
     })
 }
 
+/// `PUT /api/spaces/{domain}`: the fields given, type-checked.
+fn update_request(
+    body: &JsonObject,
+    actor: pb::Actor,
+    domain: &str,
+) -> Result<pb::UpdateSpaceRequest, ApiError> {
+    let mut fields = Fields::default();
+    let new_domain = fields.take(body.nullable_string("domain"));
+    let given = space_fields(body, &mut fields);
+    fields.finish(pb::UpdateSpaceRequest {
+        actor: Some(actor),
+        domain: domain.to_owned(),
+        fields: Some(given),
+        new_domain,
+    })
+}
+
 /// Every space, by domain: the domains this deployment serves.
 #[utoipa::path(get, operation_id = "spaces_list", path = "/api/spaces", tag = "spaces",
     responses(
@@ -71,22 +88,19 @@ async fn create(
     auth: Authenticated,
     body: Result<JsonObject, ApiError>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let body = match body {
-        Ok(body) => body,
-        Err(unreadable) => {
+    let request = body.and_then(|body| create_request(&body, auth.actor()));
+    let request = match request {
+        Ok(request) => request,
+        Err(refused) => {
             // Who may call comes first: with no domain, the core refuses a
             // caller who is not a super admin before looking at the fields.
             let probe = pb::CreateSpaceRequest {
                 actor: Some(auth.actor()),
                 ..Default::default()
             };
-            return Err(refusal_first(
-                state.core.create_space(probe).await,
-                unreadable,
-            ));
+            return Err(refusal_first(state.core.create_space(probe).await, refused));
         }
     };
-    let request = create_request(&body, auth.actor())?;
     let space = state.core.create_space(request).await?;
     Ok((StatusCode::CREATED, Json(json::space(&space))))
 }
@@ -119,23 +133,15 @@ async fn update(
     domain: PathText,
     body: Result<JsonObject, ApiError>,
 ) -> Answer {
-    let body = match body {
-        Ok(body) => body,
+    let request = body.and_then(|body| update_request(&body, auth.actor(), &domain.0));
+    let request = match request {
+        Ok(request) => request,
         // Who may call, and whether the space exists, come first.
-        Err(unreadable) => {
+        Err(refused) => {
             state.core.get_space(auth.actor(), domain.0).await?;
-            return Err(unreadable);
+            return Err(refused);
         }
     };
-    let mut fields = Fields::default();
-    let new_domain = fields.take(body.nullable_string("domain"));
-    let given = space_fields(&body, &mut fields);
-    let request = fields.finish(pb::UpdateSpaceRequest {
-        actor: Some(auth.actor()),
-        domain: domain.0,
-        fields: Some(given),
-        new_domain,
-    })?;
     let space = state.core.update_space(request).await?;
     Ok(Json(json::space(&space)))
 }

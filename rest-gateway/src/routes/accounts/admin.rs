@@ -46,9 +46,10 @@ async fn create(
     auth: Authenticated,
     body: Result<JsonObject, ApiError>,
 ) -> Answer {
-    let body = match body {
-        Ok(body) => body,
-        Err(unreadable) => {
+    let request = body.and_then(|body| fields::create_request(&body, auth.actor()));
+    let request = match request {
+        Ok(request) => request,
+        Err(refused) => {
             // Who may call comes first: an empty request tells whether the
             // core would let this account create at all (it creates
             // nothing, missing every field).
@@ -58,11 +59,10 @@ async fn create(
             };
             return Err(refusal_first(
                 state.core.create_account(probe).await,
-                unreadable,
+                refused,
             ));
         }
     };
-    let request = fields::create_request(&body, auth.actor())?;
     let account = state.core.create_account(request).await?;
     Ok(Json(json::account(&account)))
 }
@@ -164,15 +164,15 @@ async fn update(
     body: Result<JsonObject, ApiError>,
 ) -> Answer {
     let id = account_id(id)?;
-    let body = match body {
-        Ok(body) => body,
+    let request = body.and_then(|body| fields::update_request(&body, auth.actor(), id));
+    let request = match request {
+        Ok(request) => request,
         // Who may call, and whether the account is in reach, come first.
-        Err(unreadable) => {
+        Err(refused) => {
             state.core.get_account(auth.actor(), Some(id)).await?;
-            return Err(unreadable);
+            return Err(refused);
         }
     };
-    let request = fields::update_request(&body, auth.actor(), id)?;
     let account = state.core.update_account(request).await?;
     Ok(Json(json::account(&account)))
 }

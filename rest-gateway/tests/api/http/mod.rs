@@ -1,3 +1,5 @@
 //! Contract `http.md`: the gateway's behaviour below the routes.
 
+mod http2;
+mod judgement;
 mod limits;

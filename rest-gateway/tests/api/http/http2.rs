@@ -1,0 +1,55 @@
+//! The HTTP/2 side of contract `http.md` §7, with real HTTP/2 clients
+//! (h2c with prior knowledge, as Flexisip's client speaks to a plain
+//! gateway): the settings the server announces and what an oversized
+//! header list or a body to an unknown route gets.
+
+use core_service::testing::Backend;
+use reqwest::StatusCode;
+
+use crate::helpers::{spawn_system, TestSystem};
+
+async fn h2_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap()
+}
+
+async fn system() -> TestSystem {
+    spawn_system(Backend::Sqlite).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_body_posted_to_an_unknown_route_gets_the_json_404() {
+    let system = system().await;
+    let client = h2_client().await;
+    for size in [10, 60 * 1024] {
+        let response = client
+            .post(system.url("/api/nowhere"))
+            .header("content-type", "application/json")
+            .body(vec![b'x'; size])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.version(), reqwest::Version::HTTP_2);
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let answer: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(answer["message"], "No route for /api/nowhere");
+    }
+}
+
+#[tokio::test]
+async fn a_header_list_over_16_kib_is_431() {
+    let system = system().await;
+    let client = h2_client().await;
+    let response = client
+        .get(system.url("/api/ping"))
+        .header("x-big", "a".repeat(20 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+    );
+}
