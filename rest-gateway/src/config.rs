@@ -144,6 +144,18 @@ pub struct Config {
     #[arg(long, env = "FLEXIAPI_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub worker_threads: Option<u16>,
 
+    /// Web origins whose pages may call the API from a browser (CORS),
+    /// comma-separated exact origins (https://admin.example.org,
+    /// http://localhost:5173); none by default. No wildcard: answers carry
+    /// API keys.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_CORS_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        value_parser = crate::layers::parse_origin
+    )]
+    pub cors_allowed_origins: Vec<axum::http::HeaderValue>,
+
     /// Take the client's address, which the core's failure limits count
     /// by, from the first X-Forwarded-For hop instead of the connection:
     /// only behind a proxy that sets the header (else any client picks its
@@ -172,6 +184,7 @@ impl Default for Config {
             tls_reload_seconds: 60,
             worker_threads: None,
             trust_forwarded_for: false,
+            cors_allowed_origins: Vec::new(),
         }
     }
 }

@@ -19,8 +19,10 @@ pub mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod layers;
 pub mod metrics;
 pub mod openapi;
+pub mod request_id;
 pub mod request_limits;
 pub mod routes;
 pub mod startup;

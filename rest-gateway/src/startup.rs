@@ -7,6 +7,7 @@ use std::{future::Future, net::SocketAddr, time::Duration};
 use anyhow::Context as _;
 use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request},
+    http::HeaderValue,
     middleware, Router,
 };
 use tokio::net::TcpListener;
@@ -16,14 +17,20 @@ pub use crate::state::AppState;
 use crate::{
     config::Config,
     core_client::CoreClient,
-    metrics,
+    layers, metrics, request_id,
     request_limits::{self, RequestLimits},
     routes,
     tls::{self, TlsFiles},
     transport::{self, Tls, Waits},
 };
 
-pub fn app(state: AppState, limits: RequestLimits) -> anyhow::Result<Router> {
+/// The routes in their layers, outermost last: every answer gets its
+/// request id; a CORS preflight is answered before anything else runs.
+pub fn app(
+    state: AppState,
+    limits: RequestLimits,
+    cors_origins: &[HeaderValue],
+) -> anyhow::Result<Router> {
     // A chunked body is counted as it is read (axum's limit); a declared
     // one is judged before the routes (request_limits).
     let body_limit = usize::try_from(limits.body_bytes).context("--body-limit-bytes")?;
@@ -34,7 +41,10 @@ pub fn app(state: AppState, limits: RequestLimits) -> anyhow::Result<Router> {
             request_limits::enforce,
         ))
         .layer(middleware::from_fn(metrics::record))
-        .layer(TraceLayer::new_for_http().make_span_with(http_span)))
+        .layer(TraceLayer::new_for_http().make_span_with(http_span))
+        .layer(layers::compression())
+        .layer(tower::util::option_layer(layers::cors(cors_origins)))
+        .layer(middleware::from_fn(request_id::assign)))
 }
 
 /// A request's root span: only the method and the route, since headers carry
@@ -51,6 +61,9 @@ fn http_span(request: &Request) -> tracing::Span {
         http.request.method = %request.method(),
         http.route = route,
         trace_id = tracing::field::Empty,
+        // Set by request_id::assign, which runs before this span is made.
+        request_id = flexiapi_telemetry::request_id(request.headers()),
+        "http.request.header.x-request-id" = flexiapi_telemetry::request_id(request.headers()),
     );
     flexiapi_telemetry::continue_trace(&span, request.headers());
     span
@@ -108,7 +121,7 @@ impl Application {
         })?;
         Ok(Self {
             listener,
-            router: app(state, limits)?,
+            router: app(state, limits, &config.cors_allowed_origins)?,
             tls,
             waits: Waits {
                 header_read: Duration::from_secs(config.header_read_timeout_seconds),

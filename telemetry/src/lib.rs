@@ -12,7 +12,12 @@
 //! - Metrics: one Prometheus registry per process ([`prometheus`]), fed
 //!   through the `metrics` facade.
 //!
-//! Nothing here ever records a header value: callers name the fields they log.
+//! - Request ids: `x-request-id`, chosen by the client or made by the
+//!   gateway, passed to the core in gRPC metadata; both record it in the
+//!   request's root span as `request_id` ([`request_id`]).
+//!
+//! Nothing here ever records a header value but a valid request id: callers
+//! name the fields they log.
 
 use opentelemetry::{
     propagation::{Extractor, Injector},
@@ -106,6 +111,26 @@ pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) {
     record_trace_id(span);
 }
 
+/// The header, and gRPC metadata key, a request's id travels in.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// A request id as a client may choose it: 1 to 128 characters of
+/// `[A-Za-z0-9._:-]` (safe in a log line, a header and a span attribute).
+pub fn is_valid_request_id(value: &[u8]) -> bool {
+    (1..=128).contains(&value.len())
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+/// The request id in `headers`, when there is a valid one.
+pub fn request_id(headers: &http::HeaderMap) -> Option<&str> {
+    let value = headers.get(REQUEST_ID)?;
+    is_valid_request_id(value.as_bytes())
+        .then(|| value.to_str().ok())
+        .flatten()
+}
+
 /// Records the span's OpenTelemetry trace id in its `trace_id` field (which
 /// the span must declare, as `trace_id = tracing::field::Empty`).
 pub fn record_trace_id(span: &tracing::Span) {
@@ -180,4 +205,19 @@ pub fn prometheus() -> &'static metrics_exporter_prometheus::PrometheusHandle {
         let _ = metrics::set_global_recorder(recorder);
         handle
     })
+}
+
+#[cfg(test)]
+mod request_id_tests {
+    use super::is_valid_request_id;
+
+    #[test]
+    fn a_request_id_is_short_and_plain() {
+        for valid in ["a", "0b1f-22:ab.c_d", &"x".repeat(128)] {
+            assert!(is_valid_request_id(valid.as_bytes()), "{valid}");
+        }
+        for invalid in ["", " ", "a b", "a\nb", "<id>", "é", &"x".repeat(129)] {
+            assert!(!is_valid_request_id(invalid.as_bytes()), "{invalid}");
+        }
+    }
 }

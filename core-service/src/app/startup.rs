@@ -277,6 +277,7 @@ impl Application {
                     otel.kind = "server",
                     rpc.system = "grpc",
                     trace_id = tracing::field::Empty,
+                    request_id = flexiapi_telemetry::request_id(request.headers()),
                 );
                 flexiapi_telemetry::continue_trace(&span, request.headers());
                 span

@@ -84,8 +84,9 @@ fn account_in(
 /// refused or silent core must turn into a 503 quickly, not a hang.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Every call carries the caller's trace (`traceparent` in its metadata)
-/// and the gateway's bearer token, when it has one.
+/// Every call carries the caller's trace (`traceparent` in its metadata),
+/// the request's id (`x-request-id`) and the gateway's bearer token, when
+/// it has one.
 type Traced = InterceptedService<Transport, Outgoing>;
 
 /// What the gateway adds to each call's metadata.
@@ -98,6 +99,14 @@ struct Outgoing {
 impl Interceptor for Outgoing {
     fn call(&mut self, request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
         let mut request = flexiapi_telemetry::propagate_trace(request)?;
+        // Made of header-safe characters, so also valid metadata.
+        if let Some(id) = crate::request_id::current() {
+            if let Ok(id) = AsciiMetadataValue::try_from(id.as_bytes()) {
+                request
+                    .metadata_mut()
+                    .insert(flexiapi_telemetry::REQUEST_ID, id);
+            }
+        }
         if let Some(value) = &self.authorization {
             request
                 .metadata_mut()

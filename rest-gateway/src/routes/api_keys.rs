@@ -4,7 +4,7 @@
 use axum::{extract::State, http::header, response::IntoResponse};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{auth::Authenticated, error::ApiError, state::AppState};
+use crate::{auth::Authenticated, error::ApiError, layers::Secret, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create))
@@ -20,7 +20,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn create(
     State(state): State<AppState>,
     auth: Authenticated,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let key = state.core.create_user_key(auth.actor()).await?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], key))
+    let mut response = ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], key).into_response();
+    response.extensions_mut().insert(Secret);
+    Ok(response)
 }

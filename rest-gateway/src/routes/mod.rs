@@ -3,7 +3,7 @@
 //! (an API key or Digest). Routes are added only through utoipa's
 //! `routes!`, so each one is in the OpenAPI document.
 
-use std::sync::{Arc, Once};
+use std::sync::Once;
 
 use axum::{
     http::{StatusCode, Uri},
@@ -21,11 +21,13 @@ pub(crate) mod accounts;
 mod api_keys;
 mod devices;
 mod docs;
+mod explorer;
 pub(crate) mod external_auth;
 mod health;
 pub(crate) mod path;
 mod ping;
 pub(crate) mod spaces;
+mod static_answer;
 
 /// Every route with its documentation, before the state is given.
 fn documented(state: &AppState) -> OpenApiRouter<AppState> {
@@ -38,6 +40,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(docs::router())
+        .merge(explorer::router())
         .merge(health::router())
         // Its own key, in the query: Flexisip sends no header of its own.
         .merge(external_auth::router())
@@ -48,9 +51,10 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
 /// `/api` plus the operators' endpoints (`/healthz/*`, `/metrics`).
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     let (router, document) = documented(&state).split_for_parts();
-    let document = docs::OpenApiJson(Arc::new(document.to_pretty_json()?));
+    let documents = docs::Documents::new(document.to_pretty_json()?);
     Ok(router
-        .layer(Extension(document))
+        .layer(Extension(documents))
+        .layer(Extension(explorer::Explorer::load()?))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state))

@@ -2,7 +2,11 @@
 //! Flexisip, which lists the domains it serves with a super admin's key).
 //! The core decides who may; a handler only translates.
 
-use axum::{extract::State, http::StatusCode, Json};
+use axum::{
+    extract::State,
+    http::{header, HeaderName, HeaderValue, StatusCode},
+    Json,
+};
 use flexiapi_proto::{json, pb};
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -79,7 +83,8 @@ async fn list(State(state): State<AppState>, auth: Authenticated) -> Answer {
 
 #[utoipa::path(post, operation_id = "spaces_create", path = "/api/spaces", tag = "spaces", request_body = crate::openapi::NewSpace,
     responses(
-        (status = 201, description = "The space", body = crate::openapi::Space),
+        (status = 201, description = "The space", body = crate::openapi::Space,
+            headers(("Location" = String, description = "`/api/spaces/{domain}`"))),
         crate::openapi::Refusals,
         crate::openapi::Invalid,
     ))]
@@ -87,7 +92,7 @@ async fn create(
     State(state): State<AppState>,
     auth: Authenticated,
     body: Result<JsonObject, ApiError>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, [(HeaderName, HeaderValue); 1], Json<Value>), ApiError> {
     let request = body.and_then(|body| create_request(&body, auth.actor()));
     let request = match request {
         Ok(request) => request,
@@ -102,7 +107,13 @@ async fn create(
         }
     };
     let space = state.core.create_space(request).await?;
-    Ok((StatusCode::CREATED, Json(json::space(&space))))
+    let location = HeaderValue::from_str(&format!("/api/spaces/{}", space.domain))
+        .map_err(|_| ApiError::Internal("a space's domain is not a header value".into()))?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(json::space(&space)),
+    ))
 }
 
 #[utoipa::path(get, operation_id = "spaces_show", path = "/api/spaces/{domain}", tag = "spaces",

@@ -56,6 +56,8 @@ pub struct Options {
     pub request_timeout_seconds: u64,
     pub header_read_timeout_seconds: u64,
     pub keep_alive_timeout_seconds: u64,
+    /// `--cors-allowed-origins`.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl Default for Options {
@@ -70,6 +72,7 @@ impl Default for Options {
             request_timeout_seconds: 10,
             header_read_timeout_seconds: 10,
             keep_alive_timeout_seconds: 60,
+            cors_allowed_origins: Vec::new(),
         }
     }
 }
@@ -101,6 +104,11 @@ pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<Tes
         request_timeout_seconds: options.request_timeout_seconds,
         header_read_timeout_seconds: options.header_read_timeout_seconds,
         keep_alive_timeout_seconds: options.keep_alive_timeout_seconds,
+        cors_allowed_origins: options
+            .cors_allowed_origins
+            .iter()
+            .map(|origin| origin.parse().unwrap())
+            .collect(),
         ..Config::default()
     };
     let gateway = Gateway::build(&config).await.unwrap();

@@ -198,6 +198,16 @@ async fn one_request_is_one_trace_across_both_services_without_secrets() {
         };
         async move { request.send().await.unwrap().text().await.unwrap() }
     };
+    // A request id chosen by the client, followed into both services.
+    let request_id = "support-ticket-4711";
+    let identified = reqwest::Client::new()
+        .get(format!("{base}/api/ping"))
+        .header("x-api-key", &user_key)
+        .header("x-request-id", request_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(identified.headers()["x-request-id"], request_id);
     let body = serde_json::json!({"username": "leaker01", "password": NEW_PASSWORD, "algorithm": "MD5", "email": "l@example.org"});
     let created = keyed(reqwest::Method::POST, "/api/accounts", Some(body)).await;
     let id = serde_json::from_str::<serde_json::Value>(&created).unwrap()["id"].clone();
@@ -298,6 +308,21 @@ async fn one_request_is_one_trace_across_both_services_without_secrets() {
                 && in_trace("core-service", "accept_nonce")
         })
         .unwrap_or_else(|| panic!("no trace joins both services; spans: {spans:#?}"));
+
+    // The request id: an attribute of the spans of both services, and a
+    // field of the gateway's log lines about that request.
+    for service in ["rest-gateway", "core-service"] {
+        assert!(
+            spans
+                .iter()
+                .any(|s| s.service == service && s.dump.contains(request_id)),
+            "no {service} span carries the request id"
+        );
+    }
+    assert!(
+        logs.contains(&format!("\"request_id\":\"{request_id}\"")),
+        "no log line carries the request id"
+    );
 
     // JSON log lines, some of them carrying that trace id.
     let json_lines: Vec<serde_json::Value> = logs

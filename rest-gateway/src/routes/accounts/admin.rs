@@ -6,6 +6,7 @@
 
 use axum::{
     extract::{rejection::PathRejection, rejection::QueryRejection, Path, Query, State},
+    http::{header, HeaderName, HeaderValue},
     Json,
 };
 use flexiapi_proto::{json, pb};
@@ -37,7 +38,11 @@ type Answer = Result<Json<Value>, ApiError>;
 /// Creates an account in the admin's domain (any domain for a super admin).
 #[utoipa::path(post, operation_id = "accounts_admin_create", path = "/api/accounts", tag = "accounts", request_body = crate::openapi::NewAccount,
     responses(
-        (status = 200, description = "The account", body = crate::openapi::Account),
+        (status = 200, description = "The account", body = crate::openapi::Account,
+            headers(
+                ("Content-Location" = String, description = "`/api/accounts/{id}`, where a GET returns this account"),
+                ("Location" = String, description = "The same path"),
+            )),
         crate::openapi::Refusals,
         crate::openapi::Invalid,
     ))]
@@ -45,7 +50,7 @@ async fn create(
     State(state): State<AppState>,
     auth: Authenticated,
     body: Result<JsonObject, ApiError>,
-) -> Answer {
+) -> Result<([(HeaderName, HeaderValue); 2], Json<Value>), ApiError> {
     let request = body.and_then(|body| fields::create_request(&body, auth.actor()));
     let request = match request {
         Ok(request) => request,
@@ -64,7 +69,18 @@ async fn create(
         }
     };
     let account = state.core.create_account(request).await?;
-    Ok(Json(json::account(&account)))
+    // 200 as FlexiAPI answers (its clients test for it), and where the
+    // account now lives (RFC 9110 §8.7: a GET of it returns this body).
+    let place = format!("/api/accounts/{}", account.id);
+    let place = HeaderValue::from_str(&place)
+        .map_err(|_| ApiError::Internal("an account path is not a header value".into()))?;
+    Ok((
+        [
+            (header::CONTENT_LOCATION, place.clone()),
+            (header::LOCATION, place),
+        ],
+        Json(json::account(&account)),
+    ))
 }
 
 /// A page of accounts, by id; `search` keeps usernames or emails starting with it.

@@ -2,4 +2,5 @@
 
 mod http2;
 mod judgement;
+mod layers;
 mod limits;
