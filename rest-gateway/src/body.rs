@@ -119,11 +119,29 @@ impl JsonObject {
         }
     }
 
+    /// An optional boolean by Laravel's `boolean` rule, which FlexiAPI
+    /// applies to an account's `activated`, `blocked` and `admin` and
+    /// liblinphone relies on (`"activated": "1"`): `true`, `false`, `1`,
+    /// `0`, `"1"`, `"0"`; `"true"`, `"yes"` and the rest are refused.
+    pub fn optional_laravel_bool(&self, field: &str) -> Result<Option<bool>, (String, String)> {
+        match self.0.get(field) {
+            Some(Value::Number(n)) if n.as_u64() == Some(1) => Ok(Some(true)),
+            Some(Value::Number(n)) if n.as_u64() == Some(0) => Ok(Some(false)),
+            Some(Value::String(s)) if s == "1" => Ok(Some(true)),
+            Some(Value::String(s)) if s == "0" => Ok(Some(false)),
+            _ => self.optional_bool(field),
+        }
+    }
+
     /// An optional JSON integer (`null` is absent), not `"10"` nor `1.5`.
     pub fn optional_integer(&self, field: &str) -> Result<Option<i64>, (String, String)> {
         match self.0.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
+            // `473.0` is an integer to JSON Schema and to Laravel's rule.
+            Some(Value::Number(n)) if n.as_f64().is_some_and(is_whole) => {
+                Ok(n.as_f64().map(|f| f as i64))
+            }
             Some(_) => Err((
                 field.into(),
                 format!("The {field} field must be an integer."),
@@ -151,6 +169,11 @@ impl JsonObject {
             Some(_) => Err(broken()),
         }
     }
+}
+
+/// A float that is an `i64` exactly (`473.0`, not `1.5` nor `1e300`).
+fn is_whole(f: f64) -> bool {
+    f.fract() == 0.0 && (-9.007_199_254_740_992e15..=9.007_199_254_740_992e15).contains(&f)
 }
 
 /// Reads fields one after another, keeping every error, so that one 422
@@ -248,6 +271,22 @@ mod tests {
         for field in ["blocked", "activated"] {
             assert_eq!(
                 body.optional_bool(field).unwrap_err().1,
+                format!("The {field} field must be true or false.")
+            );
+        }
+        let laravel = JsonObject(
+            serde_json::json!({"a": 1, "b": "0", "c": false, "d": "true", "e": 2, "f": 1.0})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        );
+        assert_eq!(laravel.optional_laravel_bool("a"), Ok(Some(true)));
+        assert_eq!(laravel.optional_laravel_bool("b"), Ok(Some(false)));
+        assert_eq!(laravel.optional_laravel_bool("c"), Ok(Some(false)));
+        assert_eq!(laravel.optional_laravel_bool("missing"), Ok(None));
+        for field in ["d", "e", "f"] {
+            assert_eq!(
+                laravel.optional_laravel_bool(field).unwrap_err().1,
                 format!("The {field} field must be true or false.")
             );
         }

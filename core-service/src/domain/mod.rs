@@ -113,7 +113,7 @@ pub struct AccountAddress {
 
 impl AccountAddress {
     pub fn parse(username: &str, domain: &str, default_domain: &Domain) -> Result<Self> {
-        if username.is_empty() || username.len() > 255 {
+        if username.is_empty() || username.chars().count() > 255 {
             return Err(CoreError::invalid(
                 "username",
                 "must be between 1 and 255 characters",

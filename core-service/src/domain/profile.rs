@@ -6,16 +6,17 @@ use std::collections::BTreeMap;
 use crate::error::{CoreError, Result};
 
 /// An email address: one `@` with something on each side, no spaces or
-/// control characters, at most 255 bytes. Delivery is not this check's job.
+/// control characters, at most 255 characters (a `varchar(255)`, as
+/// FlexiAPI's column). Delivery is not this check's job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self> {
-        if raw.len() > 255 {
+        if raw.chars().count() > 255 {
             return Err(CoreError::invalid(
                 "email",
-                "must not be greater than 255 bytes",
+                "must not be greater than 255 characters",
             ));
         }
         let valid = match raw.split_once('@') {
@@ -76,7 +77,7 @@ impl DisplayName {
 
 /// Free key-value pairs an operator attaches to an account (FlexiAPI's
 /// dictionary): at most 64 entries, keys of 1-64 `[A-Za-z0-9_.-]`, values of
-/// at most 1,024 bytes.
+/// at most 1,024 characters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dictionary(BTreeMap<String, String>);
 
@@ -102,10 +103,10 @@ impl Dictionary {
                     "keys must be 1 to 64 characters among letters, digits, '_', '.' and '-'",
                 ));
             }
-            if value.len() > 1024 {
+            if value.chars().count() > 1024 {
                 return Err(CoreError::invalid(
                     "dictionary",
-                    "values must not be greater than 1024 bytes",
+                    "values must not be greater than 1024 characters",
                 ));
             }
             parsed.insert(key.clone(), value.clone());

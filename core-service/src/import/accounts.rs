@@ -138,8 +138,8 @@ fn account(
     let activated = convert::activated(&row.activated)?;
     let converted = convert::passwords(passwords, &address.username, realm)?;
     let email = row.email.clone().filter(|e| !e.is_empty());
-    if email.as_ref().is_some_and(|e| e.len() > 255) {
-        return Err("its email is longer than 255 bytes".into());
+    if email.as_ref().is_some_and(|e| e.chars().count() > 255) {
+        return Err("its email is longer than 255 characters".into());
     }
     let account = ImportedAccount {
         username: address.username,

@@ -3,7 +3,7 @@
 
 use utoipa::{IntoResponses, ToSchema};
 
-use super::Message;
+use super::{fields, fields::AlgorithmName, Message};
 
 /// An algorithm the account has a password for (never the hash).
 #[derive(ToSchema, serde::Deserialize)]
@@ -94,19 +94,40 @@ pub struct Device {
 #[derive(ToSchema)]
 pub struct NewAccount {
     /// 6-64 SIP user characters; unique in its domain, never a deleted one.
+    #[schema(
+        pattern = r"^[A-Za-z0-9\-_.!~*'()&=+$,;?/]{6,64}$",
+        min_length = 6,
+        max_length = 64
+    )]
     pub username: String,
-    /// At least 6 characters.
+    /// 6 to 1024 characters, no control character.
+    #[schema(
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]{6,1024}$",
+        min_length = 6,
+        max_length = 1024
+    )]
     pub password: String,
-    /// `SHA-256` or `MD5`.
+    #[schema(value_type = AlgorithmName)]
     pub algorithm: String,
-    /// A host name; default: the core's `--sip-domain`.
+    /// A host name; absent, `null` or empty: the core's `--sip-domain`.
+    #[schema(
+        pattern = r"^$|^[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$",
+        max_length = 253
+    )]
     pub domain: Option<String>,
+    /// Unique within the domain.
+    #[schema(format = Email, pattern = r"^[^@\s\x00-\x1F\x7F-\x9F]+@[^@\s\x00-\x1F\x7F-\x9F]+$", max_length = 255)]
     pub email: Option<String>,
+    #[schema(pattern = r"^[^\x00-\x1F\x7F-\x9F]*$", max_length = 255)]
     pub display_name: Option<String>,
+    #[schema(schema_with = fields::dictionary)]
     pub dictionary: Option<std::collections::BTreeMap<String, String>>,
     /// Default true.
+    #[schema(schema_with = fields::laravel_bool)]
     pub activated: Option<bool>,
+    #[schema(schema_with = fields::laravel_bool)]
     pub blocked: Option<bool>,
+    #[schema(schema_with = fields::laravel_bool)]
     pub admin: Option<bool>,
 }
 
@@ -115,23 +136,48 @@ pub struct NewAccount {
 /// username needs a password.
 #[derive(ToSchema)]
 pub struct AccountUpdate {
+    #[schema(
+        pattern = r"^[A-Za-z0-9\-_.!~*'()&=+$,;?/]{6,64}$",
+        min_length = 6,
+        max_length = 64
+    )]
     pub username: Option<String>,
+    #[schema(
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]{6,1024}$",
+        min_length = 6,
+        max_length = 1024
+    )]
     pub password: Option<String>,
+    #[schema(value_type = Option<AlgorithmName>)]
     pub algorithm: Option<String>,
+    #[schema(format = Email, pattern = r"^[^@\s\x00-\x1F\x7F-\x9F]+@[^@\s\x00-\x1F\x7F-\x9F]+$", max_length = 255)]
     pub email: Option<String>,
+    #[schema(pattern = r"^[^\x00-\x1F\x7F-\x9F]*$", max_length = 255)]
     pub display_name: Option<String>,
+    #[schema(schema_with = fields::dictionary)]
     pub dictionary: Option<std::collections::BTreeMap<String, String>>,
+    #[schema(schema_with = fields::laravel_bool)]
     pub activated: Option<bool>,
+    #[schema(schema_with = fields::laravel_bool)]
     pub blocked: Option<bool>,
+    #[schema(schema_with = fields::laravel_bool)]
     pub admin: Option<bool>,
 }
 
 /// `POST /api/accounts/me/password`.
 #[derive(ToSchema)]
 pub struct PasswordChange {
+    /// The current password.
+    #[schema(min_length = 1)]
     pub old_password: String,
+    #[schema(
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]{6,1024}$",
+        min_length = 6,
+        max_length = 1024
+    )]
     pub password: String,
     /// Absent: the algorithms the account has.
+    #[schema(value_type = Option<AlgorithmName>)]
     pub algorithm: Option<String>,
 }
 

@@ -9,13 +9,16 @@
 
 use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme},
-    IntoResponses, Modify, OpenApi, ToSchema,
+    Modify, OpenApi, ToSchema,
 };
 
 mod accounts;
+mod complete;
+mod fields;
 mod spaces;
 
 pub use accounts::*;
+pub use complete::complete;
 pub use spaces::*;
 
 #[derive(OpenApi)]
@@ -25,8 +28,10 @@ pub use spaces::*;
         description = "Flexisip account manager: FlexiAPI's /api contract. Authenticate with \
                        HTTP Digest (RFC 7616, MD5 or SHA-256; send `From: sip:user@domain`) or \
                        with an `x-api-key` header.",
-        license(name = "AGPL-3.0-or-later")
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
     ),
+    servers((url = "/", description = "This gateway: paths resolve against the address the document was fetched from")),
+    components(schemas(Message, ValidationErrors)),
     modifiers(&SecuritySchemes),
     security(("digest" = []), ("api_key" = [])),
     tags(
@@ -75,27 +80,6 @@ pub struct ValidationErrors {
     pub errors: std::collections::BTreeMap<String, Vec<String>>,
 }
 
-/// What every authenticated route may answer instead, named once for all
-/// their operations.
-#[derive(IntoResponses)]
-pub enum Refusals {
-    /// Not authenticated (a fresh Digest challenge in `WWW-Authenticate`), or `Invalid API Key`
-    #[response(status = 401)]
-    Unauthenticated(#[to_schema] Message),
-    /// `Unauthorized area`, `Account blocked`, or `An admin cannot do this to its own account`
-    #[response(status = 403)]
-    Forbidden(#[to_schema] Message),
-    /// `Too many failed attempts`: 5 wrong passwords for the account from this client address (or
-    /// 20 invalid API keys from it) within 5 minutes; `Retry-After` says when to try again
-    #[response(status = 429, headers(("Retry-After" = u32, description = "Seconds until the client may try again")))]
-    TooManyAttempts(#[to_schema] Message),
-}
-
-/// A broken field, named, in Laravel's shape
-#[derive(IntoResponses)]
-#[response(status = 422)]
-pub struct Invalid(#[to_schema] pub ValidationErrors);
-
 /// `{}`: done.
 #[derive(ToSchema)]
 pub struct Empty {}
@@ -126,28 +110,9 @@ where
 
 #[cfg(test)]
 mod tests {
-    use utoipa::{IntoResponses as _, OpenApi as _};
+    use utoipa::OpenApi as _;
 
     use super::*;
-
-    #[test]
-    fn shared_refusals_are_described_once_and_inlined() {
-        let refusals = serde_json::to_value(Refusals::responses()).unwrap();
-        assert!(refusals["401"]["description"]
-            .as_str()
-            .unwrap()
-            .contains("Invalid API Key"));
-        assert!(refusals["403"]["description"]
-            .as_str()
-            .unwrap()
-            .contains("Account blocked"));
-        assert!(
-            refusals["429"]["headers"]["Retry-After"].is_object(),
-            "{refusals}"
-        );
-        let schema = &refusals["403"]["content"]["application/json"]["schema"];
-        assert!(schema["properties"]["message"].is_object(), "{refusals}");
-    }
 
     #[test]
     fn the_document_declares_both_ways_to_authenticate() {

@@ -2,7 +2,7 @@
 
 use utoipa::{IntoResponses, ToSchema};
 
-use super::{FoundAccount, Message};
+use super::{fields::AlgorithmName, FoundAccount, Message};
 
 /// The configuration of one SIP domain. Times are UTC,
 /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
@@ -32,29 +32,51 @@ pub struct Space {
 #[derive(ToSchema)]
 pub struct NewSpace {
     /// A host name; unique.
+    #[schema(
+        pattern = r"^[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$",
+        min_length = 1,
+        max_length = 253
+    )]
     pub domain: String,
-    /// Default: the domain.
+    /// 1-255 characters, no control character; default: the domain.
+    #[schema(
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$",
+        min_length = 1,
+        max_length = 255
+    )]
     pub name: Option<String>,
     /// 1-255 printable ASCII characters, no `"` or `\`; default: the domain.
+    #[schema(pattern = r#"^[ !#-\[\]-~]{1,255}$"#, min_length = 1, max_length = 255)]
     pub realm: Option<String>,
     /// Default false.
     #[schema(rename = "super")]
     pub is_super: Option<bool>,
     /// Default 0 (no limit).
+    #[schema(minimum = 0)]
     pub max_accounts: Option<i64>,
-    /// `SHA-256` (default) or `MD5`.
+    /// Default `SHA-256`.
+    #[schema(value_type = Option<AlgorithmName>)]
     pub default_password_algorithm: Option<String>,
 }
 
 /// `PUT /api/spaces/{domain}`: changes the fields given. The realm only
-/// while the space has no account; the domain never.
+/// while the space has no account; the domain never (it may be given
+/// unchanged).
 #[derive(ToSchema)]
 pub struct SpaceUpdate {
+    #[schema(
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$",
+        min_length = 1,
+        max_length = 255
+    )]
     pub name: Option<String>,
+    #[schema(pattern = r#"^[ !#-\[\]-~]{1,255}$"#, min_length = 1, max_length = 255)]
     pub realm: Option<String>,
     #[schema(rename = "super")]
     pub is_super: Option<bool>,
+    #[schema(minimum = 0)]
     pub max_accounts: Option<i64>,
+    #[schema(value_type = Option<AlgorithmName>)]
     pub default_password_algorithm: Option<String>,
 }
 

@@ -15,7 +15,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, operation_id = "api_keys_create", path = "/api/accounts/me/api_key", tag = "me",
     responses(
         (status = 200, description = "A new user key, 40 characters", body = String, content_type = "text/plain"),
-        crate::openapi::Refusals,
     ))]
 async fn create(
     State(state): State<AppState>,

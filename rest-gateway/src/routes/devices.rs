@@ -21,17 +21,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, operation_id = "devices_list", path = "/api/devices", tag = "devices",
     responses(
         (status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>),
-        crate::openapi::Refusals,
     ))]
 async fn list(State(state): State<AppState>, auth: Authenticated) -> Result<Json<Value>, ApiError> {
     list_of(&state, auth.actor(), 0).await
 }
 
+/// Unregisters a device of the caller's domain.
 #[utoipa::path(delete, operation_id = "devices_remove", path = "/api/devices/{uuid}", tag = "devices",
-    params(("uuid" = String, Path, description = "The device's uuid")),
+    params(("uuid" = String, Path, description = "The device's uuid (its `+sip.instance` without quotes and brackets)", pattern = r"^[!#-;=?-~]{1,255}$")),
     responses(
         (status = 200, description = "`{}`", body = crate::openapi::Empty),
-        crate::openapi::Refusals,
         (status = 404, description = "`Device not found`", body = crate::openapi::Message),
     ))]
 async fn remove(

@@ -52,7 +52,6 @@ impl Explorer {
             let file = utoipa_swagger_ui::serve(name, Arc::clone(&config))
                 .map_err(|error| anyhow::anyhow!("Swagger UI's {name}: {error}"))?
                 .ok_or_else(|| anyhow::anyhow!("Swagger UI has no {name}"))?;
-            anyhow::ensure!(!file.gzpipped, "Swagger UI's {name} is stored compressed");
             Ok((file.bytes.into_owned(), file.content_type))
         };
         let (index, _) = read("index.html")?;

@@ -51,7 +51,9 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
 /// `/api` plus the operators' endpoints (`/healthz/*`, `/metrics`).
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     let (router, document) = documented(&state).split_for_parts();
-    let documents = docs::Documents::new(document.to_pretty_json()?);
+    let mut document = serde_json::to_value(&document)?;
+    crate::openapi::complete(&mut document);
+    let documents = docs::Documents::new(serde_json::to_string_pretty(&document)?);
     Ok(router
         .layer(Extension(documents))
         .layer(Extension(explorer::Explorer::load()?))

@@ -74,19 +74,17 @@ fn update_request(
 #[utoipa::path(get, operation_id = "spaces_list", path = "/api/spaces", tag = "spaces",
     responses(
         (status = 200, description = "Every space, by domain", body = Vec<crate::openapi::Space>),
-        crate::openapi::Refusals,
     ))]
 async fn list(State(state): State<AppState>, auth: Authenticated) -> Answer {
     let spaces = state.core.list_spaces(auth.actor()).await?;
     Ok(Json(Value::Array(spaces.iter().map(json::space).collect())))
 }
 
+/// Creates a space: a SIP domain with its realm and limits.
 #[utoipa::path(post, operation_id = "spaces_create", path = "/api/spaces", tag = "spaces", request_body = crate::openapi::NewSpace,
     responses(
         (status = 201, description = "The space", body = crate::openapi::Space,
             headers(("Location" = String, description = "`/api/spaces/{domain}`"))),
-        crate::openapi::Refusals,
-        crate::openapi::Invalid,
     ))]
 async fn create(
     State(state): State<AppState>,
@@ -116,11 +114,11 @@ async fn create(
     ))
 }
 
+/// One space, by its domain.
 #[utoipa::path(get, operation_id = "spaces_show", path = "/api/spaces/{domain}", tag = "spaces",
-    params(("domain" = String, Path, description = "The space's SIP domain")),
+    params(("domain" = String, Path, description = "The space's SIP domain", pattern = r"^[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$", max_length = 253)),
     responses(
         (status = 200, description = "The space", body = crate::openapi::Space),
-        crate::openapi::Refusals,
         crate::openapi::SpaceNotFound,
     ))]
 async fn show(State(state): State<AppState>, auth: Authenticated, domain: PathText) -> Answer {
@@ -130,13 +128,11 @@ async fn show(State(state): State<AppState>, auth: Authenticated, domain: PathTe
 
 /// Changes the fields given; a realm only while the space has no account.
 #[utoipa::path(put, operation_id = "spaces_update", path = "/api/spaces/{domain}", tag = "spaces",
-    params(("domain" = String, Path, description = "The space's SIP domain")),
+    params(("domain" = String, Path, description = "The space's SIP domain", pattern = r"^[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$", max_length = 253)),
     request_body = crate::openapi::SpaceUpdate,
     responses(
         (status = 200, description = "The space", body = crate::openapi::Space),
-        crate::openapi::Refusals,
         crate::openapi::SpaceNotFound,
-        crate::openapi::Invalid,
     ))]
 async fn update(
     State(state): State<AppState>,
@@ -159,10 +155,9 @@ async fn update(
 
 /// Only an empty space goes; the default domain's never does.
 #[utoipa::path(delete, operation_id = "spaces_remove", path = "/api/spaces/{domain}", tag = "spaces",
-    params(("domain" = String, Path, description = "The space's SIP domain")),
+    params(("domain" = String, Path, description = "The space's SIP domain", pattern = r"^[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$", max_length = 253)),
     responses(
         (status = 200, description = "`{}`", body = crate::openapi::Empty),
-        crate::openapi::Refusals,
         crate::openapi::SpaceNotFound,
         crate::openapi::SpaceInUse,
     ))]

@@ -293,9 +293,15 @@ async fn broken_fields_are_422s_naming_them(backend: Backend) {
     };
     let id = alice(&system).await["id"].as_i64().unwrap();
     create(&system, json!({"username": "bobby001", "password": "secret-pw", "algorithm": "MD5", "email": "bob@example.org"})).await;
+    // Laravel's boolean rule, which liblinphone relies on ("1", 0).
+    let laravel = create(&system, json!({"username": "laravel1", "password": "secret-pw", "algorithm": "MD5", "activated": "0", "admin": 1})).await;
+    assert_eq!(
+        (&laravel["activated"], &laravel["admin"]),
+        (&json!(false), &json!(true))
+    );
     let mut admin = system.admin();
     let cases = [
-        (json!({"admin": "1"}), "admin", "The admin field must be true or false."),
+        (json!({"admin": "yes"}), "admin", "The admin field must be true or false."),
         (json!({"blocked": "true"}), "blocked", "The blocked field must be true or false."),
         (json!({"dictionary": ["a"]}), "dictionary", "The dictionary must be an object of strings."),
         (json!({"dictionary": {"n": 1}}), "dictionary", "The dictionary must be an object of strings."),
@@ -321,7 +327,7 @@ async fn broken_fields_are_422s_naming_them(backend: Backend) {
         .json(
             Method::POST,
             "/api/accounts",
-            Some(json!({"username": "carol001", "password": "secret-pw", "algorithm": "MD5", "email": "x", "admin": 1})),
+            Some(json!({"username": "carol001", "password": "secret-pw", "algorithm": "MD5", "email": "x", "admin": 2})),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;

@@ -179,3 +179,101 @@ async fn the_documentation_page_shows_every_documented_endpoint() {
         assert!(page.contains(&heading), "the page lacks {heading}");
     }
 }
+
+/// The document as contract `http.md` §1 describes it: each operation
+/// named, summarized, tagged and secured; every refusal it can answer
+/// documented by reference; the request fields with the server's rules.
+#[tokio::test]
+async fn every_operation_documents_its_refusals_and_every_field_its_rules() {
+    let system = spawn_system(Backend::Sqlite).await.unwrap();
+    let document = document(&system).await;
+    assert_eq!(
+        document["servers"],
+        serde_json::json!([{"url": "/", "description": document["servers"][0]["description"]}])
+    );
+    assert_eq!(
+        document["info"]["license"]["identifier"],
+        "AGPL-3.0-or-later"
+    );
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            assert!(
+                ids.insert(operation["operationId"].as_str().unwrap().to_owned()),
+                "{name}"
+            );
+            assert!(operation["summary"].is_string(), "{name} has no summary");
+            assert!(!operation["tags"].as_array().unwrap().is_empty(), "{name}");
+            let responses = &operation["responses"];
+            // A shared answer, or an answer of its own whose schema is shared.
+            let reference = |status: &str| {
+                let answer = &responses[status];
+                (answer["$ref"].is_string()
+                    || answer["content"]["application/json"]["schema"]["$ref"].is_string())
+                .then_some(())
+            };
+            let public = operation["security"] == serde_json::json!([{}]);
+            if !public {
+                for status in ["401", "403", "422", "429", "503"] {
+                    assert!(reference(status).is_some(), "{name} lacks {status}");
+                }
+            }
+            if path.contains('{') {
+                assert!(responses["404"].is_object(), "{name} lacks 404");
+            }
+            if operation["requestBody"].is_object() {
+                for status in ["400", "408", "413", "415"] {
+                    assert!(reference(status).is_some(), "{name} lacks {status}");
+                }
+            }
+            // No error answer inlines the message schema again.
+            for (status, answer) in responses.as_object().unwrap() {
+                let schema = &answer["content"]["application/json"]["schema"];
+                if status.starts_with('4') && schema.is_object() {
+                    assert!(
+                        schema["$ref"].is_string(),
+                        "{name} {status} inlines {schema}"
+                    );
+                }
+            }
+        }
+    }
+    let schemas = &document["components"]["schemas"];
+    let field = |schema: &str, name: &str| schemas[schema]["properties"][name].clone();
+    assert_eq!(field("NewAccount", "username")["minLength"], 6);
+    assert_eq!(field("NewAccount", "username")["maxLength"], 64);
+    assert!(field("NewAccount", "username")["pattern"].is_string());
+    assert_eq!(field("NewAccount", "password")["minLength"], 6);
+    assert_eq!(
+        schemas["AlgorithmName"]["enum"],
+        serde_json::json!(["MD5", "SHA-256"])
+    );
+    assert_eq!(field("NewAccount", "email")["format"], "email");
+    assert_eq!(field("NewAccount", "email")["maxLength"], 255);
+    assert_eq!(field("NewAccount", "display_name")["maxLength"], 255);
+    assert_eq!(field("NewAccount", "dictionary")["maxProperties"], 64);
+    let activated = field("NewAccount", "activated").to_string();
+    assert!(
+        activated.contains("boolean") && activated.contains("\"1\""),
+        "{activated}"
+    );
+    assert_eq!(field("NewSpace", "max_accounts")["minimum"], 0);
+    assert!(field("NewSpace", "domain")["pattern"].is_string());
+    let list = &document["paths"]["/api/accounts"]["get"]["parameters"];
+    let per_page = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "per_page")
+        .unwrap();
+    assert_eq!(
+        (
+            per_page["schema"]["minimum"].clone(),
+            per_page["schema"]["maximum"].clone()
+        ),
+        (1.into(), 100.into())
+    );
+    let ping = &document["paths"]["/api/ping"]["get"]["responses"]["200"]["content"];
+    assert!(ping["text/plain"].is_object(), "{ping}");
+}

@@ -50,10 +50,10 @@ pub async fn list(store: &impl AccountStore, actor: &Actor, query: ListQuery<'_>
         Some(n) if (1..=MAX_PER_PAGE).contains(&n) => n,
         Some(_) => return Err(CoreError::invalid("per_page", "must be between 1 and 100")),
     };
-    if query.search.len() > 255 || query.search.chars().any(char::is_control) {
+    if query.search.chars().count() > 255 || query.search.chars().any(char::is_control) {
         return Err(CoreError::invalid(
             "search",
-            "must be at most 255 bytes, without control characters",
+            "must be at most 255 characters, without control characters",
         ));
     }
     let domain = match query.domain {
@@ -250,8 +250,8 @@ pub async fn search(
                 .ok_or(CoreError::NotFound("SIP address"))
         }
         Search::Email(email) => {
-            if email.is_empty() || email.len() > 255 {
-                return Err(CoreError::invalid("email", "must be 1 to 255 bytes"));
+            if email.is_empty() || email.chars().count() > 255 {
+                return Err(CoreError::invalid("email", "must be 1 to 255 characters"));
             }
             let found = store.accounts_by_email(email).await?;
             found

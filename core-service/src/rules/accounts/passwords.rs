@@ -28,8 +28,12 @@ impl Password {
                 "must be at least 6 characters",
             ));
         }
-        if raw.len() > 1024 {
-            return Err(CoreError::invalid("password", "must be at most 1024 bytes"));
+        // Characters, as the API's description can say (at most 4 KiB).
+        if count > 1024 {
+            return Err(CoreError::invalid(
+                "password",
+                "must be at most 1024 characters",
+            ));
         }
         // A NUL, CR or LF cannot be typed on a phone, ends a C string early
         // in some SIP stacks and splits a header line in others.

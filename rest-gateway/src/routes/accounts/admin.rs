@@ -43,8 +43,6 @@ type Answer = Result<Json<Value>, ApiError>;
                 ("Content-Location" = String, description = "`/api/accounts/{id}`, where a GET returns this account"),
                 ("Location" = String, description = "The same path"),
             )),
-        crate::openapi::Refusals,
-        crate::openapi::Invalid,
     ))]
 async fn create(
     State(state): State<AppState>,
@@ -86,15 +84,13 @@ async fn create(
 /// A page of accounts, by id; `search` keeps usernames or emails starting with it.
 #[utoipa::path(get, operation_id = "accounts_admin_list", path = "/api/accounts", tag = "accounts",
     params(
-        ("page" = Option<i64>, Query, description = "From 1"),
-        ("per_page" = Option<i64>, Query, description = "1 to 100, default 20"),
-        ("search" = Option<String>, Query, description = "A prefix of the username or email"),
-        ("domain" = Option<String>, Query, description = "Super admins: one domain"),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000000, description = "From 1"),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20"),
+        ("search" = Option<String>, Query, max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$", description = "A prefix of the username or email"),
+        ("domain" = Option<String>, Query, max_length = 253, pattern = r"^$|^[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$", description = "Super admins: one domain"),
     ),
     responses(
         (status = 200, description = "Laravel's paginator", body = crate::openapi::AccountPage),
-        crate::openapi::Refusals,
-        crate::openapi::Invalid,
     ))]
 async fn list(
     State(state): State<AppState>,
@@ -151,10 +147,10 @@ async fn list(
     )))
 }
 
+/// One account of the admin's reach.
 #[utoipa::path(get, operation_id = "accounts_admin_show", path = "/api/accounts/{id}", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "The account", body = crate::openapi::Account),
-        crate::openapi::Refusals,
         crate::openapi::AccountNotFound,
     ))]
 async fn show(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
@@ -169,9 +165,7 @@ async fn show(State(state): State<AppState>, auth: Authenticated, id: Path<Strin
 #[utoipa::path(put, operation_id = "accounts_admin_update", path = "/api/accounts/{id}", tag = "accounts", params(("id" = i64, Path, description = "The account's id")), request_body = crate::openapi::AccountUpdate,
     responses(
         (status = 200, description = "The account", body = crate::openapi::Account),
-        crate::openapi::Refusals,
         crate::openapi::AccountNotFound,
-        crate::openapi::Invalid,
     ))]
 async fn update(
     State(state): State<AppState>,
@@ -197,7 +191,6 @@ async fn update(
 #[utoipa::path(delete, operation_id = "accounts_admin_remove", path = "/api/accounts/{id}", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "`{}`", body = crate::openapi::Empty),
-        crate::openapi::Refusals,
         crate::openapi::AccountNotFound,
     ))]
 async fn remove(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
@@ -221,20 +214,20 @@ async fn set_state(
     Ok(Json(json::account(&account)))
 }
 
+/// Activates an account.
 #[utoipa::path(post, operation_id = "accounts_admin_activate", path = "/api/accounts/{id}/activate", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "The account, activated", body = crate::openapi::Account),
-        crate::openapi::Refusals,
         crate::openapi::AccountNotFound,
     ))]
 async fn activate(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     set_state(&state, &auth, id, pb::AccountState::Activate).await
 }
 
+/// Deactivates an account.
 #[utoipa::path(post, operation_id = "accounts_admin_deactivate", path = "/api/accounts/{id}/deactivate", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "The account, deactivated (no SIP, no REST)", body = crate::openapi::Account),
-        crate::openapi::Refusals,
         crate::openapi::AccountNotFound,
     ))]
 async fn deactivate(
@@ -245,20 +238,20 @@ async fn deactivate(
     set_state(&state, &auth, id, pb::AccountState::Deactivate).await
 }
 
+/// Blocks an account: it may no longer authenticate.
 #[utoipa::path(post, operation_id = "accounts_admin_block", path = "/api/accounts/{id}/block", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "The account, blocked (no REST; SIP goes on)", body = crate::openapi::Account),
-        crate::openapi::Refusals,
         crate::openapi::AccountNotFound,
     ))]
 async fn block(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     set_state(&state, &auth, id, pb::AccountState::Block).await
 }
 
+/// Unblocks an account.
 #[utoipa::path(post, operation_id = "accounts_admin_unblock", path = "/api/accounts/{id}/unblock", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "The account, unblocked", body = crate::openapi::Account),
-        crate::openapi::Refusals,
         crate::openapi::AccountNotFound,
     ))]
 async fn unblock(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
@@ -269,18 +262,17 @@ async fn unblock(State(state): State<AppState>, auth: Authenticated, id: Path<St
 #[utoipa::path(get, operation_id = "accounts_admin_devices", path = "/api/accounts/{id}/devices", tag = "accounts", params(("id" = i64, Path, description = "The account's id")),
     responses(
         (status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>),
-        crate::openapi::Refusals,
         crate::openapi::AccountNotFound,
     ))]
 async fn devices(State(state): State<AppState>, auth: Authenticated, id: Path<String>) -> Answer {
     crate::routes::devices::list_of(&state, auth.actor(), account_id(id)?).await
 }
 
+/// Unregisters one of an account's devices.
 #[utoipa::path(delete, operation_id = "accounts_admin_remove_device", path = "/api/accounts/{id}/devices/{uuid}", tag = "accounts",
-    params(("id" = i64, Path, description = "The account's id"), ("uuid" = String, Path, description = "The device's uuid")),
+    params(("id" = i64, Path, description = "The account's id"), ("uuid" = String, Path, description = "The device's uuid (its `+sip.instance` without quotes and brackets)", pattern = r"^[!#-;=?-~]{1,255}$")),
     responses(
         (status = 200, description = "`{}`", body = crate::openapi::Empty),
-        crate::openapi::Refusals,
         (status = 404, description = "No such account, or no such live device", body = crate::openapi::Message),
     ))]
 async fn remove_device(

@@ -27,9 +27,9 @@ fn shared(body: &JsonObject, fields: &mut Fields) -> Shared {
         email: fields.take(body.nullable_string("email")),
         display_name: fields.take(body.nullable_string("display_name")),
         dictionary: fields.take(body.string_map("dictionary")),
-        activated: fields.take(body.optional_bool("activated")),
-        blocked: fields.take(body.optional_bool("blocked")),
-        admin: fields.take(body.optional_bool("admin")),
+        activated: fields.take(body.optional_laravel_bool("activated")),
+        blocked: fields.take(body.optional_laravel_bool("blocked")),
+        admin: fields.take(body.optional_laravel_bool("admin")),
     }
 }
 

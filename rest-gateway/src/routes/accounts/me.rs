@@ -19,9 +19,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_device))
 }
 
+/// The caller's own account.
 #[utoipa::path(get, operation_id = "accounts_me_show", path = "/api/accounts/me", tag = "me", responses(
         (status = 200, description = "The account", body = crate::openapi::Account),
-        crate::openapi::Refusals,
     ))]
 async fn show(State(state): State<AppState>, auth: Authenticated) -> Result<Json<Value>, ApiError> {
     let account = state.core.get_account(auth.actor(), None).await?;
@@ -32,7 +32,6 @@ async fn show(State(state): State<AppState>, auth: Authenticated) -> Result<Json
 #[utoipa::path(delete, operation_id = "accounts_me_remove", path = "/api/accounts/me", tag = "me",
     responses(
         (status = 200, description = "`{}`", body = crate::openapi::Empty),
-        crate::openapi::Refusals,
     ))]
 async fn remove(
     State(state): State<AppState>,
@@ -46,8 +45,6 @@ async fn remove(
 #[utoipa::path(post, operation_id = "accounts_me_change_password", path = "/api/accounts/me/password", tag = "me", request_body = crate::openapi::PasswordChange,
     responses(
         (status = 200, description = "The account", body = crate::openapi::Account),
-        crate::openapi::Refusals,
-        crate::openapi::Invalid,
     ))]
 async fn change_password(
     State(state): State<AppState>,
@@ -59,10 +56,10 @@ async fn change_password(
     Ok(Json(json::account(&account)))
 }
 
+/// The caller's registered devices.
 #[utoipa::path(get, operation_id = "accounts_me_devices", path = "/api/accounts/me/devices", tag = "me",
     responses(
         (status = 200, description = "Devices by uuid", body = std::collections::BTreeMap<String, crate::openapi::Device>),
-        crate::openapi::Refusals,
     ))]
 async fn devices(
     State(state): State<AppState>,
@@ -71,11 +68,11 @@ async fn devices(
     crate::routes::devices::list_of(&state, auth.actor(), 0).await
 }
 
+/// Unregisters one of the caller's devices.
 #[utoipa::path(delete, operation_id = "accounts_me_remove_device", path = "/api/accounts/me/devices/{uuid}", tag = "me",
-    params(("uuid" = String, Path, description = "The device's uuid")),
+    params(("uuid" = String, Path, description = "The device's uuid (its `+sip.instance` without quotes and brackets)", pattern = r"^[!#-;=?-~]{1,255}$")),
     responses(
         (status = 200, description = "`{}`", body = crate::openapi::Empty),
-        crate::openapi::Refusals,
         (status = 404, description = "`Device not found`", body = crate::openapi::Message),
     ))]
 async fn remove_device(

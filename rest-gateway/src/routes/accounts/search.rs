@@ -37,10 +37,9 @@ async fn found_by_sip(
 /// The account and, as Flexisip's client requires, its call forwardings
 /// (none yet).
 #[utoipa::path(get, operation_id = "accounts_admin_search_by_sip", path = "/api/accounts/{id}/search", tag = "accounts",
-    params(("id" = String, Path, description = "A SIP address, `user@domain`, with or without `sip:`")),
+    params(("id" = String, Path, description = "A SIP address, `user@domain`, with or without `sip:`", pattern = r"^([Ss][Ii][Pp][Ss]?:)?[^\s\x00-\x1F\x7F-\x9F]{1,255}@[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$")),
     responses(
         (status = 200, description = "The account and its call forwardings", body = crate::openapi::FoundAccount),
-        crate::openapi::Refusals,
         (status = 404, description = "`SIP address not found`", body = crate::openapi::Message),
     ))]
 async fn search_by_sip(
@@ -51,11 +50,11 @@ async fn search_by_sip(
     Ok(Json(found_by_sip(&state, &auth, sip).await?))
 }
 
+/// The account with this email, in the admin's reach.
 #[utoipa::path(get, operation_id = "accounts_admin_search_by_email", path = "/api/accounts/{id}/search-by-email", tag = "accounts",
-    params(("id" = String, Path, description = "An email address")),
+    params(("id" = String, Path, description = "An email address", min_length = 1, max_length = 255)),
     responses(
         (status = 200, description = "The account", body = crate::openapi::Account),
-        crate::openapi::Refusals,
         (status = 404, description = "`Email address not found`", body = crate::openapi::Message),
     ))]
 async fn search_by_email(
@@ -71,10 +70,10 @@ async fn search_by_email(
 /// What an address is, as Flexisip asks before routing a call to it: an
 /// account (the only kind here) with its call forwardings.
 #[utoipa::path(get, operation_id = "accounts_resolve", path = "/api/resolve/{sip}", tag = "accounts",
-    params(("sip" = String, Path, description = "A SIP address, `user@domain`, with or without `sip:`")),
+    params(("sip" = String, Path, description = "A SIP address, `user@domain`, with or without `sip:`",
+        pattern = r"^([Ss][Ii][Pp][Ss]?:)?[^\s\x00-\x1F\x7F-\x9F]{1,255}@[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$")),
     responses(
         (status = 200, description = "`{\"type\": \"account\", \"payload\": …}`", body = crate::openapi::Resolved),
-        crate::openapi::Refusals,
         (status = 404, description = "`SIP address not found`", body = crate::openapi::Message),
     ))]
 async fn resolve(
