@@ -53,3 +53,22 @@ async fn a_header_list_over_16_kib_is_431() {
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
     );
 }
+
+#[tokio::test]
+async fn the_server_announces_100_streams() {
+    let system = system().await;
+    let address = system.base.trim_start_matches("http://").to_owned();
+    let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
+    let (mut client, mut connection) = h2::client::handshake(tcp).await.unwrap();
+    let request = http::Request::get(system.url("/api/ping"))
+        .body(())
+        .unwrap();
+    let (response, _) = client.send_request(request, true).unwrap();
+    // The server's SETTINGS come before any answer.
+    let response = tokio::select! {
+        response = response => response.unwrap(),
+        ended = &mut connection => panic!("the connection ended: {ended:?}"),
+    };
+    assert_eq!(response.version(), http::Version::HTTP_2);
+    assert_eq!(connection.max_concurrent_send_streams(), 100);
+}

@@ -4,3 +4,4 @@ mod http2;
 mod judgement;
 mod layers;
 mod limits;
+mod paths;
