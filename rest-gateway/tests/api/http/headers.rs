@@ -1,0 +1,192 @@
+//! Request ids, CORS and the places of what a POST made (contract
+//! `http.md` §3, §5, §6), seen by reqwest over HTTP/1.1 and HTTP/2.
+
+use std::collections::HashSet;
+
+use core_service::testing::Backend;
+use reqwest::{header, Method, StatusCode};
+use serde_json::json;
+
+use super::vary;
+use crate::helpers::{json, spawn_system, spawn_system_with, Options, ADMIN};
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_the_clients_or_a_fresh_one() {
+    let system = spawn_system(Backend::Sqlite).await.unwrap();
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    for client in [&system.http, &h2] {
+        // A valid one is kept, on a 401, a 404 and a 413 alike.
+        for (path, body) in [
+            ("/api/ping", 0),
+            ("/api/nowhere", 0),
+            ("/api/accounts", 100_000),
+        ] {
+            let response = client
+                .post(system.url(path))
+                .header("x-request-id", "abc.DEF_09:-x")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(vec![b' '; body])
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_client_error());
+            assert_eq!(
+                response.headers()["x-request-id"],
+                "abc.DEF_09:-x",
+                "{path}"
+            );
+        }
+        // An invalid or missing one is replaced, never twice the same.
+        let mut made = HashSet::new();
+        for given in [
+            Some("has space"),
+            Some(&*"x".repeat(129)),
+            Some("<id>"),
+            None,
+            None,
+        ] {
+            let mut request = client.get(system.url("/api/ping"));
+            if let Some(given) = given {
+                request = request.header("x-request-id", given);
+            }
+            let response = request.send().await.unwrap();
+            let id = response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert_eq!(id.len(), 36, "{id}");
+            assert!(made.insert(id));
+        }
+    }
+}
+
+#[tokio::test]
+async fn cors_is_off_by_default_and_exact_when_configured() {
+    let system = spawn_system(Backend::Sqlite).await.unwrap();
+    let preflight = |origin: &str| {
+        system
+            .http
+            .request(Method::OPTIONS, system.url("/api/accounts"))
+            .header(header::ORIGIN, origin.to_owned())
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "x-api-key, content-type",
+            )
+            .send()
+    };
+    let response = preflight("https://admin.example.org").await.unwrap();
+    assert!(response
+        .headers()
+        .keys()
+        .all(|name| !name.as_str().starts_with("access-control-")));
+
+    let options = Options {
+        cors_allowed_origins: vec!["https://admin.example.org".into()],
+        ..Default::default()
+    };
+    let system = spawn_system_with(Backend::Sqlite, options).await.unwrap();
+    let preflight = |origin: &str| {
+        system
+            .http
+            .request(Method::OPTIONS, system.url("/api/accounts"))
+            .header(header::ORIGIN, origin.to_owned())
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "x-api-key, content-type",
+            )
+            .send()
+    };
+    let response = preflight("https://admin.example.org").await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let headers = response.headers();
+    assert_eq!(
+        headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://admin.example.org"
+    );
+    let allowed = headers[header::ACCESS_CONTROL_ALLOW_METHODS]
+        .to_str()
+        .unwrap();
+    assert!(allowed.contains("POST"), "{allowed}");
+    let allowed = headers[header::ACCESS_CONTROL_ALLOW_HEADERS]
+        .to_str()
+        .unwrap();
+    assert!(
+        allowed.contains("x-api-key") && allowed.contains("content-type"),
+        "{allowed}"
+    );
+    assert_eq!(headers[header::ACCESS_CONTROL_MAX_AGE], "600");
+    assert!(vary(headers).contains("origin"));
+    assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_CREDENTIALS));
+
+    let response = preflight("https://evil.example.org").await.unwrap();
+    assert!(!response
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+
+    // An actual answer, a 401 with its challenge: readable by that page.
+    let response = system
+        .http
+        .get(system.url("/api/ping"))
+        .header(header::ORIGIN, "https://admin.example.org")
+        .header(header::FROM, format!("sip:{ADMIN}@sip.example.org"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let headers = response.headers();
+    assert_eq!(
+        headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://admin.example.org"
+    );
+    let exposed = headers[header::ACCESS_CONTROL_EXPOSE_HEADERS]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for name in [
+        "www-authenticate",
+        "x-request-id",
+        "location",
+        "content-location",
+        "etag",
+        "retry-after",
+    ] {
+        assert!(exposed.contains(name), "{name} not in {exposed}");
+    }
+}
+
+#[tokio::test]
+async fn a_created_space_is_201_with_its_location_and_an_account_200_with_its_place() {
+    let system = spawn_system(Backend::Sqlite).await.unwrap();
+    let key = system.named_key(ADMIN, "places").await;
+    let response = system
+        .with_key(
+            &key,
+            Method::POST,
+            "/api/spaces",
+            Some(json!({"domain": "new.example.org"})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/api/spaces/new.example.org"
+    );
+    let body =
+        json!({"username": "placed01", "password": "placed-password", "algorithm": "SHA-256"});
+    let response = system
+        .with_key(&key, Method::POST, "/api/accounts", Some(body))
+        .await;
+    let place = response.headers()[header::CONTENT_LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let created = json(response, StatusCode::OK).await;
+    assert_eq!(place, format!("/api/accounts/{}", created["id"]));
+    let fetched = system.with_key(&key, Method::GET, &place, None).await;
+    assert_eq!(json(fetched, StatusCode::OK).await, created);
+}
