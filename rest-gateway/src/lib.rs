@@ -3,9 +3,12 @@
 //! accounts, passwords, nonces and devices is a gRPC call to the core, so any
 //! replica can serve any request.
 //!
-//! A request arrives over plain HTTP/1.1 and h2c, or HTTPS with HTTP/2
-//! ([`tls`]), and travels: [`startup`] layers (trace, body limit, timeout) →
-//! [`routes`] → for restricted routes, [`auth::middleware`] (From +
+//! A connection is accepted with its limits ([`transport`]: head size and
+//! time, keep-alive, HTTP/2 streams) over plain HTTP/1.1 and h2c, or HTTPS
+//! with HTTP/2 ([`tls`]); each request travels: [`startup`]'s layers
+//! ([`request_id`], [`layers`]' CORS and compression, trace, metrics,
+//! [`request_limits`]) → [`routes`] → for restricted routes,
+//! [`auth::middleware`] (From +
 //! Authorization → `AuthService.VerifyDigest`) → the handler → [`core_client`].
 //! Every failure is an [`error::ApiError`], turned into the contract's JSON in
 //! one place. No two files or top-level modules import each other (the test
