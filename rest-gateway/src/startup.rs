@@ -42,9 +42,8 @@ pub fn app(
         ))
         .layer(middleware::from_fn(metrics::record))
         .layer(TraceLayer::new_for_http().make_span_with(http_span))
-        .layer(layers::compression())
         .layer(tower::util::option_layer(layers::cors(cors_origins)))
-        .layer(middleware::from_fn(request_id::assign)))
+        .layer(request_id::AssignLayer))
 }
 
 /// A request's root span: only the method and the route, since headers carry
@@ -61,10 +60,14 @@ fn http_span(request: &Request) -> tracing::Span {
         http.request.method = %request.method(),
         http.route = route,
         trace_id = tracing::field::Empty,
-        // Set by request_id::assign, which runs before this span is made.
-        request_id = flexiapi_telemetry::request_id(request.headers()),
-        "http.request.header.x-request-id" = flexiapi_telemetry::request_id(request.headers()),
+        // Set by request_id::AssignLayer, which runs before this span is made.
+        request_id = tracing::field::Empty,
     );
+    if let Some(id) = flexiapi_telemetry::request_id(request.headers()) {
+        span.record("request_id", id);
+        // The OpenTelemetry name, on the exported span only.
+        flexiapi_telemetry::set_attribute(&span, "http.request.header.x-request-id", id.to_owned());
+    }
     flexiapi_telemetry::continue_trace(&span, request.headers());
     span
 }

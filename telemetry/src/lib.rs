@@ -131,6 +131,13 @@ pub fn request_id(headers: &http::HeaderMap) -> Option<&str> {
         .flatten()
 }
 
+/// Sets an OpenTelemetry attribute on the span (exported with it, never
+/// formatted into log lines: cheaper than a field, for values the logs
+/// already carry under another name).
+pub fn set_attribute(span: &tracing::Span, key: &'static str, value: String) {
+    span.set_attribute(key, value);
+}
+
 /// Records the span's OpenTelemetry trace id in its `trace_id` field (which
 /// the span must declare, as `trace_id = tracing::field::Empty`).
 pub fn record_trace_id(span: &tracing::Span) {

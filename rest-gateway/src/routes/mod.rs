@@ -15,7 +15,7 @@ use serde_json::json;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{auth::authenticate, openapi::ApiDoc, state::AppState};
+use crate::{auth::authenticate, layers, openapi::ApiDoc, state::AppState};
 
 pub(crate) mod accounts;
 mod api_keys;
@@ -31,20 +31,29 @@ mod static_answer;
 
 /// Every route with its documentation, before the state is given.
 fn documented(state: &AppState) -> OpenApiRouter<AppState> {
-    let protected = OpenApiRouter::new()
-        .merge(ping::router())
+    // Compression only where an answer can reach 1 KiB: the hot paths
+    // (ping, Flexisip's checks, health) skip the layer's cost, and the API
+    // key answer is never compressed (BREACH).
+    let large = OpenApiRouter::new()
         .merge(accounts::router())
         .merge(devices::router())
-        .merge(api_keys::router())
         .merge(spaces::router())
+        .layer(layers::compression());
+    let protected = OpenApiRouter::new()
+        .merge(ping::router())
+        .merge(api_keys::router())
+        .merge(large)
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let documents = OpenApiRouter::new()
         .merge(docs::router())
         .merge(explorer::router())
+        .merge(crate::metrics::router())
+        .layer(layers::compression());
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(documents)
         .merge(health::router())
         // Its own key, in the query: Flexisip sends no header of its own.
         .merge(external_auth::router())
-        .merge(crate::metrics::router())
         .merge(protected)
 }
 

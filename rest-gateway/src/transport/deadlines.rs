@@ -188,15 +188,23 @@ impl<S> Timed<S> {
         let sleep = self
             .sleep
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        if sleep.deadline() != deadline {
+        // The timer is moved only to an earlier deadline: every request
+        // pushes the idle deadline later, and resetting the timer each time
+        // cost the hot path; one that fires early is set again below.
+        if deadline < sleep.deadline() {
             sleep.as_mut().reset(deadline);
         }
-        match sleep.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the client sent no complete request in time",
-            ))),
-            Poll::Pending => Poll::Pending,
+        loop {
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            if Instant::now() >= deadline {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client sent no complete request in time",
+                )));
+            }
+            sleep.as_mut().reset(deadline);
         }
     }
 }
@@ -242,33 +250,54 @@ pub struct Watched<S> {
 impl<S, B, ReqBody> Service<Request<ReqBody>> for Watched<S>
 where
     S: Service<Request<ReqBody>, Response = Response<B>>,
-    S::Future: Send + 'static,
 {
     type Response = Response<Ending<B>>;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, S::Error>> + Send>>;
+    type Future = Serving<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let served = self.clock.begin(request.version());
-        let response = self.inner.call(request);
-        Box::pin(async move {
-            let response = response.await?;
-            Ok(response.map(|body| Ending {
-                body,
-                _served: served,
-            }))
-        })
+        let served = Some(self.clock.begin(request.version()));
+        Serving {
+            response: self.inner.call(request),
+            served,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request being answered; its [`Served`] passes to the body.
+    pub struct Serving<F> {
+        #[pin]
+        response: F,
+        served: Option<Served>,
+    }
+}
+
+impl<F, B, E> Future for Serving<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<Ending<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = std::task::ready!(this.response.poll(cx))?;
+        let served = this.served.take();
+        Poll::Ready(Ok(response.map(|body| Ending {
+            body,
+            _served: served,
+        })))
     }
 }
 
 /// A response body that ends its request when hyper drops it.
 pub struct Ending<B> {
     body: B,
-    _served: Served,
+    _served: Option<Served>,
 }
 
 impl<B: Body + Unpin> Body for Ending<B> {
