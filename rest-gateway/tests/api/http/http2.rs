@@ -72,3 +72,48 @@ async fn the_server_announces_100_streams() {
     assert_eq!(response.version(), http::Version::HTTP_2);
     assert_eq!(connection.max_concurrent_send_streams(), 100);
 }
+
+/// CVE-2023-44487: a client that opens streams and resets them at once is
+/// sent `GOAWAY` (hyper's pending-reset limit, 20), and the next client is
+/// served.
+#[tokio::test]
+async fn rapid_resets_end_the_connection_and_spare_other_clients() {
+    let system = system().await;
+    let address = system.base.trim_start_matches("http://").to_owned();
+    let tcp = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let (mut client, mut connection) = h2::client::handshake(tcp).await.unwrap();
+    // Queued before the connection is polled, so they leave in one burst.
+    let mut refused = false;
+    for _ in 0..90 {
+        let request = http::Request::post(system.url("/api/ping"))
+            .body(())
+            .unwrap();
+        match client.send_request(request, false) {
+            Ok((_, mut stream)) => stream.send_reset(h2::Reason::CANCEL),
+            Err(_) => {
+                refused = true;
+                break;
+            }
+        }
+    }
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), &mut connection).await;
+    let error = match ended {
+        Ok(Err(error)) => error,
+        other => {
+            panic!("the connection was not ended by the server: {other:?} (refused: {refused})")
+        }
+    };
+    assert_eq!(
+        error.reason(),
+        Some(h2::Reason::ENHANCE_YOUR_CALM),
+        "{error}"
+    );
+    // Another client is served.
+    let response = h2_client()
+        .await
+        .get(system.url("/api"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
