@@ -34,16 +34,20 @@ pub fn app(
     // A chunked body is counted as it is read (axum's limit); a declared
     // one is judged before the routes (request_limits).
     let body_limit = usize::try_from(limits.body_bytes).context("--body-limit-bytes")?;
-    Ok(routes::router(state)?
+    let router = routes::router(state)?
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(
             limits,
             request_limits::enforce,
         ))
         .layer(middleware::from_fn(metrics::record))
-        .layer(TraceLayer::new_for_http().make_span_with(http_span))
-        .layer(tower::util::option_layer(layers::cors(cors_origins)))
-        .layer(request_id::AssignLayer))
+        .layer(TraceLayer::new_for_http().make_span_with(http_span));
+    // Without origins no CORS layer at all, not even an empty one.
+    let router = match layers::cors(cors_origins) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    Ok(router.layer(request_id::AssignLayer))
 }
 
 /// A request's root span: only the method and the route, since headers carry
@@ -66,7 +70,7 @@ fn http_span(request: &Request) -> tracing::Span {
     if let Some(id) = flexiapi_telemetry::request_id(request.headers()) {
         span.record("request_id", id);
         // The OpenTelemetry name, on the exported span only.
-        flexiapi_telemetry::set_attribute(&span, "http.request.header.x-request-id", id.to_owned());
+        flexiapi_telemetry::set_attribute(&span, "http.request.header.x-request-id", id);
     }
     flexiapi_telemetry::continue_trace(&span, request.headers());
     span

@@ -67,6 +67,7 @@ pub fn init(service_name: &'static str) -> Telemetry {
     };
     let (provider, traces) = match otlp_provider(service_name) {
         Ok(Some(provider)) => {
+            EXPORTING.store(true, std::sync::atomic::Ordering::Relaxed);
             let tracer = provider.tracer(service_name);
             (
                 Some(provider),
@@ -131,11 +132,17 @@ pub fn request_id(headers: &http::HeaderMap) -> Option<&str> {
         .flatten()
 }
 
+/// Whether spans are exported (an OTLP endpoint is set).
+static EXPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Sets an OpenTelemetry attribute on the span (exported with it, never
 /// formatted into log lines: cheaper than a field, for values the logs
-/// already carry under another name).
-pub fn set_attribute(span: &tracing::Span, key: &'static str, value: String) {
-    span.set_attribute(key, value);
+/// already carry under another name). Nothing is done, nor allocated, when
+/// no span is exported: it runs on every request.
+pub fn set_attribute(span: &tracing::Span, key: &'static str, value: &str) {
+    if EXPORTING.load(std::sync::atomic::Ordering::Relaxed) {
+        span.set_attribute(key, value.to_owned());
+    }
 }
 
 /// Records the span's OpenTelemetry trace id in its `trace_id` field (which
