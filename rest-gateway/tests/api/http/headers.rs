@@ -190,3 +190,50 @@ async fn a_created_space_is_201_with_its_location_and_an_account_200_with_its_pl
     let fetched = system.with_key(&key, Method::GET, &place, None).await;
     assert_eq!(json(fetched, StatusCode::OK).await, created);
 }
+
+/// At the default log level, a 5xx is logged with the request's id, its
+/// method, route and status: the line a user's report leads to.
+#[tokio::test]
+async fn a_server_error_is_logged_at_the_default_level_with_its_id() {
+    let port = crate::processes::free_port();
+    let nowhere = crate::processes::free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("gateway.log");
+    let gateway = std::process::Command::new(env!("CARGO_BIN_EXE_rest-gateway"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--core-url", &format!("http://127.0.0.1:{nowhere}")])
+        .env_remove("RUST_LOG")
+        .env("FLEXIAPI_LOG_FORMAT", "json")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    crate::processes::wait_for_port(port);
+    let response = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/api/ping"))
+        .header(header::FROM, "sip:someone@sip.example.org")
+        .header("x-request-id", "support-5xx-0042")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["x-request-id"], "support-5xx-0042");
+    crate::processes::terminate(gateway);
+    let lines = std::fs::read_to_string(&log).unwrap();
+    let line = lines
+        .lines()
+        .find(|line| line.contains("support-5xx-0042") && line.contains("server error"))
+        .unwrap_or_else(|| panic!("no line names the request: {lines}"));
+    let line: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(line["level"], "WARN", "{line}");
+    let fields = &line["fields"];
+    assert_eq!(
+        (
+            fields["method"].as_str(),
+            fields["route"].as_str(),
+            fields["status"].as_u64()
+        ),
+        (Some("GET"), Some("/api/ping"), Some(503)),
+        "{line}"
+    );
+}
