@@ -4,7 +4,7 @@
 use axum::{extract::State, http::header, response::IntoResponse};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{auth::Authenticated, error::ApiError, layers::Secret, state::AppState};
+use crate::{auth::Authenticated, error::ApiError, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create))
@@ -21,7 +21,5 @@ async fn create(
     auth: Authenticated,
 ) -> Result<axum::response::Response, ApiError> {
     let key = state.core.create_user_key(auth.actor()).await?;
-    let mut response = ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], key).into_response();
-    response.extensions_mut().insert(Secret);
-    Ok(response)
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], key).into_response())
 }

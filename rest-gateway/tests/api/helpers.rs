@@ -169,6 +169,12 @@ impl TestSystem {
         format!("{}{path}", self.base)
     }
 
+    /// The body of an unauthenticated `GET` (a public page or file).
+    pub async fn get_text(&self, path: &str) -> String {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     /// Creates an account straight through the core, as an operator would.
     pub async fn grpc_create_account(
         &self,

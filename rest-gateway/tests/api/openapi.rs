@@ -155,15 +155,7 @@ async fn every_documented_operation_is_served() {
 #[tokio::test]
 async fn the_documentation_page_shows_every_documented_endpoint() {
     let system = spawn_system(Backend::Sqlite).await.unwrap();
-    let page = system
-        .http
-        .get(system.url("/api"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = system.get_text("/api").await;
     for (method, path) in operations(&document(&system).await) {
         // The documents are named in the page's operators' section.
         if !path.starts_with("/api/")

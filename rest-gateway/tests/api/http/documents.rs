@@ -183,14 +183,8 @@ async fn the_explorer_serves_its_own_files_under_a_strict_policy() {
     }
     assert!(assets >= 5, "{page}");
     let initializer = system
-        .http
-        .get(system.url("/api/explorer/swagger-initializer.js"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_text("/api/explorer/swagger-initializer.js")
+        .await;
     assert!(initializer.contains("/api/openapi.json"), "{initializer}");
     let missing = system
         .http
@@ -201,14 +195,6 @@ async fn the_explorer_serves_its_own_files_under_a_strict_policy() {
     let answer = json(missing, StatusCode::NOT_FOUND).await;
     assert!(answer["message"].is_string());
     // The /api page links to it.
-    let page = system
-        .http
-        .get(system.url("/api"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = system.get_text("/api").await;
     assert!(page.contains("/api/explorer"));
 }

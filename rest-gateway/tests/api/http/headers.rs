@@ -8,7 +8,7 @@ use reqwest::{header, Method, StatusCode};
 use serde_json::json;
 
 use super::vary;
-use crate::helpers::{json, spawn_system, spawn_system_with, Options, ADMIN};
+use crate::helpers::{json, spawn_system, spawn_system_with, Options, TestSystem, ADMIN};
 
 #[tokio::test]
 async fn every_answer_carries_a_request_id_the_clients_or_a_fresh_one() {
@@ -63,22 +63,26 @@ async fn every_answer_carries_a_request_id_the_clients_or_a_fresh_one() {
     }
 }
 
+/// A browser's preflight for a keyed JSON `POST /api/accounts` from `origin`.
+async fn preflight(system: &TestSystem, origin: &str) -> reqwest::Response {
+    system
+        .http
+        .request(Method::OPTIONS, system.url("/api/accounts"))
+        .header(header::ORIGIN, origin)
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+            "x-api-key, content-type",
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn cors_is_off_by_default_and_exact_when_configured() {
     let system = spawn_system(Backend::Sqlite).await.unwrap();
-    let preflight = |origin: &str| {
-        system
-            .http
-            .request(Method::OPTIONS, system.url("/api/accounts"))
-            .header(header::ORIGIN, origin.to_owned())
-            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
-            .header(
-                header::ACCESS_CONTROL_REQUEST_HEADERS,
-                "x-api-key, content-type",
-            )
-            .send()
-    };
-    let response = preflight("https://admin.example.org").await.unwrap();
+    let response = preflight(&system, "https://admin.example.org").await;
     assert!(response
         .headers()
         .keys()
@@ -89,19 +93,7 @@ async fn cors_is_off_by_default_and_exact_when_configured() {
         ..Default::default()
     };
     let system = spawn_system_with(Backend::Sqlite, options).await.unwrap();
-    let preflight = |origin: &str| {
-        system
-            .http
-            .request(Method::OPTIONS, system.url("/api/accounts"))
-            .header(header::ORIGIN, origin.to_owned())
-            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
-            .header(
-                header::ACCESS_CONTROL_REQUEST_HEADERS,
-                "x-api-key, content-type",
-            )
-            .send()
-    };
-    let response = preflight("https://admin.example.org").await.unwrap();
+    let response = preflight(&system, "https://admin.example.org").await;
     assert!(response.status().is_success(), "{}", response.status());
     let headers = response.headers();
     assert_eq!(
@@ -123,7 +115,7 @@ async fn cors_is_off_by_default_and_exact_when_configured() {
     assert!(vary(headers).contains("origin"));
     assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_CREDENTIALS));
 
-    let response = preflight("https://evil.example.org").await.unwrap();
+    let response = preflight(&system, "https://evil.example.org").await;
     assert!(!response
         .headers()
         .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
