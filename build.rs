@@ -10,6 +10,7 @@ const PROTOS: &[&str] = &[
     "proto/flexiapi/v1/api_keys.proto",
     "proto/flexiapi/v1/auth.proto",
     "proto/flexiapi/v1/devices.proto",
+    "proto/flexiapi/v1/onboarding.proto",
     "proto/flexiapi/v1/spaces.proto",
 ];
 
@@ -29,6 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "flexiapi.v1.ChangePasswordRequest",
             "flexiapi.v1.CreateApiKeyResponse",
             "flexiapi.v1.VerifyApiKeyRequest",
+            "flexiapi.v1.SecretText",
         ])
         .compile_fds(fds)?;
     Ok(())

@@ -34,6 +34,7 @@ pub fn account(account: &pb::Account) -> Value {
         "domain": account.domain,
         "sip_uri": format!("sip:{}@{}", account.username, account.domain),
         "email": account.email,
+        "phone": account.phone,
         "display_name": account.display_name,
         "activated": account.activated,
         "blocked": account.blocked,

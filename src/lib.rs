@@ -11,6 +11,12 @@ pub mod json;
 /// rule refusing the account it acts for (both can be PERMISSION_DENIED).
 pub const REFUSED_CALLER: &str = "flexiapi-refused-caller";
 
+/// `google.rpc.ErrorInfo` reasons of the core's statuses: FAILED_PRECONDITION
+/// `EXPIRED` is a gateway's 410; UNAVAILABLE `NOT_SENT` is a push, mail or
+/// SMS that did not go (503 with the status's message).
+pub const EXPIRED: &str = "EXPIRED";
+pub const NOT_SENT: &str = "NOT_SENT";
+
 /// Messages, clients and servers of package `flexiapi.v1`.
 pub mod pb {
     use std::fmt;
@@ -87,6 +93,25 @@ pub mod pb {
         }
     }
 
+    impl fmt::Debug for SecretText {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("SecretText(<redacted>)")
+        }
+    }
+
+    impl SecretText {
+        pub fn new(value: impl Into<String>) -> Option<Self> {
+            Some(Self {
+                value: value.into(),
+            })
+        }
+    }
+
+    /// The text of an optional secret field: absent reads as empty.
+    pub fn secret(field: &Option<SecretText>) -> &str {
+        field.as_ref().map_or("", |s| s.value.as_str())
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
@@ -120,8 +145,13 @@ pub mod pb {
                 client_address: "192.0.2.1".into(),
                 ..Default::default()
             };
-            let printed =
-                format!("{request:?} {credential:?} {update:?} {change:?} {created:?} {verify:?}");
+            let token = IssuedToken {
+                token: SecretText::new("s3cret-password"),
+                expire_at: None,
+            };
+            let printed = format!(
+                "{request:?} {credential:?} {update:?} {change:?} {created:?} {verify:?} {token:?}"
+            );
             assert!(!printed.contains("s3cret-password"), "{printed}");
             assert!(!printed.contains("0123456789abcdef"), "{printed}");
             assert!(printed.contains("<redacted>"));

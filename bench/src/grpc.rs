@@ -92,6 +92,7 @@ pub async fn verify_client(target: Target, mut schedule: Schedule) -> Tally {
             let request = pb::ChallengeRequest {
                 username: target.username.clone(),
                 domain: target.domain.clone(),
+                ..Default::default()
             };
             match auth.challenge(request).await {
                 Ok(response) => current = response.into_inner().challenges.pop().map(|c| (c, 0)),
@@ -142,6 +143,7 @@ fn answer(target: &Target, challenge: &pb::DigestChallenge, nc: u32) -> pb::Veri
         // A client of its own, as a SIP proxy relaying one would give.
         client_address: "192.0.2.10".into(),
         nonce_from_caller: false,
+        pending: pb::PendingAccess::None.into(),
         digest: Some(pb::DigestFields {
             username: target.username.clone(),
             realm: challenge.realm.clone(),

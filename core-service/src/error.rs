@@ -9,6 +9,10 @@ use tonic_types::{ErrorDetails, StatusExt};
 
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 
+/// The `google.rpc.ErrorInfo` domain and reasons a caller switches on.
+pub const ERROR_DOMAIN: &str = "flexiapi";
+pub use flexiapi_proto::{EXPIRED, NOT_SENT};
+
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     /// INVALID_ARGUMENT, with a `google.rpc.BadRequest` naming each field.
@@ -34,6 +38,26 @@ pub enum CoreError {
     /// failure limit of this account and client address is reached.
     #[error("Too many failed attempts")]
     Throttled { retry_after_seconds: u32 },
+    /// RESOURCE_EXHAUSTED with a RetryInfo and the contract's words: an
+    /// onboarding limit ("Too many codes requested"); a gateway answers 429.
+    #[error("{message}")]
+    Limited {
+        message: &'static str,
+        retry_after_seconds: u32,
+    },
+    /// NOT_FOUND with the contract's own words ("Token not validated", "No
+    /// pending code"), shown as they are.
+    #[error("{0}")]
+    Missing(&'static str),
+    /// FAILED_PRECONDITION with an ErrorInfo reason `EXPIRED` ("Expired
+    /// code"): a gateway answers 410.
+    #[error("{0}")]
+    Expired(&'static str),
+    /// UNAVAILABLE with an ErrorInfo reason `NOT_SENT` ("Email not sent"): a
+    /// push, mail or SMS provider is not configured or refused; the caller
+    /// may retry later.
+    #[error("{0}")]
+    NotSent(&'static str),
     /// FAILED_PRECONDITION: the request is right but the state forbids it
     /// now (`The space still has accounts`); a gateway answers 409.
     #[error("{0}")]
@@ -144,6 +168,27 @@ impl From<CoreError> for Status {
                     *retry_after_seconds,
                 )))),
             ),
+            CoreError::Limited {
+                message,
+                retry_after_seconds,
+            } => Status::with_error_details(
+                Code::ResourceExhausted,
+                *message,
+                ErrorDetails::with_retry_info(Some(std::time::Duration::from_secs(u64::from(
+                    *retry_after_seconds,
+                )))),
+            ),
+            CoreError::Missing(message) => Status::not_found(*message),
+            CoreError::Expired(message) => Status::with_error_details(
+                Code::FailedPrecondition,
+                *message,
+                ErrorDetails::with_error_info(EXPIRED, ERROR_DOMAIN, []),
+            ),
+            CoreError::NotSent(message) => Status::with_error_details(
+                Code::Unavailable,
+                *message,
+                ErrorDetails::with_error_info(NOT_SENT, ERROR_DOMAIN, []),
+            ),
             CoreError::Unavailable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
                 Status::unavailable("database unavailable")
@@ -206,6 +251,29 @@ mod tests {
             .retry_info()
             .and_then(|r| r.retry_delay);
         assert_eq!(delay, Some(std::time::Duration::from_secs(299)));
+    }
+
+    #[test]
+    fn onboarding_refusals_carry_their_words_and_reasons() {
+        let status = Status::from(CoreError::Expired("Expired code"));
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        assert_eq!(status.message(), "Expired code");
+        let reason = |s: &Status| s.get_error_details().error_info().map(|i| i.reason.clone());
+        assert_eq!(reason(&status).as_deref(), Some(EXPIRED));
+        let status = Status::from(CoreError::NotSent("SMS not sent"));
+        assert_eq!(status.code(), Code::Unavailable);
+        assert_eq!(reason(&status).as_deref(), Some(NOT_SENT));
+        let status = Status::from(CoreError::Missing("No pending code"));
+        assert_eq!(
+            (status.code(), status.message()),
+            (Code::NotFound, "No pending code")
+        );
+        let status = Status::from(CoreError::Limited {
+            message: "Too many codes requested",
+            retry_after_seconds: 30,
+        });
+        assert_eq!(status.message(), "Too many codes requested");
+        assert!(status.get_error_details().retry_info().is_some());
     }
 
     #[test]

@@ -9,6 +9,8 @@ const SECRET_VARIABLES: &[&str] = &[
     "FLEXIAPI_REGISTRAR_REDIS_URL",
     "FLEXIAPI_IMPORT_FROM",
     "FLEXIAPI_ACCOUNT_PASSWORD",
+    "FLEXIAPI_SMTP_URL",
+    "FLEXIAPI_SMS_TOKEN",
 ];
 
 #[global_allocator]

@@ -44,6 +44,11 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
                     ApiError::BadRequest("The request body could not be read".into())
                 }
             })?;
+        // liblinphone sends `Content-Type: application/json` with no body
+        // at all on the calls that need none: that is `{}`.
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Map::new()));
+        }
         match serde_json::from_slice(&bytes) {
             Ok(Value::Object(object)) => Ok(Self(object)),
             Ok(_) => Err(ApiError::BadRequest(

@@ -162,6 +162,53 @@ pub struct Config {
     /// own address and escapes the limits).
     #[arg(long, env = "FLEXIAPI_GATEWAY_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+
+    /// The gateway's public origin (https://account.example.org): the
+    /// links it hands out (a request token's validation_url) start with
+    /// it. Default: the scheme served and the request's Host.
+    #[arg(long, env = "FLEXIAPI_GATEWAY_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// hCaptcha secret: with --hcaptcha-sitekey, the browser pages that
+    /// validate a request token or start a recovery by email ask for a
+    /// captcha. FLEXIAPI_GATEWAY_HCAPTCHA_SECRET_FILE may name a file holding it.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_HCAPTCHA_SECRET",
+        hide_env_values = true,
+        requires = "hcaptcha_sitekey"
+    )]
+    pub hcaptcha_secret: Option<String>,
+
+    /// hCaptcha site key (public), shown in the pages' widget.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_HCAPTCHA_SITEKEY",
+        requires = "hcaptcha_secret"
+    )]
+    pub hcaptcha_sitekey: Option<String>,
+
+    /// Where captcha answers are checked.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_HCAPTCHA_VERIFY_URL",
+        default_value = "https://api.hcaptcha.com/siteverify"
+    )]
+    pub hcaptcha_verify_url: String,
+}
+
+/// An http(s) origin, without a trailing slash.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let uri: axum::http::Uri = raw
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a URL (--public-url)"))?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    if !scheme_ok || uri.authority().is_none() {
+        return Err(format!(
+            "{raw:?}: expected http(s)://HOST[:PORT][/PATH] (--public-url)"
+        ));
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
 }
 
 impl Default for Config {
@@ -185,6 +232,10 @@ impl Default for Config {
             worker_threads: None,
             trust_forwarded_for: false,
             cors_allowed_origins: Vec::new(),
+            public_url: None,
+            hcaptcha_secret: None,
+            hcaptcha_sitekey: None,
+            hcaptcha_verify_url: "https://api.hcaptcha.com/siteverify".into(),
         }
     }
 }

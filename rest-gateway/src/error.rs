@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use flexiapi_proto::REFUSED_CALLER;
+use flexiapi_proto::{EXPIRED, NOT_SENT, REFUSED_CALLER};
 use serde_json::{json, Map, Value};
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -59,6 +59,16 @@ pub enum ApiError {
     /// this client address, or invalid API keys from it.
     #[error("Too many failed attempts")]
     TooManyAttempts { retry_after_seconds: u32 },
+    /// 429 with `Retry-After` and the core's words: an onboarding limit
+    /// (`Too many codes requested`, `Last token requested too recently`).
+    #[error("{message}")]
+    Limited {
+        message: String,
+        retry_after_seconds: u32,
+    },
+    /// 410: what was asked for existed but is over (`Expired code`).
+    #[error("{0}")]
+    Gone(String),
     /// 503: the core did not answer (down, unreachable or too slow); retry later.
     #[error("{0}")]
     Unavailable(String),
@@ -73,7 +83,7 @@ impl ApiError {
         Self::Validation(vec![(field.to_owned(), message.into())])
     }
 
-    fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
@@ -85,9 +95,18 @@ impl ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts { .. } | Self::Limited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Gone(_) => StatusCode::GONE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The sentence a person reads: `message` of the JSON answer.
+    pub(crate) fn message(&self) -> String {
+        match self.body().get("message") {
+            Some(Value::String(message)) => message.clone(),
+            _ => self.to_string(),
         }
     }
 
@@ -134,6 +153,10 @@ impl IntoResponse for ApiError {
             }
             Self::TooManyAttempts {
                 retry_after_seconds,
+            }
+            | Self::Limited {
+                retry_after_seconds,
+                ..
             } => {
                 response
                     .headers_mut()
@@ -175,18 +198,26 @@ impl From<tonic::Status> for ApiError {
             Code::InvalidArgument | Code::AlreadyExists => Self::Validation(violations(&status)),
             Code::NotFound => Self::NotFound(capitalized(status.message())),
             Code::PermissionDenied => Self::Forbidden(status.message().to_owned()),
+            Code::FailedPrecondition if reason(&status) == Some(EXPIRED) => {
+                Self::Gone(status.message().to_owned())
+            }
             Code::FailedPrecondition => Self::Conflict(status.message().to_owned()),
-            // The failure limit (a wrong old password too many times); the
-            // other RESOURCE_EXHAUSTED (watchers) has no RetryInfo.
+            // A limit (a wrong old password too many times, an onboarding
+            // limit); the other RESOURCE_EXHAUSTED (watchers) has no RetryInfo.
             Code::ResourceExhausted if status.get_error_details().retry_info().is_some() => {
                 let delay = status
                     .get_error_details()
                     .retry_info()
                     .and_then(|info| info.retry_delay)
                     .unwrap_or_default();
-                Self::TooManyAttempts {
+                Self::Limited {
+                    message: status.message().to_owned(),
                     retry_after_seconds: u32::try_from(delay.as_secs().max(1)).unwrap_or(u32::MAX),
                 }
+            }
+            // A push, mail or SMS that did not go: the core's words.
+            Code::Unavailable if reason(&status) == Some(NOT_SENT) => {
+                Self::Unavailable(status.message().to_owned())
             }
             Code::Unavailable if status.message() == "registrar unavailable" => {
                 tracing::warn!("Flexisip's registrar unavailable");
@@ -229,6 +260,12 @@ fn violations(status: &tonic::Status) -> Vec<(String, String)> {
     } else {
         found
     }
+}
+
+/// The `google.rpc.ErrorInfo` reason of a core status, if any.
+fn reason(status: &tonic::Status) -> Option<&'static str> {
+    let info = status.get_error_details().error_info()?.reason.clone();
+    [EXPIRED, NOT_SENT].into_iter().find(|known| *known == info)
 }
 
 fn capitalized(message: &str) -> String {

@@ -12,7 +12,8 @@
 //! Authorization → `AuthService.VerifyDigest`) → the handler → [`core_client`].
 //! Every failure is an [`error::ApiError`], turned into the contract's JSON in
 //! one place. No two files or top-level modules import each other (the test
-//! of `checks/`): `error` and `core_client` sit below `auth` and `routes`.
+//! of `checks/`): `error` and `core_client` sit below `auth` and `routes`,
+//! and [`web`] (public URL, captcha, HTML) below `state` and `routes`.
 
 pub mod auth;
 pub mod body;
@@ -32,3 +33,4 @@ pub mod startup;
 pub mod state;
 pub mod tls;
 pub mod transport;
+pub mod web;

@@ -7,8 +7,9 @@ use rest_gateway::{config::Config, startup::Application};
 static ALLOCATOR: flexiapi_process::runtime::Allocator = flexiapi_process::runtime::Allocator {};
 
 fn main() -> ExitCode {
-    // The one secret of the gateway may come from a mounted file.
-    if let Err(error) = flexiapi_process::load_file_variables(&["FLEXIAPI_CORE_TOKEN"]) {
+    // The gateway's secrets may come from mounted files.
+    let secrets = ["FLEXIAPI_CORE_TOKEN", "FLEXIAPI_GATEWAY_HCAPTCHA_SECRET"];
+    if let Err(error) = flexiapi_process::load_file_variables(&secrets) {
         eprintln!("error: {error:#}");
         return ExitCode::FAILURE;
     }

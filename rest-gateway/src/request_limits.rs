@@ -4,7 +4,8 @@
 //! sends it only when the body is first read); a request not done within
 //! `--request-timeout-seconds` is answered 408 when its body had not all
 //! arrived (the client was slow), else 503 (the core was). Both close the
-//! connection, whose unread body would otherwise have to be drained.
+//! connection, whose unread body would otherwise have to be drained. A
+//! request that sends a message (part 4) gets the providers' 10 s more.
 
 use std::{
     pin::Pin,
@@ -43,8 +44,15 @@ pub async fn enforce(
     if declared_length(&request).is_some_and(|length| length > limits.body_bytes) {
         return closing(ApiError::PayloadTooLarge);
     }
+    // A request that makes the core send a push, a mail or an SMS may wait
+    // on the provider as well.
+    let timeout = if crate::routes::onboarding::delivers(request.method(), request.uri().path()) {
+        limits.timeout + crate::core_client::DELIVERY_TIMEOUT
+    } else {
+        limits.timeout
+    };
     let (request, received) = watch_body(request);
-    match tokio::time::timeout(limits.timeout, next.run(request)).await {
+    match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) if received.is_some_and(|done| !done.load(Ordering::Acquire)) => {
             closing(ApiError::RequestTimeout)

@@ -100,6 +100,7 @@ impl Application {
         let state = AppState {
             core,
             trust_forwarded_for: config.trust_forwarded_for,
+            web: std::sync::Arc::new(crate::web::Web::new(config)?),
         };
         let limits = RequestLimits {
             body_bytes: config.body_limit_bytes,

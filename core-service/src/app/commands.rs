@@ -61,6 +61,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         key,
                         client_ca: cli.serve.tls_client_ca_file.clone(),
                     }),
+                onboarding: cli.onboarding.settings(),
+                delivery: cli.onboarding.delivery(),
             };
             // Before the port opens: a SIGTERM during the start is a clean stop.
             let shutdown = flexiapi_process::shutdown_signal();
@@ -162,6 +164,8 @@ async fn create_account(
         admin: args.admin,
         activated: true,
         blocked: false,
+        pending: false,
+        spend_token: None,
         profile: accounts::ProfileInput::default(),
     };
     let account = accounts::create(store, default_domain, None, request, unix_now()).await?;

@@ -8,14 +8,19 @@ use anyhow::Context as _;
 use flexiapi_proto::pb::{
     self, account_service_server::AccountServiceServer,
     api_key_service_server::ApiKeyServiceServer, auth_service_server::AuthServiceServer,
-    device_service_server::DeviceServiceServer, space_service_server::SpaceServiceServer,
+    device_service_server::DeviceServiceServer, onboarding_service_server::OnboardingServiceServer,
+    space_service_server::SpaceServiceServer,
 };
 use tokio::{net::TcpListener, sync::watch};
 use tokio_stream::{wrappers::TcpListenerStream, Stream, StreamExt as _};
 use tonic::transport::{Server, ServerTlsConfig};
 
 use crate::{
-    adapters::{registrar::RedisRegistrar, SqlStore},
+    adapters::{
+        delivery::{Channels, DeliveryConfig},
+        registrar::RedisRegistrar,
+        SqlStore,
+    },
     app::{health, metrics, tls::TlsFiles},
     domain::Domain,
     grpc::{
@@ -31,6 +36,7 @@ use crate::{
             throttle::{Guards, Limits},
         },
         devices::store::DeviceStore,
+        onboarding::{Onboarding, Settings as OnboardingSettings},
         spaces::store::SpaceStore,
     },
 };
@@ -65,6 +71,10 @@ pub struct ServeConfig {
     pub auth_lockout_seconds: u32,
     /// `--tls-cert-file` / `--tls-key-file` / `--tls-client-ca-file`.
     pub tls: Option<TlsFiles>,
+    /// Part 4's lifetimes and limits.
+    pub onboarding: OnboardingSettings,
+    /// Part 4's channels: push, email, SMS.
+    pub delivery: DeliveryConfig,
 }
 
 impl Default for ServeConfig {
@@ -88,6 +98,8 @@ impl Default for ServeConfig {
             api_key_failure_limit: 20,
             auth_lockout_seconds: 300,
             tls: None,
+            onboarding: OnboardingSettings::default(),
+            delivery: DeliveryConfig::default(),
         }
     }
 }
@@ -104,6 +116,7 @@ pub struct Application {
     clients_file: Option<PathBuf>,
     guards: Guards,
     tls: Option<ServerTlsConfig>,
+    onboarding: Onboarding,
 }
 
 impl Application {
@@ -123,6 +136,12 @@ impl Application {
                 .tls_config(tls.clone())
                 .context(TLS_REFUSED)?;
         }
+        let channels = Channels::build(&config.delivery, &config.sip_domain)?;
+        log_channels(&channels);
+        let onboarding = Onboarding {
+            settings: config.onboarding.clone(),
+            delivery: Arc::new(channels),
+        };
         let store =
             SqlStore::connect_with(&config.database_url, config.database_max_connections).await?;
         store.migrate().await?;
@@ -159,6 +178,7 @@ impl Application {
             clients_file: config.clients_file.clone(),
             guards: guards(config),
             tls,
+            onboarding,
             settings: Settings {
                 default_domain: config.sip_domain.clone(),
                 nonce_ttl_seconds: i64::from(config.nonce_ttl_seconds),
@@ -258,6 +278,7 @@ impl Application {
             self.registrar,
             watchers,
             self.guards,
+            self.onboarding,
         );
         tracing::info!(
             addr = %self.listener.local_addr()?,
@@ -291,6 +312,7 @@ impl Application {
             .add_service(AuthServiceServer::new(api.clone()))
             .add_service(ApiKeyServiceServer::new(api.clone()))
             .add_service(SpaceServiceServer::new(api.clone()))
+            .add_service(OnboardingServiceServer::new(api.clone()))
             .add_service(DeviceServiceServer::new(api))
             .serve_with_incoming_shutdown(without_delay(self.listener), shutdown)
             .await;
@@ -379,5 +401,25 @@ async fn purge_expired(store: SqlStore, ttl_seconds: i64, mut stopped: watch::Re
             Ok(count) => tracing::debug!(count, "purged expired devices"),
             Err(error) => tracing::warn!(%error, "could not purge devices"),
         }
+    }
+}
+
+/// One line at start says which onboarding channels are on, and what the
+/// others answer: operators see at once why sign-ups get "not sent".
+fn log_channels(channels: &Channels) {
+    use crate::rules::onboarding::delivery::Delivery as _;
+    let on = channels.channels();
+    let off: Vec<&str> = ["push-fcm", "push-apns", "email", "sms"]
+        .into_iter()
+        .filter(|channel| !on.contains(channel))
+        .collect();
+    if off.is_empty() {
+        tracing::info!(on = ?on, "onboarding channels");
+    } else {
+        tracing::warn!(
+            on = ?on,
+            off = ?off,
+            "onboarding channels: requests over the channels off answer 503 (not sent)"
+        );
     }
 }

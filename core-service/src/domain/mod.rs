@@ -11,10 +11,11 @@ use crate::error::{self, CoreError, Result};
 mod devices;
 pub mod model;
 mod profile;
+pub mod random;
 mod space;
 
 pub use devices::{Contact, DeviceUuid, UserAgent};
-pub use profile::{Dictionary, DisplayName, Email};
+pub use profile::{Dictionary, DisplayName, Email, Phone, INVALID_PHONE};
 pub use space::{MaxAccounts, Realm, SpaceName};
 
 /// RFC 3261 `user` characters that need no escaping: `unreserved` and
@@ -207,7 +208,7 @@ impl Algorithm {
 pub(crate) mod tests {
     use super::*;
 
-    pub(super) fn field_of(result: Result<impl fmt::Debug>) -> &'static str {
+    pub(crate) fn field_of(result: Result<impl fmt::Debug>) -> &'static str {
         match result {
             Err(CoreError::InvalidArgument(violations)) => violations[0].field,
             other => panic!("expected InvalidArgument, got {other:?}"),

@@ -38,6 +38,12 @@ pub struct Account {
     pub blocked: bool,
     pub email: Option<String>,
     pub display_name: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    /// Made with a creation token and not yet validated by a code (contract
+    /// part 4): not activated, yet it authenticates over REST on the routes
+    /// a pending account may call.
+    pub pending: bool,
     pub dictionary: BTreeMap<String, String>,
     /// The algorithms it has a password for, MD5 first.
     pub password_algorithms: Vec<Algorithm>,

@@ -44,6 +44,43 @@ impl Email {
     }
 }
 
+/// A phone number in E.164, as the apps send it: `+`, then 6 to 15 digits,
+/// the first not 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone(String);
+
+pub const INVALID_PHONE: &str = "The phone field must be a valid number.";
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let valid = raw.strip_prefix('+').is_some_and(|digits| {
+            (6..=15).contains(&digits.len())
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && !digits.starts_with('0')
+        });
+        if valid {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(CoreError::invalid("phone", INVALID_PHONE))
+        }
+    }
+
+    pub fn parse_optional(raw: Option<&str>) -> Result<Option<Self>> {
+        raw.map(Self::parse).transpose()
+    }
+
+    /// Whether a username reads as a phone number (FlexiAPI refuses such
+    /// usernames from the apps: a number is an identity of its own).
+    pub fn looks_like(raw: &str) -> bool {
+        let digits = raw.strip_prefix('+').unwrap_or(raw);
+        (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// What a phone shows for the account: at most 255 characters, no control
 /// characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +184,27 @@ mod tests {
         let long = format!("{}@example.org", "a".repeat(250));
         assert_eq!(field_of(Email::parse(&long)), "email");
         assert_eq!(Email::parse_optional(None).unwrap(), None);
+    }
+
+    #[test]
+    fn phones_are_e164() {
+        for good in ["+33612345678", "+123456", "+123456789012345"] {
+            assert!(Phone::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "33612345678",
+            "+0612345678",
+            "+12345",
+            "+1234567890123456",
+            "+33 612345678",
+            "+33612345678\n",
+            "+٣٣٦١٢٣٤٥٦٧٨",
+        ] {
+            assert_eq!(field_of(Phone::parse(bad)), "phone", "{bad:?}");
+        }
+        assert!(Phone::looks_like("0612345678") && Phone::looks_like("+33612345678"));
+        assert!(!Phone::looks_like("alice01") && !Phone::looks_like("12345"));
     }
 
     #[test]

@@ -46,9 +46,12 @@ impl<S: Store> AccountService for Api<S> {
             admin: request.admin,
             activated: request.activated.unwrap_or(true),
             blocked: request.blocked,
+            pending: false,
+            spend_token: None,
             profile: ProfileInput {
                 email: request.email.as_deref(),
                 display_name: request.display_name.as_deref(),
+                phone: request.phone.as_deref(),
                 dictionary: Some(&request.dictionary),
             },
         };
@@ -67,7 +70,10 @@ impl<S: Store> AccountService for Api<S> {
         request: Request<pb::GetAccountRequest>,
     ) -> Result<Response<pb::GetAccountResponse>, Status> {
         let request = request.into_inner();
+        // Its own account is one of the calls a pending account may make.
+        let own = request.lookup.is_none();
         let actor = match &request.actor {
+            Some(actor) if own => Some(self.pending_actor(Some(actor)).await?),
             Some(actor) => Some(self.actor(Some(actor)).await?),
             None => None,
         };
@@ -133,6 +139,7 @@ impl<S: Store> AccountService for Api<S> {
             profile: ProfileInput {
                 email: request.email.as_deref(),
                 display_name: request.display_name.as_deref(),
+                phone: request.phone.as_deref(),
                 dictionary: Some(&request.dictionary),
             },
             username: request.username.as_deref(),
@@ -155,8 +162,13 @@ impl<S: Store> AccountService for Api<S> {
         request: Request<pb::DeleteAccountRequest>,
     ) -> Result<Response<pb::DeleteAccountResponse>, Status> {
         let request = request.into_inner();
-        let actor = self.actor(request.actor.as_ref()).await?;
         let target = (request.id != 0).then_some(request.id);
+        // A pending account may delete itself (an app drops an account it
+        // could not validate).
+        let actor = match target {
+            None => self.pending_actor(request.actor.as_ref()).await?,
+            Some(_) => self.actor(request.actor.as_ref()).await?,
+        };
         manage::delete(&self.store, &actor, target, unix_now()).await?;
         tracing::info!(
             account_id = target.unwrap_or(actor.account.id),

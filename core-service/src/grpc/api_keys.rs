@@ -4,7 +4,7 @@ use tonic::{Request, Response, Status};
 use super::{timestamp, unix_now, Api};
 use crate::{
     domain::model::{Account, ApiKey},
-    rules::{accounts::roles::ACCOUNT_BLOCKED, api_keys, auth::throttle::Key, Store},
+    rules::{api_keys, auth::throttle::Key, Store},
 };
 
 fn info(key: ApiKey, owner: Account) -> pb::ApiKeyInfo {
@@ -69,7 +69,8 @@ impl<S: Store> ApiKeyService for Api<S> {
                 ..Default::default()
             }));
         }
-        let account = api_keys::verify(&self.store, &request.key, scope, now).await?;
+        let pending = super::pending_access(request.pending);
+        let account = api_keys::verify(&self.store, &request.key, scope, pending, now).await?;
         tracing::Span::current().record("ok", account.is_some());
         // A right key does not clear the count: a guesser holding one key of
         // its own could otherwise try without end.
@@ -78,10 +79,11 @@ impl<S: Store> ApiKeyService for Api<S> {
                 "invalid API key limit reached: the client address is refused for a while"
             );
         }
-        let forbidden = match &account {
-            Some(account) if account.blocked => ACCOUNT_BLOCKED.to_owned(),
-            _ => String::new(),
-        };
+        let forbidden = account
+            .as_ref()
+            .and_then(|account| pending.refusal(account))
+            .unwrap_or_default()
+            .to_owned();
         Ok(Response::new(pb::VerifyApiKeyResponse {
             ok: account.is_some(),
             account: account.map(Into::into),

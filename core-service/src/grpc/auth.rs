@@ -3,7 +3,6 @@ use tonic::{Request, Response, Status};
 
 use super::{unix_now, Api};
 use crate::rules::{
-    accounts::roles::ACCOUNT_BLOCKED,
     auth::{
         self,
         digest::{DigestFields, Rejection},
@@ -26,6 +25,7 @@ impl<S: Store> AuthService for Api<S> {
             &self.store,
             &self.accounts,
             &address,
+            super::pending_access(request.pending),
             self.settings.nonce_ttl_seconds,
             unix_now(),
         )
@@ -51,11 +51,13 @@ impl<S: Store> AuthService for Api<S> {
             client: super::client(&request.client_address, peer)?,
         };
         let fields = DigestFields::from(request.digest.unwrap_or_default());
+        let pending = super::pending_access(request.pending);
         let answer = Answer {
             method: &request.method,
             request_uri: &request.request_uri,
             fields: &fields,
             nonce_from_caller: request.nonce_from_caller,
+            pending,
         };
         let verdict = auth::verify(
             &self.store,
@@ -80,12 +82,13 @@ impl<S: Store> AuthService for Api<S> {
         };
         tracing::Span::current().record("outcome", outcome.as_str_name());
         count_outcome(outcome.as_str_name());
-        // Blocking closes the API, not SIP: the caller refuses the request.
-        let forbidden = if verdict.outcome.is_ok() && verdict.account.blocked {
-            ACCOUNT_BLOCKED.to_owned()
-        } else {
-            String::new()
-        };
+        // Blocking closes the API, not SIP, and a pending account reaches
+        // only its own routes: the caller refuses the request.
+        let forbidden = match &verdict.outcome {
+            Ok(()) => pending.refusal(&verdict.account).unwrap_or_default(),
+            Err(_) => "",
+        }
+        .to_owned();
         let retry_after_seconds = match &verdict.outcome {
             Err(Rejection::Throttled {
                 retry_after_seconds,

@@ -73,6 +73,45 @@ pub const RPCS: &[(&str, &[Role])] = &[
     ("/flexiapi.v1.DeviceService/ListDevices", ALL),
     ("/flexiapi.v1.DeviceService/RemoveDevice", ALL),
     ("/flexiapi.v1.DeviceService/WatchDevices", ALL),
+    (
+        "/flexiapi.v1.OnboardingService/CreateRequestToken",
+        NOT_PROXY,
+    ),
+    ("/flexiapi.v1.OnboardingService/CheckToken", NOT_PROXY),
+    (
+        "/flexiapi.v1.OnboardingService/ValidateRequestToken",
+        NOT_PROXY,
+    ),
+    (
+        "/flexiapi.v1.OnboardingService/ExchangeRequestToken",
+        NOT_PROXY,
+    ),
+    (
+        "/flexiapi.v1.OnboardingService/SendCreationTokenByPush",
+        NOT_PROXY,
+    ),
+    (
+        "/flexiapi.v1.OnboardingService/SendRecoveryTokenByPush",
+        NOT_PROXY,
+    ),
+    (
+        "/flexiapi.v1.OnboardingService/CreateAdminCreationToken",
+        NOT_PROXY,
+    ),
+    (
+        "/flexiapi.v1.OnboardingService/ConsumeCreationToken",
+        NOT_PROXY,
+    ),
+    (
+        "/flexiapi.v1.OnboardingService/CreateAccountWithToken",
+        NOT_PROXY,
+    ),
+    ("/flexiapi.v1.OnboardingService/RequestEmailCode", NOT_PROXY),
+    ("/flexiapi.v1.OnboardingService/ConfirmEmailCode", NOT_PROXY),
+    ("/flexiapi.v1.OnboardingService/RequestPhoneCode", NOT_PROXY),
+    ("/flexiapi.v1.OnboardingService/ConfirmPhoneCode", NOT_PROXY),
+    ("/flexiapi.v1.OnboardingService/StartRecovery", NOT_PROXY),
+    ("/flexiapi.v1.OnboardingService/ConfirmRecovery", NOT_PROXY),
     ("/flexiapi.v1.SpaceService/ListSpaces", NOT_PROXY),
     ("/flexiapi.v1.SpaceService/GetSpace", NOT_PROXY),
     ("/flexiapi.v1.SpaceService/CreateSpace", NOT_PROXY),

@@ -14,6 +14,28 @@ use tonic::Status;
 /// call timeout, so the gateway hears why.
 pub const CALL_DEADLINE: Duration = Duration::from_secs(4);
 
+pub use crate::rules::onboarding::delivery::DELIVERY_TIMEOUT;
+
+/// The calls that wait on a provider besides the database.
+const DELIVERING: &[&str] = &[
+    "/flexiapi.v1.OnboardingService/SendCreationTokenByPush",
+    "/flexiapi.v1.OnboardingService/SendRecoveryTokenByPush",
+    "/flexiapi.v1.OnboardingService/RequestEmailCode",
+    "/flexiapi.v1.OnboardingService/RequestPhoneCode",
+    "/flexiapi.v1.OnboardingService/StartRecovery",
+];
+
+/// The deadline of the call at `path`: `base`, plus the provider's timeout
+/// for a call that sends a message, so the provider's own failure is
+/// what the caller hears.
+pub fn for_call(path: &str, base: Duration) -> Duration {
+    if DELIVERING.contains(&path) {
+        base + DELIVERY_TIMEOUT
+    } else {
+        base
+    }
+}
+
 /// `call`, or UNAVAILABLE once `limit` has passed (the call is dropped).
 /// A streaming call's future ends when its stream starts: only the setup
 /// (the account check) is bounded, not the stream.

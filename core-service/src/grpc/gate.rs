@@ -203,9 +203,10 @@ where
         }
         // A reference count, not a copy: named only if the call times out.
         let uri = request.uri().clone();
+        let deadline = super::deadline::for_call(uri.path(), self.deadline);
         Box::pin(super::deadline::bounded(
             uri,
-            self.deadline,
+            deadline,
             self.inner.call(request),
         ))
     }

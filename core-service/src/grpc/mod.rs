@@ -17,11 +17,12 @@ use crate::{
     },
     error::{CoreError, Result},
     rules::{
-        accounts::{self as account_rules, Actor},
+        accounts::{self as account_rules, roles::PendingAccess, Actor},
         auth::{
             account_cache::AccountCache,
             throttle::{Client, Guards},
         },
+        onboarding::Onboarding,
         Store,
     },
 };
@@ -33,6 +34,7 @@ pub mod callers;
 pub mod deadline;
 mod devices;
 pub mod gate;
+mod onboarding;
 mod spaces;
 mod watch;
 
@@ -63,6 +65,8 @@ pub struct Api<S> {
     watchers: Watchers,
     /// The failure limits (per process: see [`crate::rules::auth::throttle`]).
     guards: Arc<Guards>,
+    /// Part 4's lifetimes, limits and message channels.
+    onboarding: Arc<Onboarding>,
 }
 
 impl<S: Clone> Clone for Api<S> {
@@ -74,6 +78,7 @@ impl<S: Clone> Clone for Api<S> {
             registrar: self.registrar.clone(),
             watchers: self.watchers.clone(),
             guards: self.guards.clone(),
+            onboarding: self.onboarding.clone(),
         }
     }
 }
@@ -86,6 +91,7 @@ impl<S> Api<S> {
         registrar: Option<RedisRegistrar>,
         watchers: Watchers,
         guards: Guards,
+        onboarding: Onboarding,
     ) -> Self {
         Self {
             store,
@@ -94,6 +100,7 @@ impl<S> Api<S> {
             registrar,
             watchers,
             guards: Arc::new(guards),
+            onboarding: Arc::new(onboarding),
         }
     }
 
@@ -107,6 +114,12 @@ impl<S: Store> Api<S> {
     async fn actor(&self, actor: Option<&pb::Actor>) -> Result<Actor> {
         let actor = actor.ok_or_else(|| CoreError::invalid("actor", "is required"))?;
         Actor::resolve(&self.store, actor.account_id).await
+    }
+
+    /// [`Self::actor`], for the calls a pending account may make too.
+    async fn pending_actor(&self, actor: Option<&pb::Actor>) -> Result<Actor> {
+        let actor = actor.ok_or_else(|| CoreError::invalid("actor", "is required"))?;
+        Actor::resolve_pending(&self.store, actor.account_id).await
     }
 
     /// Whose devices a device call is about: the address (a registrar, no
@@ -143,6 +156,15 @@ fn client(given: &str, peer: Option<std::net::SocketAddr>) -> Result<Client> {
         .parse()
         .map(Client::new)
         .map_err(|_| CoreError::invalid("client_address", "must be an IP address"))
+}
+
+/// What a pending account gets, as a caller asks (an unknown value: none).
+fn pending_access(raw: i32) -> PendingAccess {
+    match pb::PendingAccess::try_from(raw) {
+        Ok(pb::PendingAccess::Forbidden) => PendingAccess::Forbidden,
+        Ok(pb::PendingAccess::Allowed) => PendingAccess::Allowed,
+        Ok(pb::PendingAccess::None) | Err(_) => PendingAccess::Refused,
+    }
 }
 
 /// A request field as a span records it, before validation: at most the
@@ -184,6 +206,8 @@ impl From<Account> for pb::Account {
             created_at: timestamp(account.created_at),
             email: account.email,
             display_name: account.display_name,
+            phone: account.phone,
+            pending: account.pending,
             dictionary: account.dictionary.into_iter().collect(),
             blocked: account.blocked,
             updated_at: timestamp(account.updated_at),

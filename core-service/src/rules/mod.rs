@@ -4,18 +4,28 @@
 
 use crate::rules::{
     accounts::store::AccountStore, api_keys::store::ApiKeyStore, auth::store::NonceStore,
-    devices::store::DeviceStore, spaces::store::SpaceStore,
+    devices::store::DeviceStore, onboarding::store::OnboardingStore, spaces::store::SpaceStore,
 };
 
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
 pub mod devices;
+pub mod onboarding;
 pub mod spaces;
 
 /// Everything the core needs from storage, as one bound.
 pub trait Store:
-    AccountStore + SpaceStore + NonceStore + ApiKeyStore + DeviceStore + Clone + Send + Sync + 'static
+    AccountStore
+    + SpaceStore
+    + NonceStore
+    + ApiKeyStore
+    + DeviceStore
+    + OnboardingStore
+    + Clone
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -25,6 +35,7 @@ impl<T> Store for T where
         + NonceStore
         + ApiKeyStore
         + DeviceStore
+        + OnboardingStore
         + Clone
         + Send
         + Sync

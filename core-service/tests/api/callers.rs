@@ -110,6 +110,7 @@ async fn challenge(channel: Channel, token: Option<&str>) -> Result<pb::Challeng
     let request = pb::ChallengeRequest {
         username: "admin01".into(),
         domain: DOMAIN.into(),
+        ..Default::default()
     };
     AuthServiceClient::new(channel)
         .challenge(with_token(request, token))

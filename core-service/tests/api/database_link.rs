@@ -125,6 +125,7 @@ async fn a_database_cut_under_load_is_unavailable_then_heals(backend: Backend) {
                     let request = pb::ChallengeRequest {
                         username: "alice01".into(),
                         domain: String::new(),
+                        ..Default::default()
                     };
                     let code = match auth.challenge(request).await {
                         Ok(_) => Code::Ok,

@@ -41,6 +41,7 @@ impl DigestClient<'_> {
             request_uri: self.uri.into(),
             client_address: String::new(),
             nonce_from_caller: false,
+            pending: pb::PendingAccess::None.into(),
             digest: Some(pb::DigestFields {
                 username: self.username.into(),
                 realm: challenge.realm.clone(),

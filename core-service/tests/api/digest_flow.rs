@@ -252,6 +252,7 @@ async fn unknown_and_deactivated_accounts_are_not_found(backend: Backend) {
             .challenge(pb::ChallengeRequest {
                 username: username.into(),
                 domain: String::new(),
+                ..Default::default()
             })
             .await
             .unwrap_err();
@@ -277,6 +278,7 @@ async fn unknown_and_deactivated_accounts_are_not_found(backend: Backend) {
         .challenge(pb::ChallengeRequest {
             username: "a b".into(),
             domain: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -425,6 +427,7 @@ async fn concurrent_checks_on_many_nonces_each_get_their_own_outcome(backend: Ba
                 let request = pb::ChallengeRequest {
                     username: "alice01".into(),
                     domain: String::new(),
+                    ..Default::default()
                 };
                 auth.challenge(request)
                     .await

@@ -178,6 +178,7 @@ impl TestApp {
             .challenge(pb::ChallengeRequest {
                 username: username.into(),
                 domain: String::new(),
+                ..Default::default()
             })
             .await
             .unwrap()

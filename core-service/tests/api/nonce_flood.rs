@@ -34,6 +34,7 @@ async fn ten_thousand_challenges_leave_at_most_32_unanswered_nonces(backend: Bac
                     let request = flexiapi_proto::pb::ChallengeRequest {
                         username: "alice01".into(),
                         domain: String::new(),
+                        ..Default::default()
                     };
                     auth.challenge(request).await.unwrap();
                 }

@@ -39,6 +39,7 @@ async fn a_space_realm_binds_its_passwords(backend: Backend) {
         .challenge(pb::ChallengeRequest {
             username: "carol01".into(),
             domain: "sip.example.com".into(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -254,6 +254,7 @@ async fn an_unreachable_database_is_unavailable_then_recovers() {
         .challenge(pb::ChallengeRequest {
             username: "alice01".into(),
             domain: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -280,6 +281,7 @@ async fn an_unreachable_database_is_unavailable_then_recovers() {
         let request = pb::ChallengeRequest {
             username: "alice01".into(),
             domain: String::new(),
+            ..Default::default()
         };
         match auth.challenge(request).await {
             Ok(_) => break,

@@ -53,10 +53,31 @@ impl Authenticated {
     }
 }
 
+/// The middleware of every route a pending account may not call: such an
+/// account is authenticated, then refused 403 `Account unvalidated`.
 pub async fn authenticate(
     State(state): State<AppState>,
     request: Request,
     next: Next,
+) -> Result<Response, ApiError> {
+    authenticate_as(&state, request, next, pb::PendingAccess::Forbidden).await
+}
+
+/// The middleware of the routes a pending account may call (its own
+/// account, its email and phone validation, a token to consume).
+pub async fn authenticate_pending(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    authenticate_as(&state, request, next, pb::PendingAccess::Allowed).await
+}
+
+async fn authenticate_as(
+    state: &AppState,
+    request: Request,
+    next: Next,
+    pending: pb::PendingAccess,
 ) -> Result<Response, ApiError> {
     // A request naming two identities (two keys, or a key and a Digest
     // answer) is ambiguous: refused, never read as whichever comes first.
@@ -65,16 +86,16 @@ pub async fn authenticate(
     if keys > 1 || (keys == 1 && headers.contains_key(header::AUTHORIZATION)) {
         return Err(ApiError::InvalidApiKey);
     }
-    let client = client_address(&state, &request);
+    let client = client_address(state, &request);
     match request.headers().get(API_KEY_HEADER) {
         Some(key) => {
             let key = key
                 .to_str()
                 .map_err(|_| ApiError::InvalidApiKey)?
                 .to_owned();
-            by_api_key(&state, &key, client, request, next).await
+            by_api_key(state, &key, (client, pending), request, next).await
         }
-        None => by_digest(&state, client, request, next).await,
+        None => by_digest(state, (client, pending), request, next).await,
     }
 }
 
@@ -82,13 +103,21 @@ pub async fn authenticate(
 /// `--trust-forwarded-for` the first `X-Forwarded-For` hop (the client as
 /// the proxy in front saw it).
 pub(crate) fn client_address(state: &AppState, request: &Request) -> String {
+    client_address_of(state, request.headers(), request.extensions())
+}
+
+/// [`client_address`], from a request's parts.
+pub(crate) fn client_address_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> String {
     let forwarded = state
         .trust_forwarded_for
-        .then(|| first_forwarded_hop(request.headers()))
+        .then(|| first_forwarded_hop(headers))
         .flatten();
     let peer = || {
-        request
-            .extensions()
+        extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip())
     };
@@ -112,11 +141,14 @@ fn first_forwarded_hop(headers: &HeaderMap) -> Option<IpAddr> {
 async fn by_api_key(
     state: &AppState,
     key: &str,
-    client_address: String,
+    (client_address, pending): (String, pb::PendingAccess),
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let verdict = state.core.verify_api_key(key, &client_address, "").await?;
+    let verdict = state
+        .core
+        .verify_api_key(key, &client_address, "", pending)
+        .await?;
     if verdict.retry_after_seconds > 0 {
         metrics::digest_outcome("API_KEY_THROTTLED");
         return Err(ApiError::TooManyAttempts {
@@ -144,7 +176,7 @@ async fn by_api_key(
 
 async fn by_digest(
     state: &AppState,
-    client_address: String,
+    (client_address, pending): (String, pb::PendingAccess),
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
@@ -158,11 +190,11 @@ async fn by_digest(
     {
         metrics::digest_outcome("malformed");
         let message = "Malformed Authorization header: it must be given once";
-        return Err(challenge(state, &address, message).await);
+        return Err(challenge(state, &address, message, pending).await);
     }
     let Some(authorization) = request.headers().get(header::AUTHORIZATION) else {
         metrics::digest_outcome("missing");
-        return Err(challenge(state, &address, "Unauthenticated request").await);
+        return Err(challenge(state, &address, "Unauthenticated request", pending).await);
     };
     let parsed = authorization
         .to_str()
@@ -172,7 +204,7 @@ async fn by_digest(
         Ok(fields) => fields,
         Err(message) => {
             metrics::digest_outcome("malformed");
-            return Err(challenge(state, &address, &message).await);
+            return Err(challenge(state, &address, &message, pending).await);
         }
     };
     // The Digest uri is the request target as the client wrote it.
@@ -185,11 +217,11 @@ async fn by_digest(
         .core
         .verify(
             &address,
-            request.method().as_str(),
-            target,
+            (request.method().as_str(), target),
             fields,
             &client_address,
             false,
+            pending,
         )
         .await
         .map_err(about_from)?;
@@ -242,8 +274,18 @@ fn from_header(headers: &HeaderMap) -> Result<SipAddress, ApiError> {
 }
 
 /// A 401 with a fresh nonce: every refusal tells the client how to retry.
-async fn challenge(state: &AppState, address: &SipAddress, message: &str) -> ApiError {
-    match state.core.challenge(address).await.map_err(about_from) {
+async fn challenge(
+    state: &AppState,
+    address: &SipAddress,
+    message: &str,
+    pending: pb::PendingAccess,
+) -> ApiError {
+    match state
+        .core
+        .challenge(address, pending)
+        .await
+        .map_err(about_from)
+    {
         Ok(challenges) => ApiError::Unauthenticated {
             message: message.to_owned(),
             challenges: www_authenticate_all(&challenges),

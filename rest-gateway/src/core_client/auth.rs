@@ -6,13 +6,17 @@ use super::{CoreClient, SipAddress};
 use crate::error::ApiError;
 
 impl CoreClient {
+    /// A fresh challenge per algorithm; `pending`: whether a pending
+    /// account is challenged (REST) or unknown.
     pub async fn challenge(
         &self,
         address: &SipAddress,
+        pending: pb::PendingAccess,
     ) -> Result<Vec<pb::DigestChallenge>, ApiError> {
         let request = pb::ChallengeRequest {
             username: address.username.clone(),
             domain: address.domain.clone(),
+            pending: pending.into(),
         };
         let answer = rpc!(
             self,
@@ -23,15 +27,16 @@ impl CoreClient {
     }
 
     /// Checks a Digest answer; `nonce_from_caller`: the nonce is a SIP
-    /// proxy's (Flexisip's delegated checks), not one the core issued.
+    /// proxy's (Flexisip's delegated checks), not one the core issued;
+    /// `pending`: what a pending account gets.
     pub async fn verify(
         &self,
         address: &SipAddress,
-        method: &str,
-        request_uri: &str,
+        (method, request_uri): (&str, &str),
         digest: pb::DigestFields,
         client_address: &str,
         nonce_from_caller: bool,
+        pending: pb::PendingAccess,
     ) -> Result<pb::VerifyDigestResponse, ApiError> {
         let request = pb::VerifyDigestRequest {
             username: address.username.clone(),
@@ -41,6 +46,7 @@ impl CoreClient {
             digest: Some(digest),
             client_address: client_address.to_owned(),
             nonce_from_caller,
+            pending: pending.into(),
         };
         rpc!(
             self,
@@ -50,17 +56,19 @@ impl CoreClient {
     }
 
     /// Which account a key authenticates as, for a route of `scope` (empty:
-    /// the API).
+    /// the API); `pending`: what a key of a pending account gets.
     pub async fn verify_api_key(
         &self,
         key: &str,
         client_address: &str,
         scope: &str,
+        pending: pb::PendingAccess,
     ) -> Result<pb::VerifyApiKeyResponse, ApiError> {
         let request = pb::VerifyApiKeyRequest {
             key: key.to_owned(),
             client_address: client_address.to_owned(),
             scope: scope.to_owned(),
+            pending: pending.into(),
         };
         rpc!(
             self,

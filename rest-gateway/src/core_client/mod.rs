@@ -19,7 +19,7 @@ use crate::config::Config;
 use flexiapi_proto::pb::{
     account_service_client::AccountServiceClient, api_key_service_client::ApiKeyServiceClient,
     auth_service_client::AuthServiceClient, device_service_client::DeviceServiceClient,
-    space_service_client::SpaceServiceClient,
+    onboarding_service_client::OnboardingServiceClient, space_service_client::SpaceServiceClient,
 };
 use hyper::{body::Incoming, Uri};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -59,6 +59,7 @@ macro_rules! rpc {
 mod accounts;
 mod auth;
 mod devices;
+pub(crate) mod onboarding;
 mod spaces;
 mod tls;
 
@@ -146,8 +147,15 @@ struct Clients {
     api_keys: ApiKeyServiceClient<Traced>,
     devices: DeviceServiceClient<Traced>,
     spaces: SpaceServiceClient<Traced>,
+    /// Its calls may wait on a push, mail or SMS provider: their timeout
+    /// is the others' plus the providers' (10 s).
+    onboarding: OnboardingServiceClient<Traced>,
     health: HealthClient<Transport>,
 }
+
+/// How much longer a call may take when the core sends a message: the
+/// providers' timeout (contract part 4).
+pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// hyper's pooled client, HTTP/2 only: one connection to the core, opened
 /// on first use and again after it breaks. tonic's `Channel` does the same
@@ -258,6 +266,13 @@ impl CoreClient {
             api_keys: ApiKeyServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             devices: DeviceServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             spaces: SpaceServiceClient::with_origin(traced(transport.clone()), origin.clone()),
+            onboarding: OnboardingServiceClient::with_origin(
+                traced(Transport {
+                    call_timeout: call_timeout + DELIVERY_TIMEOUT,
+                    ..transport.clone()
+                }),
+                origin.clone(),
+            ),
             health: HealthClient::with_origin(transport, origin),
         })))
     }

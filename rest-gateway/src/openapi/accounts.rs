@@ -24,6 +24,8 @@ pub struct Account {
     /// `sip:username@domain`.
     pub sip_uri: String,
     pub email: Option<String>,
+    /// E.164, validated by a code or set by an admin.
+    pub phone: Option<String>,
     pub display_name: Option<String>,
     pub activated: bool,
     pub blocked: bool,
@@ -120,6 +122,10 @@ pub struct NewAccount {
     pub email: Option<String>,
     #[schema(pattern = r"^[^\x00-\x1F\x7F-\x9F]*$", max_length = 255)]
     pub display_name: Option<String>,
+    /// E.164 (`+`, 6 to 15 digits, the first not 0); unique in the domain
+    /// among phones and usernames.
+    #[schema(pattern = r"^\+[1-9][0-9]{5,14}$")]
+    pub phone: Option<String>,
     #[schema(schema_with = fields::dictionary)]
     pub dictionary: Option<std::collections::BTreeMap<String, String>>,
     /// Default true.
@@ -154,6 +160,10 @@ pub struct AccountUpdate {
     pub email: Option<String>,
     #[schema(pattern = r"^[^\x00-\x1F\x7F-\x9F]*$", max_length = 255)]
     pub display_name: Option<String>,
+    /// E.164 (`+`, 6 to 15 digits, the first not 0); unique in the domain
+    /// among phones and usernames.
+    #[schema(pattern = r"^\+[1-9][0-9]{5,14}$")]
+    pub phone: Option<String>,
     #[schema(schema_with = fields::dictionary)]
     pub dictionary: Option<std::collections::BTreeMap<String, String>>,
     #[schema(schema_with = fields::laravel_bool)]

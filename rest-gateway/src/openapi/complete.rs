@@ -54,8 +54,10 @@ pub fn complete(document: &mut Value) {
     }
 }
 
-/// Rules between fields, which utoipa's derive cannot state: a new
-/// username needs its password (the HA1 is made of both).
+/// Rules between fields, and refusals of a pattern, which utoipa's derive
+/// cannot state: a new username needs its password (the HA1 is made of
+/// both); an APNs device token is 64 hex digits; an app's username is not
+/// a phone number.
 fn cross_field_rules(document: &mut Value) {
     if let Some(update) = document.pointer_mut("/components/schemas/AccountUpdate") {
         // `null` stands for absent, so presence alone does not say it.
@@ -63,6 +65,15 @@ fn cross_field_rules(document: &mut Value) {
             json!({"properties": {"username": {"type": "string"}}, "required": ["username"]});
         update["then"] =
             json!({"properties": {"password": {"type": "string"}}, "required": ["password"]});
+    }
+    if let Some(push) = document.pointer_mut("/components/schemas/PushTarget") {
+        push["if"] = json!({"properties": {"pn_provider": {"enum": ["apns", "apns.dev"]}}});
+        push["then"] = json!({"properties": {"pn_prid": {"pattern": "^[0-9A-Fa-f]{64}$"}}});
+    }
+    if let Some(username) =
+        document.pointer_mut("/components/schemas/AccountWithToken/properties/username")
+    {
+        username["not"] = json!({"pattern": "^\\+?[0-9]{6,15}$"});
     }
 }
 
@@ -136,6 +147,11 @@ fn shared(status: &str, description: &str) -> Value {
 fn add_refusals(path: &str, operation: &mut Map<String, Value>) {
     let public = operation.get("security") == Some(&json!([{}]));
     let has_body = operation.contains_key("requestBody");
+    // A browser form's own refusals are pages; the layers' (408, 413) are JSON.
+    let json_body = operation
+        .get("requestBody")
+        .and_then(|body| body.pointer("/content/application~1json"))
+        .is_some();
     let responses = operation.entry("responses").or_insert_with(|| json!({}));
     let Some(responses) = responses.as_object_mut() else {
         return;
@@ -148,7 +164,10 @@ fn add_refusals(path: &str, operation: &mut Map<String, Value>) {
         statuses.push("404");
     }
     if has_body {
-        statuses.extend(["400", "408", "413", "415", "422"]);
+        statuses.extend(["408", "413"]);
+    }
+    if json_body {
+        statuses.extend(["400", "415", "422"]);
     }
     for (status, name, _) in SHARED {
         if statuses.contains(&status) {
@@ -191,7 +210,7 @@ mod tests {
             "components": {"schemas": {}},
             "paths": {
                 "/api/things/{id}": {
-                    "put": {"requestBody": {}, "responses": {
+                    "put": {"requestBody": {"content": {"application/json": {}}}, "responses": {
                         "200": {"description": "ok"},
                         "404": {"description": "Thing not found", "content": {"application/json": {"schema": {"type": "object", "properties": {"message": {"type": "string"}}}}}}
                     }},

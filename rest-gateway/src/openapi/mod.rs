@@ -15,10 +15,12 @@ use utoipa::{
 mod accounts;
 mod complete;
 mod fields;
+mod onboarding;
 mod spaces;
 
 pub use accounts::*;
 pub use complete::complete;
+pub use onboarding::*;
 pub use spaces::*;
 
 #[derive(OpenApi)]
@@ -41,6 +43,8 @@ pub use spaces::*;
         (name = "devices", description = "Registered SIP bindings"),
         (name = "auth", description = "Checking credentials"),
         (name = "flexisip", description = "Flexisip's delegated SIP authentication (ExternalAuthentication plugin), with a key of scope `external-auth` in the query"),
+        (name = "onboarding", description = "Linphone apps: account creation with a token (by push or a browser page), email and phone validation by a 4-digit code"),
+        (name = "pages", description = "Browser pages at the root: a request token's validation, the recovery of a password by phone or email"),
         (name = "operations", description = "Documentation, health and metrics (no authentication)")
     )
 )]

@@ -15,7 +15,12 @@ use serde_json::json;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{auth::authenticate, layers, openapi::ApiDoc, state::AppState};
+use crate::{
+    auth::{authenticate, middleware::authenticate_pending},
+    layers,
+    openapi::ApiDoc,
+    state::AppState,
+};
 
 pub(crate) mod accounts;
 mod api_keys;
@@ -24,6 +29,7 @@ mod docs;
 mod explorer;
 pub(crate) mod external_auth;
 mod health;
+pub(crate) mod onboarding;
 pub(crate) mod path;
 mod ping;
 pub(crate) mod spaces;
@@ -42,8 +48,19 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
     let protected = OpenApiRouter::new()
         .merge(ping::router())
         .merge(api_keys::router())
+        .merge(onboarding::protected_router())
         .merge(large)
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    // What a pending account (made with a creation token, not yet
+    // validated) may call: its own account and its validation.
+    let pending = OpenApiRouter::new()
+        .merge(accounts::pending_router())
+        .merge(onboarding::pending_router())
+        .layer(layers::compression())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            authenticate_pending,
+        ));
     let documents = OpenApiRouter::new()
         .merge(docs::router())
         .merge(explorer::router())
@@ -54,7 +71,9 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(health::router())
         // Its own key, in the query: Flexisip sends no header of its own.
         .merge(external_auth::router())
+        .merge(onboarding::public_router())
         .merge(protected)
+        .merge(pending)
 }
 
 /// `/api` plus the operators' endpoints (`/healthz/*`, `/metrics`).

@@ -44,6 +44,7 @@ async fn an_admin_creates_an_account_that_can_then_authenticate(backend: Backend
             "email",
             "id",
             "passwords",
+            "phone",
             "sip_uri",
             "updated_at",
             "username"

@@ -4,8 +4,10 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use core_service::{
+    adapters::delivery::DeliveryConfig,
     app::startup::{Application as Core, ServeConfig},
     domain::Domain,
+    rules::onboarding::Settings as OnboardingSettings,
     testing::{Backend, TestDatabase},
 };
 use flexiapi_proto::pb::{self, account_service_client::AccountServiceClient};
@@ -38,8 +40,11 @@ pub struct TestSystem {
     pub database: TestDatabase,
     core: Option<Running>,
     _gateway: Running,
+    /// What the core was started with, to start it again the same way.
+    options: Options,
 }
 
+#[derive(Clone)]
 pub struct Options {
     pub nonce_ttl_seconds: u32,
     pub body_limit_bytes: u64,
@@ -58,6 +63,12 @@ pub struct Options {
     pub keep_alive_timeout_seconds: u64,
     /// `--cors-allowed-origins`.
     pub cors_allowed_origins: Vec<String>,
+    /// The core's part 4 lifetimes and limits, and its channels.
+    pub onboarding: OnboardingSettings,
+    pub delivery: DeliveryConfig,
+    /// The gateway's `--public-url` and hCaptcha (secret, sitekey, verify URL).
+    pub public_url: Option<String>,
+    pub hcaptcha: Option<(String, String, String)>,
 }
 
 impl Default for Options {
@@ -73,6 +84,10 @@ impl Default for Options {
             header_read_timeout_seconds: 10,
             keep_alive_timeout_seconds: 60,
             cors_allowed_origins: Vec::new(),
+            onboarding: OnboardingSettings::default(),
+            delivery: DeliveryConfig::default(),
+            public_url: None,
+            hcaptcha: None,
         }
     }
 }
@@ -86,13 +101,8 @@ pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<Tes
         let _ = flexiapi_telemetry::init("rest-gateway");
     }
     let database = TestDatabase::create(backend).await.unwrap()?;
-    let (core, core_addr) = start_core(
-        &database.url,
-        "127.0.0.1:0".parse().unwrap(),
-        options.nonce_ttl_seconds,
-        options.registrar_redis_url.clone(),
-    )
-    .await;
+    let (core, core_addr) =
+        start_core(&database.url, "127.0.0.1:0".parse().unwrap(), &options).await;
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         core_url: format!("http://{core_addr}"),
@@ -109,6 +119,13 @@ pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<Tes
             .iter()
             .map(|origin| origin.parse().unwrap())
             .collect(),
+        public_url: options.public_url.clone(),
+        hcaptcha_secret: options.hcaptcha.as_ref().map(|h| h.0.clone()),
+        hcaptcha_sitekey: options.hcaptcha.as_ref().map(|h| h.1.clone()),
+        hcaptcha_verify_url: options
+            .hcaptcha
+            .as_ref()
+            .map_or_else(|| Config::default().hcaptcha_verify_url, |h| h.2.clone()),
         ..Config::default()
     };
     let gateway = Gateway::build(&config).await.unwrap();
@@ -129,6 +146,7 @@ pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<Tes
         database,
         core: Some(core),
         _gateway: Running { stop, task },
+        options,
     };
     system
         .grpc_create_account(ADMIN, ADMIN_PASSWORD, "SHA-256", true)
@@ -139,20 +157,21 @@ pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<Tes
 async fn start_core(
     database_url: &str,
     listen: SocketAddr,
-    nonce_ttl_seconds: u32,
-    registrar_redis_url: Option<String>,
+    options: &Options,
 ) -> (Running, SocketAddr) {
     let config = ServeConfig {
         listen,
         database_url: database_url.to_owned(),
         database_max_connections: 4,
         sip_domain: Domain::parse(DOMAIN).unwrap(),
-        nonce_ttl_seconds,
+        nonce_ttl_seconds: options.nonce_ttl_seconds,
         metrics_listen: None,
         account_cache_entries: 100,
         api_key_idle_minutes: 60,
-        registrar_redis_url,
+        registrar_redis_url: options.registrar_redis_url.clone(),
         max_device_watchers: 8,
+        onboarding: options.onboarding.clone(),
+        delivery: options.delivery.clone(),
         ..ServeConfig::default()
     };
     let core = Core::build(&config).await.unwrap();
@@ -299,7 +318,7 @@ impl TestSystem {
 
     /// Starts a core again on the same address and database.
     pub async fn restart_core(&mut self) {
-        let (core, _) = start_core(&self.database.url, self.core_addr, 300, None).await;
+        let (core, _) = start_core(&self.database.url, self.core_addr, &self.options).await;
         self.core = Some(core);
     }
 }

@@ -29,6 +29,7 @@ mod import;
 mod import_2020;
 mod internal_plane;
 mod internal_tls;
+mod onboarding;
 mod openapi;
 mod operations;
 mod registrar;

@@ -1,20 +1,33 @@
 """Judges a Schemathesis run (its NDJSON events) by contract http.md §9.
 
-Every failure counts but two kinds the contract itself explains:
+Every failure counts but these, which the contract itself explains:
 - `ignored_auth` answered 422 `errors.from` to a request with neither a key
   nor an Authorization header: part 1 asks a client without credentials
   for its `From` first;
 - `positive_data_acceptance` answered 422 naming only states of the server,
   which no schema can state: a username, email or domain already taken, a
   wrong current password, a realm that cannot change while the space has
-  accounts, the default domain's space that must stay super.
+  accounts, the default domain's space that must stay super, a token or
+  code the server does not hold (part 4, also as a browser page);
+- `not_a_server_error` on part 4's 503 `Token not sent`, `Email not sent`,
+  `SMS not sent`: this run configures no push, mail or SMS provider, and
+  the contract answers that;
+- a case Schemathesis misjudged, as `jsonschema` reads the document again:
+  a "schema-violating" body that is valid, or a "schema-valid" one that is
+  not.
 Usage: judge.py EVENTS.ndjson SCHEMATHESIS_OUTPUT.txt
 """
 
 import base64
 import json
+import os
 import re
 import sys
+
+import jsonschema
+
+# The document the run tested, beside its events (scripts/api-conformance).
+DOCUMENT = None
 
 
 def body(interaction):
@@ -25,11 +38,53 @@ def body(interaction):
         return None
 
 
+def text(interaction):
+    content = (interaction or {}).get("response", {}).get("content") or {}
+    return base64.b64decode(content.get("$base64", "")).decode("utf-8", "replace")
+
+
+def sent_body(interaction):
+    raw = (interaction or {}).get("request", {}).get("body") or {}
+    try:
+        return json.loads(base64.b64decode(raw.get("$base64", "")) or b"null")
+    except ValueError:
+        return None
+
+
+def schema_verdict(operation, request_body):
+    """Whether the JSON body the case sent is valid against its operation's
+    request schema, as `jsonschema` (Draft 2020-12, formats checked) reads
+    the document; None when the operation has no JSON body."""
+    method, path = operation.split(" ", 1)
+    item = DOCUMENT["paths"].get(path, {}).get(method.lower(), {})
+    schema = item.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    if schema is None or request_body is None:
+        return None
+    root = dict(schema, components=DOCUMENT["components"])
+    validator = jsonschema.Draft202012Validator(root, format_checker=jsonschema.FormatChecker())
+    return validator.is_valid(request_body)
+
+
 def explained(check, interaction):
     failure = check["failure_info"]["failure"]
     response = (interaction or {}).get("response") or {}
     answer = body(interaction)
-    if response.get("status_code") != 422 or not isinstance(answer, dict):
+    status = response.get("status_code")
+    # Schemathesis's own reading of a case can be wrong (a mutation that
+    # still matches the pattern, a `not` its generator overlooked): the
+    # document decides, read again by jsonschema.
+    verdict = schema_verdict(failure["operation"], sent_body(interaction))
+    if failure["code"] == "ST201" and verdict is True:
+        return "Schemathesis's mutation still matched the schema (jsonschema says valid)"
+    if failure["code"] == "ST202" and verdict is False:
+        return "Schemathesis's case broke the schema (jsonschema says invalid)"
+    if failure["code"] == "ST101" and status == 503 and any(m in text(interaction) for m in NOT_SENT):
+        return "part 4: 503 not sent (this run configures no push, mail or SMS provider)"
+    page = interaction.get("request", {}).get("uri", "").split("/api/")[0] == interaction.get("request", {}).get("uri", "")
+    if failure["code"] == "ST202" and page and status in (403, 404, 410, 422):
+        if any(state in text(interaction) for state in STATES):
+            return "a browser page refusing a token, code or recovery the server does not hold"
+    if status != 422 or not isinstance(answer, dict):
         return None
     errors = answer.get("errors") or {}
     headers = {name.lower() for name in (interaction.get("request", {}).get("headers") or {})}
@@ -45,16 +100,30 @@ def explained(check, interaction):
     return None
 
 
-# The 422 messages of parts 1-2 that depend on stored data, not on shape.
+# The messages of parts 1, 2 and 4 that depend on stored data, not on
+# shape: a name taken, a wrong current password, a realm in use, a token or
+# code the server does not hold (or no longer).
 STATES = (
     "has already been taken.",
     "Incorrect old password",
     "cannot change while the space has accounts",
     "cannot be turned off for the space of the default domain",
+    "Please provide a valid account_creation_request_token",
+    "Please provide a valid account_creation_token",
+    "The provided token is expired",
+    "The code should be valid",
+    "This recovery has expired",
+    "Invalid account recovery token",
 )
+
+# Part 4's 503s when a channel is off.
+NOT_SENT = ("Token not sent", "Email not sent", "SMS not sent")
 
 
 def main(events_path, output_path):
+    global DOCUMENT
+    with open(os.path.join(os.path.dirname(events_path), "openapi.json")) as document:
+        DOCUMENT = json.load(document)
     counted, accepted, cases = [], {}, 0
     with open(events_path) as events:
         for line in events:

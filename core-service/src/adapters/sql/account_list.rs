@@ -1,7 +1,7 @@
 //! One page of accounts and the total the paginator shows, at the same
 //! cost at any number of accounts: pages by primary key (or `(domain, id)`),
 //! the total from the spaces' trigger-kept counters, and a search as a
-//! byte range of the username and email indexes, counted over its matches.
+//! byte range of the username, email and phone indexes, counted over its matches.
 
 use super::{
     account_rows::{AccountRow, COLUMNS},
@@ -27,7 +27,7 @@ impl SqlStore {
         let range = filter.search.map(prefix_range);
         if range.is_some() {
             conditions.push(self.prefix_condition(next));
-            next += 4;
+            next += 6;
         }
         let filtered = if conditions.is_empty() {
             String::new()
@@ -59,8 +59,10 @@ impl SqlStore {
                 count = count.bind(domain);
             }
             if let Some((lo, hi)) = &range {
-                page = page.bind(lo.as_str()).bind(hi.as_str()).bind(lo.as_str()).bind(hi.as_str());
-                count = count.bind(lo.as_str()).bind(hi.as_str()).bind(lo.as_str()).bind(hi.as_str());
+                for _ in 0..3 {
+                    page = page.bind(lo.as_str()).bind(hi.as_str());
+                    count = count.bind(lo.as_str()).bind(hi.as_str());
+                }
             }
             let rows = page.bind(filter.limit).bind(filter.offset).fetch_all(pool).await?;
             let total = count.fetch_one(pool).await?;
@@ -68,20 +70,27 @@ impl SqlStore {
         })
     }
 
-    /// `(a.username range) OR (a.email range)`: a prefix as a byte range,
+    /// `(a.username range) OR (a.email range) OR (a.phone range)`: a prefix as a byte range,
     /// which an index answers on every engine (PostgreSQL compares with
     /// `COLLATE "C"`, whatever the database's collation; SQLite and MariaDB
-    /// columns compare bytes already). The bounds are bound twice, for
+    /// columns compare bytes already). The bounds are bound thrice, for
     /// MariaDB's positional parameters.
     fn prefix_condition(&self, first: usize) -> String {
         let collate = match self {
             Self::Sqlite { .. } | Self::Mysql { .. } => "",
             Self::Postgres { .. } => " COLLATE \"C\"",
         };
-        let [lo, hi, lo2, hi2] = [first, first + 1, first + 2, first + 3];
+        let range = |column: &str, at: usize| {
+            format!(
+                "(a.{column}{collate} >= ${at} AND a.{column}{collate} < ${})",
+                at + 1
+            )
+        };
         format!(
-            "((a.username{collate} >= ${lo} AND a.username{collate} < ${hi}) \
-             OR (a.email{collate} >= ${lo2} AND a.email{collate} < ${hi2}))"
+            "({} OR {} OR {})",
+            range("username", first),
+            range("email", first + 2),
+            range("phone", first + 4)
         )
     }
 }

@@ -18,7 +18,7 @@ use crate::{
 macro_rules! fields {
     () => {
         "a.id, a.username, a.domain, a.activated, a.admin, a.blocked, a.email, \
-         a.display_name, a.dictionary, a.created_at, a.updated_at, \
+         a.display_name, a.phone, a.pending, a.dictionary, a.created_at, a.updated_at, \
          (a.admin AND COALESCE((SELECT s.super FROM spaces s WHERE s.domain = a.domain), FALSE)) \
          AS super_admin, \
          COALESCE((SELECT s.realm FROM spaces s WHERE s.domain = a.domain), a.domain) AS realm"
@@ -92,6 +92,8 @@ pub(in crate::adapters) struct AccountRow {
     pub(in crate::adapters) blocked: bool,
     pub(in crate::adapters) email: Option<Text>,
     pub(in crate::adapters) display_name: Option<Text>,
+    pub(in crate::adapters) phone: Option<Text>,
+    pub(in crate::adapters) pending: bool,
     pub(in crate::adapters) dictionary: Text,
     pub(in crate::adapters) created_at: i64,
     pub(in crate::adapters) updated_at: i64,
@@ -130,6 +132,8 @@ impl From<AccountRow> for Account {
             blocked: row.blocked,
             email: row.email.map(String::from),
             display_name: row.display_name.map(String::from),
+            phone: row.phone.map(String::from),
+            pending: row.pending,
             dictionary,
             password_algorithms,
             super_admin: row.super_admin,

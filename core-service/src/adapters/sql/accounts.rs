@@ -2,6 +2,7 @@
 //! and their passwords, and the joined read behind every Digest check.
 
 use super::{
+    account_create::{insert_credentials, taken, INSERT_PASSWORD},
     account_rows::{sorted_credentials, AccountRow, CredentialRow, COLUMNS},
     is_unique_violation,
     text::Text,
@@ -12,22 +13,10 @@ use crate::{
         model::{Account, ActiveAccount, Credential},
         Domain,
     },
-    error::{CoreError, Result},
-    rules::{
-        accounts::store::{AccountChanges, AccountFilter, AccountStore, NewAccount, Profile},
-        spaces,
-    },
+    error::Result,
+    rules::accounts::store::{AccountChanges, AccountFilter, AccountStore, NewAccount, Profile},
 };
 
-/// Placeholders are used once each and in order (MariaDB binds by
-/// position): the username and domain are bound again for the check.
-const INSERT_ACCOUNT: &str = "INSERT INTO accounts \
-    (username, domain, activated, admin, blocked, email, display_name, dictionary, created_at, updated_at) \
-    SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BOOLEAN), CAST($4 AS BOOLEAN), \
-    CAST($5 AS BOOLEAN), CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($8 AS TEXT), \
-    CAST($9 AS BIGINT), CAST($10 AS BIGINT) \
-    WHERE NOT EXISTS (SELECT 1 FROM deleted_accounts WHERE username = $11 AND domain = $12)";
-const ID_OF_ACCOUNT: &str = "SELECT id FROM accounts WHERE username = $1 AND domain = $2";
 /// The profile is written only when the flag before each field says so
 /// (PUT replaces it, a state change keeps it); the other fields only when
 /// given. (The flag is bound before each field: one use per placeholder.)
@@ -35,50 +24,16 @@ const UPDATE_ACCOUNT: &str = "UPDATE accounts SET \
     email = CASE WHEN $1 THEN $2 ELSE email END, \
     display_name = CASE WHEN $3 THEN $4 ELSE display_name END, \
     dictionary = CASE WHEN $5 THEN $6 ELSE dictionary END, \
-    username = COALESCE($7, username), activated = COALESCE($8, activated), \
-    blocked = COALESCE($9, blocked), admin = COALESCE($10, admin), updated_at = $11 \
-    WHERE id = $12";
-const INSERT_PASSWORD: &str =
-    "INSERT INTO passwords (account_id, password, algorithm) VALUES ($1, $2, $3)";
+    phone = CASE WHEN $7 THEN $8 ELSE phone END, \
+    username = COALESCE($9, username), activated = COALESCE($10, activated), \
+    blocked = COALESCE($11, blocked), admin = COALESCE($12, admin), \
+    pending = COALESCE($13, pending), updated_at = $14 \
+    WHERE id = $15";
 const DELETE_PASSWORDS: &str = "DELETE FROM passwords WHERE account_id = $1";
 const REMEMBER_USERNAME: &str = "INSERT INTO deleted_accounts (username, domain, deleted_at) \
     VALUES ($1, $2, $3) ON CONFLICT (username, domain) DO NOTHING";
 const WAS_DELETED: &str =
     "SELECT COUNT(*) FROM deleted_accounts WHERE username = $1 AND domain = $2";
-
-/// Inserts each credential of account `$id` in transaction `$tx` with
-/// `$sql` (INSERT_PASSWORD in the backend's dialect), on whichever
-/// backend's transaction it is.
-macro_rules! insert_credentials {
-    ($tx:ident, $sql:expr, $id:expr, $credentials:expr) => {
-        for credential in $credentials {
-            sqlx::query($sql)
-                .bind($id)
-                .bind(credential.ha1.expose())
-                .bind(credential.algorithm.as_str())
-                .execute(&mut *$tx)
-                .await?;
-        }
-    };
-}
-
-/// How a creation's transaction ended.
-enum Inserted {
-    Id(i64),
-    /// The username was deleted from the domain: it stays taken.
-    NameDeleted,
-    SpaceFull,
-    /// The space's realm is not the one the passwords were hashed with.
-    RealmChanged,
-}
-
-/// The space's realm and limit, read under the lock its counter trigger
-/// takes anyway (PostgreSQL): creations in one space queue on it, so the
-/// limit holds under concurrent creations and a realm cannot change under
-/// one. A domain without a space gets one from the trigger, with the
-/// domain as its realm.
-const SPACE_OF_NEW_ACCOUNT: &str =
-    "SELECT realm, max_accounts, accounts_count FROM spaces WHERE domain = $1";
 
 /// How an update's transaction ended.
 enum Written {
@@ -89,25 +44,7 @@ enum Written {
     NameDeleted,
 }
 
-fn taken(field: &'static str) -> CoreError {
-    CoreError::AlreadyExists {
-        field,
-        message: "has already been taken".into(),
-    }
-}
-
 impl SqlStore {
-    /// A unique violation on `accounts` is the username or the email: the
-    /// username if an account (other than `except`) holds it.
-    async fn which_is_taken(&self, username: &str, domain: &str, except: i64) -> Result<CoreError> {
-        let sql = "SELECT COUNT(*) FROM accounts WHERE username = $1 AND domain = $2 AND id <> $3";
-        let sql = self.sql(sql);
-        let holders: i64 = on_pool!(self, write, pool => {
-            sqlx::query_scalar(&sql).bind(username).bind(domain).bind(except).fetch_one(pool).await?
-        });
-        Ok(taken(if holders > 0 { "username" } else { "email" }))
-    }
-
     /// ` FOR UPDATE` where the backend locks rows (PostgreSQL, MariaDB);
     /// SQLite's one writer connection already serializes writes.
     pub(super) fn row_lock(&self) -> &'static str {
@@ -121,75 +58,7 @@ impl SqlStore {
 impl AccountStore for SqlStore {
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn create_account(&self, new: NewAccount<'_>) -> Result<Account> {
-        let space_sql = format!("{SPACE_OF_NEW_ACCOUNT}{}", self.row_lock());
-        let space_sql = self.sql(&space_sql);
-        let (insert_sql, id_sql) = (self.sql(INSERT_ACCOUNT), self.sql(ID_OF_ACCOUNT));
-        let password_sql = self.sql(INSERT_PASSWORD);
-        let inserted: Result<Inserted, sqlx::Error> = on_pool!(self, write, pool => {
-            async {
-                let mut tx = pool.begin().await?;
-                let space: Option<(Text, i64, i64)> = sqlx::query_as(&space_sql)
-                    .bind(new.domain.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let realm = space.as_ref().map_or(new.domain.as_str(), |(realm, ..)| &realm.0);
-                if realm != new.realm {
-                    return Ok(Inserted::RealmChanged);
-                }
-                if let Some((_, max, count)) = space {
-                    if max > 0 && count >= max {
-                        return Ok(Inserted::SpaceFull);
-                    }
-                }
-                let inserted = sqlx::query(&insert_sql)
-                    .bind(new.username)
-                    .bind(new.domain.as_str())
-                    .bind(new.activated)
-                    .bind(new.admin)
-                    .bind(new.blocked)
-                    .bind(new.profile.email.as_ref().map(|e| e.as_str()))
-                    .bind(new.profile.display_name.as_ref().map(|d| d.as_str()))
-                    .bind(new.profile.dictionary.to_json())
-                    .bind(new.created_at)
-                    .bind(new.created_at)
-                    .bind(new.username)
-                    .bind(new.domain.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                if inserted.rows_affected() == 0 {
-                    return Ok(Inserted::NameDeleted);
-                }
-                // Not RETURNING: MySQL has none. The row is this
-                // transaction's own, found by its unique key.
-                let id: i64 = sqlx::query_scalar(&id_sql)
-                    .bind(new.username)
-                    .bind(new.domain.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                insert_credentials!(tx, &password_sql, id, &new.credentials);
-                tx.commit().await?;
-                Ok(Inserted::Id(id))
-            }.await
-        });
-        let id = match inserted {
-            Ok(Inserted::Id(id)) => id,
-            Ok(Inserted::NameDeleted) => return Err(taken("username")),
-            Ok(Inserted::SpaceFull) => return Err(CoreError::PermissionDenied(spaces::SPACE_FULL)),
-            Ok(Inserted::RealmChanged) => {
-                return Err(CoreError::FailedPrecondition(
-                    "The space's realm changed during the creation; retry",
-                ))
-            }
-            Err(error) if is_unique_violation(&error) => {
-                return Err(self
-                    .which_is_taken(new.username, new.domain.as_str(), 0)
-                    .await?)
-            }
-            Err(error) => return Err(error.into()),
-        };
-        self.account_by_id(id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("account {id} vanished after its creation").into())
+        self.insert_account(new).await
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
@@ -209,6 +78,16 @@ impl AccountStore for SqlStore {
         let sql = self.sql(&sql);
         let row: Option<AccountRow> = on_pool!(self, read, pool => {
             sqlx::query_as(&sql).bind(username).bind(domain.as_str()).fetch_optional(pool).await?
+        });
+        Ok(row.map(Account::from))
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn account_by_phone(&self, phone: &str, domain: &Domain) -> Result<Option<Account>> {
+        let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.phone = $1 AND a.domain = $2");
+        let sql = self.sql(&sql);
+        let row: Option<AccountRow> = on_pool!(self, read, pool => {
+            sqlx::query_as(&sql).bind(phone).bind(domain.as_str()).fetch_optional(pool).await?
         });
         Ok(row.map(Account::from))
     }
@@ -273,10 +152,13 @@ impl AccountStore for SqlStore {
                     .bind(written_profile.display_name.as_ref().map(|d| d.as_str()))
                     .bind(profile.is_some())
                     .bind(written_profile.dictionary.to_json())
+                    .bind(profile.is_some())
+                    .bind(written_profile.phone.as_ref().map(|p| p.as_str()))
                     .bind(renamed)
                     .bind(changes.activated)
                     .bind(changes.blocked)
                     .bind(changes.admin)
+                    .bind(changes.pending)
                     .bind(changes.updated_at)
                     .bind(id)
                     .execute(&mut *tx)
@@ -305,7 +187,8 @@ impl AccountStore for SqlStore {
             Err(error) if is_unique_violation(&error) => {
                 let (username, domain) = current.unwrap_or_default();
                 let username = changes.username.as_deref().unwrap_or(&username);
-                Err(self.which_is_taken(username, &domain, id).await?)
+                let phone = written_profile.phone.as_ref().map(|p| p.as_str());
+                Err(self.which_is_taken(username, phone, &domain, id).await?)
             }
             Err(error) => Err(error.into()),
         }

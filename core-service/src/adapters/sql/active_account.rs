@@ -1,4 +1,4 @@
-//! The read behind every Digest check: an active account, its passwords
+//! The read behind every Digest check: an activated (or pending) account, its passwords
 //! and the account epoch, in one statement.
 
 use super::{
@@ -22,7 +22,7 @@ impl SqlStore {
         let sql = format!(
             "SELECT {FIELDS}, p.algorithm, p.password, (SELECT epoch FROM account_epoch) AS epoch \
              FROM accounts a LEFT JOIN passwords p ON p.account_id = a.id \
-             WHERE a.username = $1 AND a.domain = $2 AND a.activated = TRUE"
+             WHERE a.username = $1 AND a.domain = $2 AND (a.activated = TRUE OR a.pending = TRUE)"
         );
         let sql = self.sql(&sql);
         let rows: Vec<ActiveAccountRow> = on_pool!(self, read, pool => {

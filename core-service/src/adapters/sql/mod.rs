@@ -97,6 +97,7 @@ macro_rules! on_pool {
     };
 }
 
+mod account_create;
 mod account_list;
 pub(super) mod account_rows;
 mod accounts;
@@ -111,6 +112,7 @@ mod import_rows;
 mod mysql;
 mod nonce_sql;
 pub(super) mod nonces;
+mod onboarding;
 mod pg_nonces;
 mod probe;
 mod spaces;

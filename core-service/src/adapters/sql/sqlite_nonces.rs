@@ -171,6 +171,8 @@ impl SqliteNonces {
                         blocked: row.get("blocked")?,
                         email: row.get("email")?,
                         display_name: row.get("display_name")?,
+                        phone: row.get("phone")?,
+                        pending: row.get("pending")?,
                         dictionary: row.get("dictionary")?,
                         created_at: row.get("created_at")?,
                         updated_at: row.get("updated_at")?,

@@ -7,8 +7,10 @@ use clap::{Args, Parser};
 
 use crate::domain::Domain;
 
+mod onboarding;
 mod subcommands;
 
+pub use onboarding::OnboardingArgs;
 pub use subcommands::*;
 
 #[derive(Debug, Parser)]
@@ -27,6 +29,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub serve: ServeArgs,
+
+    #[command(flatten)]
+    pub onboarding: OnboardingArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -309,6 +314,32 @@ mod tests {
         ] {
             let error = Cli::try_parse_from(&args).unwrap_err().to_string();
             assert!(error.contains(args[1]), "{error}");
+        }
+    }
+
+    /// docs/configuration.md is where operators look a flag up.
+    #[test]
+    fn every_serve_flag_is_documented() {
+        use clap::CommandFactory as _;
+        let docs = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/configuration.md"),
+        )
+        .unwrap();
+        for argument in Cli::command().get_arguments() {
+            let Some(long) = argument.get_long() else {
+                continue;
+            };
+            assert!(
+                docs.contains(&format!("`--{long}")),
+                "--{long} is not in docs/configuration.md"
+            );
+            if let Some(env) = argument.get_env() {
+                let env = env.to_string_lossy();
+                assert!(
+                    docs.contains(env.as_ref()),
+                    "{env} is not in docs/configuration.md"
+                );
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::{
     rules::{
         accounts::{
             passwords::Password,
-            store::{AccountChanges, AccountFilter, AccountStore, Profile},
+            store::{AccountChanges, AccountFilter, AccountStore},
         },
         spaces::store::SpaceStore,
     },
@@ -81,8 +81,13 @@ pub async fn list(store: &impl AccountStore, actor: &Actor, query: ListQuery<'_>
 }
 
 fn own_domain(actor: &Actor) -> Result<Domain> {
-    Ok(Domain::parse(&actor.account.domain)
-        .map_err(|_| anyhow::anyhow!("account {} has an invalid domain", actor.account.id))?)
+    own_domain_of(&actor.account)
+}
+
+/// The domain of a stored account (valid, as every stored one is).
+pub(crate) fn own_domain_of(account: &Account) -> Result<Domain> {
+    Ok(Domain::parse(&account.domain)
+        .map_err(|_| anyhow::anyhow!("account {} has an invalid domain", account.id))?)
 }
 
 /// A PUT as received: `None` leaves a field as it is, except the profile,
@@ -111,30 +116,18 @@ pub async fn update(
     if locks_itself_out {
         actor.not_itself(&target)?;
     }
-    let (email, display_name, dictionary) = update.profile.parse();
     let username = update.username.map(Username::parse).transpose();
     let password = update.password.map(Password::parse).transpose();
     let algorithms = algorithms_for(store, update.algorithm.unwrap_or_default(), &target).await;
-    let (username, password, algorithms, email, display_name, dictionary) = match (
-        username,
-        password,
-        algorithms,
-        email,
-        display_name,
-        dictionary,
-    ) {
-        (Ok(u), Ok(p), Ok(a), Ok(e), Ok(n), Ok(k)) => (u, p, a, e, n, k),
-        (u, p, a, e, n, k) => {
-            return Err(CoreError::merge([
-                u.err(),
-                p.err(),
-                a.err(),
-                e.err(),
-                n.err(),
-                k.err(),
-            ]))
-        }
-    };
+    let (username, password, algorithms, profile) =
+        match (username, password, algorithms, update.profile.parse()) {
+            (Ok(u), Ok(p), Ok(a), Ok(profile)) => (u, p, a, profile),
+            (u, p, a, profile) => {
+                return Err(CoreError::merge([u.err(), p.err(), a.err(), profile.err()]))
+            }
+        };
+    let domain = own_domain_of(&target)?;
+    super::phone_free(store, profile.phone.as_ref(), &domain, target.id).await?;
     let new_name = username
         .as_ref()
         .map(|u| u.as_str())
@@ -149,16 +142,14 @@ pub async fn update(
     }
     let hashed_for = new_name.unwrap_or(&target.username);
     let changes = AccountChanges {
-        profile: Some(Profile {
-            email,
-            display_name,
-            dictionary,
-        }),
+        profile: Some(profile),
         username: new_name.map(str::to_owned),
         credentials: password.map(|p| p.credentials(&algorithms, hashed_for, &target.realm)),
         activated: update.activated,
         blocked: update.blocked,
         admin: update.admin,
+        // An admin deciding the state ends pending (contract part 4).
+        pending: update.activated.map(|_| false),
         updated_at: now,
     };
     store
@@ -196,6 +187,7 @@ pub async fn set_state(
     let changes = AccountChanges {
         activated,
         blocked,
+        pending: activated.map(|_| false),
         updated_at: now,
         ..AccountChanges::default()
     };

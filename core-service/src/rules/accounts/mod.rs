@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use crate::{
     domain::{
-        model::Account, AccountAddress, Algorithm, Dictionary, DisplayName, Domain, Email, Username,
+        model::Account, AccountAddress, Algorithm, Dictionary, DisplayName, Domain, Email, Phone,
+        Username,
     },
     error::{CoreError, Result},
     rules::{
@@ -32,24 +33,46 @@ pub use roles::Actor;
 pub struct ProfileInput<'a> {
     pub email: Option<&'a str>,
     pub display_name: Option<&'a str>,
+    pub phone: Option<&'a str>,
     pub dictionary: Option<&'a HashMap<String, String>>,
 }
 
 impl ProfileInput<'_> {
-    /// Each field's errors, to merge with the other fields' ones.
-    fn parse(
-        &self,
-    ) -> (
-        Result<Option<Email>>,
-        Result<Option<DisplayName>>,
-        Result<Dictionary>,
-    ) {
-        (
-            Email::parse_optional(self.email),
-            DisplayName::parse_optional(self.display_name),
-            self.dictionary
-                .map_or_else(|| Ok(Dictionary::default()), Dictionary::parse),
-        )
+    /// The profile, or every broken field's error.
+    fn parse(&self) -> Result<Profile> {
+        let email = Email::parse_optional(self.email);
+        let display_name = DisplayName::parse_optional(self.display_name);
+        let phone = Phone::parse_optional(self.phone);
+        let dictionary = self
+            .dictionary
+            .map_or_else(|| Ok(Dictionary::default()), Dictionary::parse);
+        match (email, display_name, phone, dictionary) {
+            (Ok(email), Ok(display_name), Ok(phone), Ok(dictionary)) => Ok(Profile {
+                email,
+                display_name,
+                phone,
+                dictionary,
+            }),
+            (e, n, p, k) => Err(CoreError::merge([e.err(), n.err(), p.err(), k.err()])),
+        }
+    }
+}
+
+/// A phone is taken by another account of the domain that has it as its
+/// phone (the store's unique key) or as its username (checked here).
+pub(crate) async fn phone_free(
+    store: &impl AccountStore,
+    phone: Option<&Phone>,
+    domain: &Domain,
+    except: i64,
+) -> Result<()> {
+    let Some(phone) = phone else { return Ok(()) };
+    match store.account_by_address(phone.as_str(), domain).await? {
+        Some(holder) if holder.id != except => Err(CoreError::AlreadyExists {
+            field: "phone",
+            message: "has already been taken".into(),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -63,6 +86,10 @@ pub struct CreateAccount<'a> {
     pub admin: bool,
     pub activated: bool,
     pub blocked: bool,
+    /// Made with a creation token (contract part 4).
+    pub pending: bool,
+    /// The creation token it spends, used in the same transaction.
+    pub spend_token: Option<i64>,
     pub profile: ProfileInput<'a>,
 }
 
@@ -77,36 +104,42 @@ pub async fn create(
     request: CreateAccount<'_>,
     now: i64,
 ) -> Result<Account> {
+    create_checked(store, default_domain, actor, request, Vec::new(), now).await
+}
+
+/// [`create`], reporting `prior` refusals the caller found (a token, an
+/// app's username rule) together with the fields' own.
+pub(crate) async fn create_checked(
+    store: &(impl AccountStore + SpaceStore),
+    default_domain: &Domain,
+    actor: Option<&Actor>,
+    request: CreateAccount<'_>,
+    prior: Vec<CoreError>,
+    now: i64,
+) -> Result<Account> {
     // Who may call comes before what was sent: a non-admin learns nothing
     // of the field rules.
     if let Some(actor) = actor {
         actor.require_admin()?;
     }
-    let (email, display_name, dictionary) = request.profile.parse();
     let parsed = (
         Username::parse(request.username),
         Password::parse(request.password),
         Algorithm::parse(request.algorithm, "algorithm"),
         Domain::parse_or(request.domain, default_domain),
+        request.profile.parse(),
     );
-    let (username, password, algorithm, domain, email, display_name, dictionary) =
-        match (parsed, email, display_name, dictionary) {
-            ((Ok(u), Ok(p), Ok(a), Ok(d)), Ok(e), Ok(n), Ok(k)) => (u, p, a, d, e, n, k),
-            ((u, p, a, d), e, n, k) => {
-                return Err(CoreError::merge([
-                    u.err(),
-                    p.err(),
-                    a.err(),
-                    d.err(),
-                    e.err(),
-                    n.err(),
-                    k.err(),
-                ]))
-            }
-        };
+    let (username, password, algorithm, domain, profile) = match parsed {
+        (Ok(u), Ok(p), Ok(a), Ok(d), Ok(profile)) if prior.is_empty() => (u, p, a, d, profile),
+        (u, p, a, d, profile) => {
+            let found = [u.err(), p.err(), a.err(), d.err(), profile.err()];
+            return Err(CoreError::merge(prior.into_iter().map(Some).chain(found)));
+        }
+    };
     if let Some(actor) = actor {
         actor.may_act_in(&domain)?;
     }
+    phone_free(store, profile.phone.as_ref(), &domain, 0).await?;
     let realm = spaces::realm_of(store, &domain).await?;
     let credentials = password.credentials(&[algorithm], username.as_str(), &realm);
     store
@@ -117,11 +150,9 @@ pub async fn create(
             admin: request.admin,
             activated: request.activated,
             blocked: request.blocked,
-            profile: Profile {
-                email,
-                display_name,
-                dictionary,
-            },
+            pending: request.pending,
+            spend_token: request.spend_token,
+            profile,
             credentials,
             created_at: now,
         })

@@ -17,6 +17,39 @@ use crate::{
 pub const UNAUTHORIZED_AREA: &str = "Unauthorized area";
 pub const ACCOUNT_BLOCKED: &str = "Account blocked";
 pub const NOT_TO_ITSELF: &str = "An admin cannot do this to its own account";
+pub const ACCOUNT_UNVALIDATED: &str = "Account unvalidated";
+
+/// What a pending account (see [`Account::pending`]) gets from an
+/// authentication: SIP never sees it; REST authenticates it, then serves it
+/// only on the routes a pending account may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingAccess {
+    /// As if it did not exist (SIP, and callers that do not say).
+    Refused,
+    /// Authenticated, then refused with [`ACCOUNT_UNVALIDATED`].
+    Forbidden,
+    Allowed,
+}
+
+impl PendingAccess {
+    /// Whether `account` may authenticate at all: activated, or pending
+    /// where pending accounts are known.
+    pub fn admits(self, account: &Account) -> bool {
+        account.activated || (account.pending && self != Self::Refused)
+    }
+
+    /// Why an authenticated account may not act through the API, if it may
+    /// not: blocked (SIP untouched), or pending outside its routes.
+    pub fn refusal(self, account: &Account) -> Option<&'static str> {
+        if account.blocked {
+            Some(ACCOUNT_BLOCKED)
+        } else if !account.activated && account.pending && self != Self::Allowed {
+            Some(ACCOUNT_UNVALIDATED)
+        } else {
+            None
+        }
+    }
+}
 
 /// The account a call is made on behalf of, as it stands now.
 #[derive(Debug, Clone)]
@@ -26,15 +59,29 @@ pub struct Actor {
 
 impl Actor {
     /// Reads the acting account afresh: one deactivated or deleted since it
-    /// authenticated may do nothing, a blocked one is told so.
+    /// authenticated may do nothing, a blocked one is told so, and so is a
+    /// pending one.
     pub async fn resolve(store: &impl AccountStore, account_id: i64) -> Result<Self> {
+        Self::resolve_with(store, account_id, PendingAccess::Forbidden).await
+    }
+
+    /// [`Self::resolve`], for the calls a pending account may make too.
+    pub async fn resolve_pending(store: &impl AccountStore, account_id: i64) -> Result<Self> {
+        Self::resolve_with(store, account_id, PendingAccess::Allowed).await
+    }
+
+    async fn resolve_with(
+        store: &impl AccountStore,
+        account_id: i64,
+        pending: PendingAccess,
+    ) -> Result<Self> {
         let account = store
             .account_by_id(account_id)
             .await?
-            .filter(|account| account.activated)
+            .filter(|account| pending.admits(account))
             .ok_or(CoreError::PermissionDenied(UNAUTHORIZED_AREA))?;
-        if account.blocked {
-            return Err(CoreError::PermissionDenied(ACCOUNT_BLOCKED));
+        if let Some(refusal) = pending.refusal(&account) {
+            return Err(CoreError::PermissionDenied(refusal));
         }
         Ok(Self { account })
     }
@@ -132,5 +179,37 @@ mod tests {
         assert!(root.may_act_in(&b).is_ok());
         assert_eq!(denied(admin.not_itself(&admin.account)), NOT_TO_ITSELF);
         assert!(admin.not_itself(&here).is_ok());
+    }
+
+    #[test]
+    fn pending_accounts_authenticate_only_over_rest_and_act_only_where_allowed() {
+        let pending = Account {
+            activated: false,
+            pending: true,
+            ..account(1, "a.example.org", false, false)
+        };
+        let deactivated = Account {
+            pending: false,
+            ..pending.clone()
+        };
+        assert!(!PendingAccess::Refused.admits(&pending));
+        assert!(PendingAccess::Forbidden.admits(&pending));
+        assert!(PendingAccess::Allowed.admits(&pending));
+        assert!(!PendingAccess::Allowed.admits(&deactivated));
+        assert_eq!(
+            PendingAccess::Forbidden.refusal(&pending),
+            Some(ACCOUNT_UNVALIDATED)
+        );
+        assert_eq!(PendingAccess::Allowed.refusal(&pending), None);
+        let blocked = Account {
+            blocked: true,
+            ..pending
+        };
+        assert_eq!(
+            PendingAccess::Allowed.refusal(&blocked),
+            Some(ACCOUNT_BLOCKED)
+        );
+        let active = account(2, "a.example.org", false, false);
+        assert_eq!(PendingAccess::Forbidden.refusal(&active), None);
     }
 }

@@ -6,7 +6,7 @@ use std::future::Future;
 use crate::{
     domain::{
         model::{Account, ActiveAccount, Credential},
-        Dictionary, DisplayName, Domain, Email,
+        Dictionary, DisplayName, Domain, Email, Phone,
     },
     error::Result,
 };
@@ -16,6 +16,7 @@ use crate::{
 pub struct Profile {
     pub email: Option<Email>,
     pub display_name: Option<DisplayName>,
+    pub phone: Option<Phone>,
     pub dictionary: Dictionary,
 }
 
@@ -28,6 +29,12 @@ pub struct NewAccount<'a> {
     pub admin: bool,
     pub activated: bool,
     pub blocked: bool,
+    /// Made with a creation token: see [`Account::pending`].
+    pub pending: bool,
+    /// The creation token the account spends: used (and linked to the
+    /// account) in the same transaction, so of two creations with one
+    /// token one fails, and a refused creation leaves it usable.
+    pub spend_token: Option<i64>,
     pub profile: Profile,
     pub credentials: Vec<Credential>,
     pub created_at: i64,
@@ -44,6 +51,7 @@ pub struct AccountChanges {
     pub activated: Option<bool>,
     pub blocked: Option<bool>,
     pub admin: Option<bool>,
+    pub pending: Option<bool>,
     pub updated_at: i64,
 }
 
@@ -70,6 +78,12 @@ pub trait AccountStore {
     fn account_by_address(
         &self,
         username: &str,
+        domain: &Domain,
+    ) -> impl Future<Output = Result<Option<Account>>> + Send;
+    /// The account of the domain with this phone.
+    fn account_by_phone(
+        &self,
+        phone: &str,
         domain: &Domain,
     ) -> impl Future<Output = Result<Option<Account>>> + Send;
     /// Accounts with this email, in any domain, by id.

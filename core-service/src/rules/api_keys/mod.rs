@@ -10,24 +10,24 @@
 //! so a key's idle time is counted from a use up to a minute before its
 //! last one, and a busy key costs no write per request.
 
-use sha2::{Digest as _, Sha256};
-
 use crate::{
     domain::{
         model::{Account, ApiKey, Secret},
+        random::{random_text, ALPHANUMERIC},
         AccountAddress,
     },
     error::{CoreError, Result},
     rules::{
-        accounts::{store::AccountStore, Actor},
+        accounts::{roles::PendingAccess, store::AccountStore, Actor},
         api_keys::store::{ApiKeyStore, NewApiKey},
     },
 };
 
 pub mod store;
 
+pub use crate::domain::random::fingerprint;
+
 pub const KEY_LENGTH: usize = 40;
-const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 /// How stale a recorded use may be before a use writes it again.
 pub const TOUCH_EVERY: i64 = 60;
 /// The longest idle expiry a named key may have: ten years.
@@ -49,27 +49,9 @@ pub fn parse_scope(raw: &str) -> Result<&str> {
     }
 }
 
-/// A new key, uniformly random over the alphabet: bytes that would bias the
-/// draw (those past the largest multiple of 62) are drawn again.
+/// A new key (see [`random_text`]).
 pub fn generate() -> Result<Secret> {
-    let limit = u8::MAX - (u8::MAX % ALPHABET.len() as u8) - 1;
-    let mut key = String::with_capacity(KEY_LENGTH);
-    let mut buffer = [0u8; 64];
-    while key.len() < KEY_LENGTH {
-        getrandom::fill(&mut buffer).map_err(|e| anyhow::anyhow!("no random bytes: {e}"))?;
-        for byte in buffer.iter().filter(|b| **b <= limit) {
-            if key.len() == KEY_LENGTH {
-                break;
-            }
-            key.push(char::from(ALPHABET[usize::from(*byte) % ALPHABET.len()]));
-        }
-    }
-    Ok(Secret::new(key))
-}
-
-/// What is stored and looked up: the lowercase hex SHA-256 of the key.
-pub fn fingerprint(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    random_text(ALPHANUMERIC, KEY_LENGTH)
 }
 
 /// Whether a string could be a key at all: others never reach the database.
@@ -172,6 +154,7 @@ pub async fn verify(
     store: &(impl ApiKeyStore + AccountStore),
     key: &str,
     scope: &str,
+    pending: PendingAccess,
     now: i64,
 ) -> Result<Option<Account>> {
     if !well_formed(key) {
@@ -180,7 +163,7 @@ pub async fn verify(
     let Some((stored, account)) = store.api_key_with_owner(&fingerprint(key)).await? else {
         return Ok(None);
     };
-    if stored.expired(now) || !account.activated || stored.scope != scope {
+    if stored.expired(now) || !pending.admits(&account) || stored.scope != scope {
         return Ok(None);
     }
     if scope == EXTERNAL_AUTH && !account.admin {
@@ -245,7 +228,7 @@ mod tests {
         for _ in 0..200 {
             seen.extend(generate().unwrap().expose().bytes());
         }
-        assert_eq!(seen.len(), ALPHABET.len());
+        assert_eq!(seen.len(), ALPHANUMERIC.len());
     }
 
     #[test]

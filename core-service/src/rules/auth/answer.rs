@@ -7,7 +7,10 @@ use crate::{
         model::{Account, ActiveAccount},
         Algorithm,
     },
-    rules::auth::digest::{self, DigestFields, Rejection},
+    rules::{
+        accounts::roles::PendingAccess,
+        auth::digest::{self, DigestFields, Rejection},
+    },
 };
 
 /// One `WWW-Authenticate: Digest …` challenge (qop is always `auth`).
@@ -27,6 +30,8 @@ pub struct Answer<'a> {
     pub fields: &'a DigestFields,
     /// The nonce is the caller's, not the core's ([`crate::rules::auth::caller_nonces`]).
     pub nonce_from_caller: bool,
+    /// Whether a pending account may answer (REST) or is unknown (SIP).
+    pub pending: PendingAccess,
 }
 
 /// The judgement on an answer, with the challenges to send back: the same

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::{
     domain::{model::ActiveAccount, AccountAddress},
     error::{CoreError, Result},
-    rules::Store,
+    rules::{accounts::roles::PendingAccess, Store},
 };
 use account_cache::AccountCache;
 use answer::check_fields;
@@ -37,10 +37,11 @@ pub async fn challenge(
     store: &impl Store,
     accounts: &AccountCache,
     address: &AccountAddress,
+    pending: PendingAccess,
     ttl_seconds: i64,
     now: i64,
 ) -> Result<Vec<Challenge>> {
-    let active = accounts.active(store, address).await?;
+    let active = admitted(accounts.active(store, address).await?, pending)?;
     let (_, challenges) = issue(store, accounts, address, active, ttl_seconds, now, false).await?;
     Ok(challenges)
 }
@@ -59,7 +60,7 @@ pub async fn verify(
     lifetimes: Lifetimes,
     now: i64,
 ) -> Result<Verdict> {
-    let active = accounts.active(store, address).await?;
+    let active = admitted(accounts.active(store, address).await?, answer.pending)?;
     let key = Key::Account(active.account.id, guard.client);
     if let Err(retry_after_seconds) = guard.throttle.check(key, now) {
         return Ok(Verdict {
@@ -90,6 +91,16 @@ pub async fn verify(
         Err(_) => {}
     }
     Ok(verdict)
+}
+
+/// The account read for a Digest check (activated or pending), if it may
+/// authenticate here: a pending one is unknown to SIP.
+fn admitted(active: Arc<ActiveAccount>, pending: PendingAccess) -> Result<Arc<ActiveAccount>> {
+    if pending.admits(&active.account) {
+        Ok(active)
+    } else {
+        Err(CoreError::NotFound("account"))
+    }
 }
 
 async fn judge_and_record(
@@ -236,7 +247,10 @@ pub async fn credentials(
     accounts: &AccountCache,
     address: &AccountAddress,
 ) -> Result<Arc<ActiveAccount>> {
-    let active = accounts.confirmed(store, address).await?;
+    let active = admitted(
+        accounts.confirmed(store, address).await?,
+        PendingAccess::Refused,
+    )?;
     if active.credentials.is_empty() {
         return Err(CoreError::NotFound("account"));
     }

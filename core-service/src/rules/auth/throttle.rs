@@ -36,6 +36,11 @@ impl Client {
             },
         }
     }
+
+    /// The address counted: IPv4, or the /64 of an IPv6 address.
+    pub fn address(&self) -> IpAddr {
+        self.0
+    }
 }
 
 /// What a key's failures are counted against.

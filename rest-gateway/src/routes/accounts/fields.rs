@@ -16,6 +16,7 @@ use crate::{
 struct Shared {
     email: Option<String>,
     display_name: Option<String>,
+    phone: Option<String>,
     dictionary: HashMap<String, String>,
     activated: Option<bool>,
     blocked: Option<bool>,
@@ -26,6 +27,7 @@ fn shared(body: &JsonObject, fields: &mut Fields) -> Shared {
     Shared {
         email: fields.take(body.nullable_string("email")),
         display_name: fields.take(body.nullable_string("display_name")),
+        phone: fields.take(body.nullable_string("phone")),
         dictionary: fields.take(body.string_map("dictionary")),
         activated: fields.take(body.optional_laravel_bool("activated")),
         blocked: fields.take(body.optional_laravel_bool("blocked")),
@@ -56,6 +58,7 @@ pub fn create_request(
         dictionary: shared.dictionary,
         activated: shared.activated,
         blocked: shared.blocked.unwrap_or(false),
+        phone: shared.phone,
     })
 }
 
@@ -83,6 +86,7 @@ pub fn update_request(
         activated: shared.activated,
         blocked: shared.blocked,
         admin: shared.admin,
+        phone: shared.phone,
     })
 }
 

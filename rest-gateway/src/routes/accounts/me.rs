@@ -11,9 +11,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::fields;
 use crate::{auth::Authenticated, body::JsonObject, error::ApiError, state::AppState};
 
+/// Its own account, which a pending account may read and delete too.
+pub fn pending_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(show, remove))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(show, remove))
         .routes(routes!(change_password))
         .routes(routes!(devices))
         .routes(routes!(remove_device))

@@ -14,6 +14,11 @@ mod me;
 mod pagination;
 mod search;
 
+/// The routes a pending account may call too: its own account.
+pub fn pending_router() -> OpenApiRouter<AppState> {
+    me::pending_router()
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(me::router())

@@ -68,7 +68,10 @@ async fn external_auth(
     let Some(key) = query::key(query) else {
         return Err(ApiError::Forbidden("Missing API key".into()));
     };
-    let verdict = state.core.verify_api_key(&key, &proxy, SCOPE).await?;
+    let verdict = state
+        .core
+        .verify_api_key(&key, &proxy, SCOPE, pb::PendingAccess::None)
+        .await?;
     if verdict.retry_after_seconds > 0 {
         return Err(ApiError::TooManyAttempts {
             retry_after_seconds: verdict.retry_after_seconds,
@@ -119,7 +122,14 @@ async fn judge(state: &AppState, params: &Params, proxy: &str) -> Result<Judgeme
     // Digest uri (which the response covers) to being a SIP URI.
     let verdict = state
         .core
-        .verify(&account, method, "", params.digest(), &client, true)
+        .verify(
+            &account,
+            (method, ""),
+            params.digest(),
+            &client,
+            true,
+            pb::PendingAccess::None,
+        )
         .await;
     let verdict = match verdict {
         Ok(verdict) => verdict,

@@ -1,0 +1,52 @@
+//! What the gateway's browser-facing parts share: its public origin (for
+//! the links it hands out), the captcha of its public pages, and HTML
+//! escaping. Below `state` and `routes`, which both use it; the web panel
+//! will live here too.
+
+use crate::config::Config;
+
+mod captcha;
+pub mod html;
+
+pub use captcha::Captcha;
+
+/// What the pages and the links need, from the gateway's flags.
+#[derive(Debug)]
+pub struct Web {
+    /// `--public-url`, without a trailing slash.
+    pub public_url: Option<String>,
+    /// Whether the gateway serves HTTPS (the scheme of links without
+    /// `--public-url`).
+    pub https: bool,
+    pub captcha: Option<Captcha>,
+}
+
+impl Web {
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let captcha = match (&config.hcaptcha_secret, &config.hcaptcha_sitekey) {
+            (Some(secret), Some(sitekey)) => Some(Captcha::new(
+                secret.clone(),
+                sitekey.clone(),
+                config.hcaptcha_verify_url.clone(),
+            )?),
+            _ => None,
+        };
+        Ok(Self {
+            public_url: config.public_url.clone(),
+            https: config.tls_cert_file.is_some(),
+            captcha,
+        })
+    }
+
+    /// The public origin for a request: `--public-url`, else the scheme
+    /// served and the request's `Host`.
+    pub fn origin(&self, parts_host: Option<&str>) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None => {
+                let scheme = if self.https { "https" } else { "http" };
+                format!("{scheme}://{}", parts_host.unwrap_or("localhost"))
+            }
+        }
+    }
+}
