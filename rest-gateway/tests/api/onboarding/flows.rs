@@ -140,6 +140,21 @@ async fn an_android_app_signs_up_by_fcm_and_validates_its_phone_by_sms(backend: 
     assert_eq!(message["android"]["ttl"], "3600s");
     let token = o.providers.last_fcm_token();
     assert!(token.len() == 13 && token.bytes().all(|b| b.is_ascii_alphanumeric()));
+    // FlexiAPIClient sends the From (and Digest) of the account the app
+    // already has: public routes ignore both.
+    let with_identity = system
+        .http
+        .post(system.url("/api/account_creation_request_tokens"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::FROM, "sip:someone@sip.example.org")
+        .header(
+            header::AUTHORIZATION,
+            "Digest username=\"someone\", response=\"x\"",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_identity.status(), StatusCode::CREATED);
 
     create_pending(system, "android01", &token).await;
     check_pending(system, "android01").await;

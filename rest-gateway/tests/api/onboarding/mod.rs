@@ -13,6 +13,7 @@ mod codes;
 mod flows;
 mod limits;
 mod pages;
+mod processes;
 mod providers;
 mod refusals;
 mod smtp;
