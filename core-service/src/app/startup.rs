@@ -36,7 +36,7 @@ use crate::{
             throttle::{Guards, Limits},
         },
         devices::store::DeviceStore,
-        onboarding::{Onboarding, Settings as OnboardingSettings},
+        onboarding::{store::OnboardingStore, Onboarding, Settings as OnboardingSettings},
         spaces::store::SpaceStore,
     },
 };
@@ -214,6 +214,7 @@ impl Application {
         let purger = tokio::spawn(purge_expired(
             self.store.clone(),
             self.settings.nonce_ttl_seconds,
+            self.onboarding.settings.retention_seconds(),
             background_stopped,
         ));
 
@@ -379,9 +380,16 @@ fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
 
 /// Deletes expired nonces (after their grace TTL) and expired devices, often
 /// enough that the tables stay small, until `stopped` closes.
-async fn purge_expired(store: SqlStore, ttl_seconds: i64, mut stopped: watch::Receiver<()>) {
+async fn purge_expired(
+    store: SqlStore,
+    ttl_seconds: i64,
+    onboarding_retention_seconds: i64,
+    mut stopped: watch::Receiver<()>,
+) {
     let every = Duration::from_secs(ttl_seconds.clamp(1, 60).unsigned_abs());
     let mut ticker = tokio::time::interval(every);
+    // Tokens and codes age in hours, not seconds: an hourly sweep will do.
+    let mut onboarding_swept: Option<std::time::Instant> = None;
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -400,6 +408,17 @@ async fn purge_expired(store: SqlStore, ttl_seconds: i64, mut stopped: watch::Re
             Ok(0) => {}
             Ok(count) => tracing::debug!(count, "purged expired devices"),
             Err(error) => tracing::warn!(%error, "could not purge devices"),
+        }
+        if onboarding_swept.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
+            onboarding_swept = Some(std::time::Instant::now());
+            let horizon = now - onboarding_retention_seconds;
+            match store.purge_onboarding(now, horizon).await {
+                Ok(0) => {}
+                Ok(count) => {
+                    tracing::debug!(count, "purged used and expired onboarding tokens and codes")
+                }
+                Err(error) => tracing::warn!(%error, "could not purge onboarding tokens and codes"),
+            }
         }
     }
 }

@@ -21,6 +21,7 @@ mod guessing;
 mod import_cli;
 mod management;
 mod nonce_flood;
+mod onboarding_store;
 mod raw_grpc;
 mod realms;
 mod registrar;

@@ -329,6 +329,20 @@ impl OnboardingStore for SqlStore {
         self.tally(sql, client_address, since).await
     }
 
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn purge_onboarding(&self, now: i64, horizon: i64) -> Result<u64> {
+        let tokens = "DELETE FROM onboarding_tokens WHERE COALESCE(used_at, created_at) < $1 \
+                      AND (used_at IS NOT NULL OR expires_at < $2)";
+        let codes = "DELETE FROM onboarding_codes WHERE COALESCE(used_at, created_at) < $1 \
+                     AND (used_at IS NOT NULL OR sent_at IS NULL OR tries >= $2 OR expires_at < $3)";
+        let purged_tokens = self.changed(tokens, |b| b.int(horizon).int(now)).await?;
+        let max_tries = crate::rules::onboarding::MAX_TRIES;
+        let purged_codes = self
+            .changed(codes, |b| b.int(horizon).int(max_tries).int(now))
+            .await?;
+        Ok(purged_tokens + purged_codes)
+    }
+
     async fn record_request(
         &self,
         client_address: &str,

@@ -64,6 +64,20 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// How long a used or expired token or code is kept: as long as any
+    /// limit looks back (a device's last account, its last push, an
+    /// hour's codes), and two days at least, for an operator's questions.
+    pub fn retention_seconds(&self) -> i64 {
+        [
+            2 * 24 * HOUR,
+            self.device_account_retry_minutes.saturating_mul(60),
+            self.push_retry_seconds,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(2 * 24 * HOUR)
+    }
+
     fn ttl_of(&self, kind: TokenKind) -> i64 {
         match kind {
             TokenKind::Request => self.request_token_ttl_seconds,

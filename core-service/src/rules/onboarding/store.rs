@@ -192,4 +192,9 @@ pub trait OnboardingStore {
         now: i64,
         forget_before: i64,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Deletes the tokens and codes that can serve no more (used, dead or
+    /// expired) and that no limit looks back to (last touched before
+    /// `horizon`); how many.
+    fn purge_onboarding(&self, now: i64, horizon: i64) -> impl Future<Output = Result<u64>> + Send;
 }
