@@ -315,6 +315,38 @@ async fn the_request_token_page_asks_for_the_captcha_when_configured(backend: Ba
         StatusCode::CREATED,
     )
     .await;
+    // The recovery by email asks for it too.
+    let (status, _) = form(
+        system,
+        "/recovery",
+        &[
+            ("email", "nobody@example.net"),
+            ("h-captcha-response", "failed"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, html) = form(
+        system,
+        "/recovery",
+        &[
+            ("email", "nobody@example.net"),
+            ("h-captcha-response", "passed"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("name=\"recovery_id\""));
+    let page = system
+        .http
+        .get(system.url("/recovery/email"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("class=\"h-captcha\""));
     // Unknown tokens: a 404 page, and a 422 page for the form.
     let page = system
         .http
