@@ -9,9 +9,12 @@ use super::{
     schema::Schema,
     source::{AccountRow, Source},
 };
-use crate::adapters::{
-    sql::{Imported, ImportedAccount},
-    SqlStore,
+use crate::{
+    adapters::{
+        sql::{Imported, ImportedAccount},
+        SqlStore,
+    },
+    domain::Phone,
 };
 
 pub(super) struct Accounts<'a> {
@@ -76,12 +79,14 @@ impl Accounts<'_> {
             let rows_of = read.passwords.get(&row.id).map_or(&[][..], Vec::as_slice);
             match account(row, rows_of, self.realms, self.admins) {
                 Ok((account, passwords)) => {
+                    let mut dropped = passwords.dropped;
+                    dropped.extend(phone_left_out(row, &account));
                     batch.push(account);
                     converted.push(Converted {
                         label,
                         hashes: passwords.hashes,
                         from_clear_text: passwords.from_clear_text,
-                        dropped: passwords.dropped,
+                        dropped,
                     });
                 }
                 Err(reason) => report.refuse(format!("{label}: {reason}")),
@@ -101,7 +106,10 @@ struct Converted {
 
 fn tally(outcome: Imported, done: Converted, report: &mut Report) {
     match outcome {
-        Imported::Copied { email_dropped } => {
+        Imported::Copied {
+            email_dropped,
+            phone_dropped,
+        } => {
             report.accounts_copied += 1;
             report.hashes += done.hashes;
             report.from_clear_text += usize::from(done.from_clear_text);
@@ -115,6 +123,13 @@ fn tally(outcome: Imported, done: Converted, report: &mut Report) {
                     done.label
                 ));
             }
+            if phone_dropped {
+                report.note(format!(
+                    "{}: copied without its phone, which another account of the domain has as \
+                     its phone or username (phones are unique per domain here)",
+                    done.label
+                ));
+            }
         }
         Imported::AlreadyPresent => report.accounts_present += 1,
         Imported::NameDeleted => report.refuse(format!(
@@ -122,6 +137,15 @@ fn tally(outcome: Imported, done: Converted, report: &mut Report) {
             done.label
         )),
     }
+}
+
+/// The note for a phone the source has that is not E.164.
+fn phone_left_out(row: &AccountRow, account: &ImportedAccount) -> Option<String> {
+    let raw = row.phone.as_deref().filter(|p| !p.is_empty())?;
+    account
+        .phone
+        .is_none()
+        .then(|| format!("its phone {raw:?}, not an E.164 number (+, then 6 to 15 digits),"))
 }
 
 /// A source row as the account to write, or why it cannot be taken.
@@ -141,10 +165,18 @@ fn account(
     if email.as_ref().is_some_and(|e| e.chars().count() > 255) {
         return Err("its email is longer than 255 characters".into());
     }
+    // FlexiAPI kept any text; only an E.164 number is a phone here (the
+    // report says which were left out).
+    let phone = row
+        .phone
+        .as_deref()
+        .and_then(|raw| Phone::parse(raw).ok())
+        .map(|phone| phone.as_str().to_owned());
     let account = ImportedAccount {
         username: address.username,
         domain: address.domain,
         email,
+        phone,
         display_name: row.display_name.clone().filter(|d| !d.is_empty()),
         activated,
         blocked: row.blocked != 0,

@@ -55,6 +55,8 @@ impl Source {
             has_updated_at: accounts.contains("updated_at"),
             has_display_name: accounts.contains("display_name"),
             has_blocked: accounts.contains("blocked"),
+            has_phone: accounts.contains("phone"),
+            has_aliases: self.columns("aliases").await?.contains("alias"),
             has_admin_column: accounts.contains("admin"),
             has_admins_table: self.columns("admins").await?.contains("account_id"),
             has_spaces: spaces.contains("domain"),

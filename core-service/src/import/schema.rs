@@ -11,6 +11,10 @@ pub struct Schema {
     pub has_updated_at: bool,
     pub has_display_name: bool,
     pub has_blocked: bool,
+    /// `accounts.phone` since 1.5; before, the first of the account's
+    /// `aliases` (phone numbers).
+    pub has_phone: bool,
+    pub has_aliases: bool,
     /// `accounts.admin` since 1.5; an `admins` table before.
     pub has_admin_column: bool,
     pub has_admins_table: bool,

@@ -41,6 +41,7 @@ pub struct AccountRow {
     pub blocked: i64,
     pub admin: i64,
     pub display_name: Option<String>,
+    pub phone: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -241,7 +242,8 @@ impl Source {
         let sql = format!(
             "SELECT {id} AS id, {username} AS username, {domain} AS domain, {email} AS email, \
              {activated} AS activated, {blocked} AS blocked, {admin} AS admin, \
-             {display_name} AS display_name, {created} AS created_at, {updated} AS updated_at \
+             {display_name} AS display_name, {phone} AS phone, {created} AS created_at, \
+             {updated} AS updated_at \
              FROM accounts a WHERE a.id > ? ORDER BY a.id LIMIT ?",
             id = self.int("a.id"),
             username = self.text("a.username"),
@@ -255,6 +257,16 @@ impl Source {
                 &self.text("a.display_name"),
                 "NULL"
             ),
+            phone = if schema.has_phone {
+                self.text("a.phone")
+            } else if schema.has_aliases {
+                format!(
+                    "(SELECT {} FROM aliases al WHERE al.account_id = a.id ORDER BY al.id LIMIT 1)",
+                    self.text("al.alias")
+                )
+            } else {
+                "NULL".to_owned()
+            },
             updated = or(
                 schema.has_updated_at,
                 &format!(

@@ -113,6 +113,14 @@ async fn flexiapi_2026_moves_in_with_every_credential(backend: Backend) {
         (8, 1, 1)
     );
     assert_eq!(report.spaces_created + report.spaces_present, 2);
+    // accounts.phone moves in, for the recovery by phone.
+    assert_eq!(
+        phone_of(&system, "alice", "sip.example.org")
+            .await
+            .as_deref(),
+        Some("+33600000001")
+    );
+    assert_eq!(phone_of(&system, "bob", "sip.example.org").await, None);
 
     for account in ACCOUNTS_2026 {
         let (username, domain, ..) = account;
@@ -271,4 +279,22 @@ async fn a_dry_run_into_a_database_without_tables_writes_nothing_there_either(ba
             .collect();
         assert!(left.is_empty(), "no file is made: {left:?}");
     }
+}
+
+/// The phone of an imported account.
+pub async fn phone_of(
+    system: &crate::helpers::TestSystem,
+    username: &str,
+    domain: &str,
+) -> Option<String> {
+    let store = system.database.connect().await.unwrap();
+    let domain = core_service::domain::Domain::parse(domain).unwrap();
+    let account = core_service::rules::accounts::store::AccountStore::account_by_address(
+        &store, username, &domain,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    store.close().await;
+    account.phone
 }

@@ -50,6 +50,15 @@ fn local_db(dir: &std::path::Path) -> String {
 }
 
 async fn check_2020_accounts(system: &crate::helpers::TestSystem, source: &TestSource) {
+    // Each account's first alias (a phone number) is its phone now.
+    for (username, domain, phone) in [
+        ("alice", "sip.example.org", Some("+33600000001")),
+        ("erin", "sip.example.com", Some("+33612345678")),
+        ("bob", "sip.example.org", None),
+    ] {
+        let found = crate::import::phone_of(system, username, domain).await;
+        assert_eq!(found.as_deref(), phone, "{username}@{domain}");
+    }
     for account in ACCOUNTS_2020 {
         let (username, domain, password, ..) = account;
         let expected = if username == "dave" {

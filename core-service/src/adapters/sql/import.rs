@@ -16,7 +16,7 @@ use crate::{
     error::Result,
 };
 
-const ACCOUNT_COLUMNS: usize = 10;
+const ACCOUNT_COLUMNS: usize = 11;
 
 /// `($first, $first+1, …)` groups of `width` placeholders, `count` times.
 fn placeholders(first: usize, width: usize, count: usize) -> String {
@@ -99,30 +99,44 @@ impl SqlStore {
                     }
                     used_emails = query.fetch_all(&mut *tx).await?.into_iter().map(String::from).collect();
                 }
-                let found = Found { taken, deleted, used_emails };
+                let phones: Vec<&str> =
+                    indexes.iter().filter_map(|&i| batch[i].phone.as_deref()).collect();
+                let mut used_phones: HashSet<String> = HashSet::new();
+                if !phones.is_empty() {
+                    for column in ["phone", "username"] {
+                        let phones_sql = find("accounts", column, phones.len());
+                        let mut query = sqlx::query_scalar::<_, Text>(&phones_sql).bind(*domain);
+                        for phone in &phones {
+                            query = query.bind(*phone);
+                        }
+                        used_phones.extend(query.fetch_all(&mut *tx).await?.into_iter().map(String::from));
+                    }
+                }
+                let found = Found { taken, deleted, used_emails, used_phones };
                 let fresh = choose(batch, indexes, found, &mut outcomes);
                 if fresh.is_empty() {
                     continue;
                 }
                 let insert_sql = self.bulk(&format!(
                     "INSERT INTO accounts (username, domain, activated, admin, blocked, email, \
-                     display_name, dictionary, created_at, updated_at) VALUES {}",
+                     display_name, dictionary, created_at, updated_at, phone) VALUES {}",
                     placeholders(1, ACCOUNT_COLUMNS, fresh.len())
                 ));
                 let mut insert = sqlx::query(&insert_sql);
-                for &(index, email) in &fresh {
-                    let account = &batch[index];
+                for chosen in &fresh {
+                    let account = &batch[chosen.index];
                     insert = insert
                         .bind(account.username.as_str())
                         .bind(*domain)
                         .bind(account.activated)
                         .bind(account.admin)
                         .bind(account.blocked)
-                        .bind(email)
+                        .bind(chosen.email)
                         .bind(account.display_name.as_deref())
                         .bind("{}")
                         .bind(account.created_at)
-                        .bind(account.updated_at);
+                        .bind(account.updated_at)
+                        .bind(chosen.phone);
                 }
                 insert.execute(&mut *tx).await?;
                 let ids_sql = self.bulk(&format!(
@@ -130,8 +144,8 @@ impl SqlStore {
                     list(2, fresh.len())
                 ));
                 let mut ids = sqlx::query_as::<_, (i64, Text)>(&ids_sql).bind(*domain);
-                for &(index, _) in &fresh {
-                    ids = ids.bind(batch[index].username.as_str());
+                for chosen in &fresh {
+                    ids = ids.bind(batch[chosen.index].username.as_str());
                 }
                 let ids: BTreeMap<String, i64> = ids
                     .fetch_all(&mut *tx)
@@ -141,9 +155,10 @@ impl SqlStore {
                     .collect();
                 let credentials: Vec<(i64, &Credential)> = fresh
                     .iter()
-                    .flat_map(|&(index, _)| {
-                        let id = ids.get(&batch[index].username).copied().unwrap_or_default();
-                        batch[index].credentials.iter().map(move |c| (id, c))
+                    .flat_map(|chosen| {
+                        let account = &batch[chosen.index];
+                        let id = ids.get(&account.username).copied().unwrap_or_default();
+                        account.credentials.iter().map(move |c| (id, c))
                     })
                     .collect();
                 if credentials.is_empty() {

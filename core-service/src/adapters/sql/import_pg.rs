@@ -16,11 +16,14 @@ const TAKEN: &str = "SELECT username FROM accounts WHERE domain = $1 AND usernam
 const DELETED: &str =
     "SELECT username FROM deleted_accounts WHERE domain = $1 AND username = ANY($2)";
 const EMAILS: &str = "SELECT email FROM accounts WHERE domain = $1 AND email = ANY($2)";
+/// A phone is taken by another account's phone or username.
+const PHONES: &str = "SELECT phone FROM accounts WHERE domain = $1 AND phone = ANY($2) \
+    UNION SELECT username FROM accounts WHERE domain = $1 AND username = ANY($2)";
 const INSERT_ACCOUNTS: &str = "INSERT INTO accounts (username, domain, activated, admin, \
-    blocked, email, display_name, dictionary, created_at, updated_at) \
-    SELECT u, $1, a, ad, b, e, d, '{}', c, up \
+    blocked, email, display_name, dictionary, created_at, updated_at, phone) \
+    SELECT u, $1, a, ad, b, e, d, '{}', c, up, p \
     FROM unnest($2::text[], $3::bool[], $4::bool[], $5::bool[], $6::text[], $7::text[], \
-    $8::bigint[], $9::bigint[]) AS t(u, a, ad, b, e, d, c, up)";
+    $8::bigint[], $9::bigint[], $10::text[]) AS t(u, a, ad, b, e, d, c, up, p)";
 const IDS: &str = "SELECT id, username FROM accounts WHERE domain = $1 AND username = ANY($2)";
 const INSERT_PASSWORDS: &str = "INSERT INTO passwords (account_id, password, algorithm) \
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])";
@@ -49,6 +52,10 @@ pub(super) async fn accounts(
             .iter()
             .filter_map(|&i| batch[i].email.clone())
             .collect();
+        let phones: Vec<String> = indexes
+            .iter()
+            .filter_map(|&i| batch[i].phone.clone())
+            .collect();
         let select = |sql: &'static str, values: &[String]| {
             sqlx::query_scalar::<_, String>(sql)
                 .bind(*domain)
@@ -58,20 +65,21 @@ pub(super) async fn accounts(
             taken: to_set(select(TAKEN, &names).fetch_all(&mut *tx).await?),
             deleted: to_set(select(DELETED, &names).fetch_all(&mut *tx).await?),
             used_emails: to_set(select(EMAILS, &emails).fetch_all(&mut *tx).await?),
+            used_phones: to_set(select(PHONES, &phones).fetch_all(&mut *tx).await?),
         };
         let fresh = choose(batch, indexes, found, outcomes);
         if fresh.is_empty() {
             continue;
         }
         let flag = |f: &dyn Fn(&ImportedAccount) -> bool| -> Vec<bool> {
-            fresh.iter().map(|&(i, _)| f(&batch[i])).collect()
+            fresh.iter().map(|c| f(&batch[c.index])).collect()
         };
         let time = |f: &dyn Fn(&ImportedAccount) -> i64| -> Vec<i64> {
-            fresh.iter().map(|&(i, _)| f(&batch[i])).collect()
+            fresh.iter().map(|c| f(&batch[c.index])).collect()
         };
         let usernames: Vec<&str> = fresh
             .iter()
-            .map(|&(i, _)| batch[i].username.as_str())
+            .map(|c| batch[c.index].username.as_str())
             .collect();
         sqlx::query(INSERT_ACCOUNTS)
             .bind(*domain)
@@ -79,15 +87,16 @@ pub(super) async fn accounts(
             .bind(flag(&|a| a.activated))
             .bind(flag(&|a| a.admin))
             .bind(flag(&|a| a.blocked))
-            .bind(fresh.iter().map(|&(_, e)| e).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|c| c.email).collect::<Vec<_>>())
             .bind(
                 fresh
                     .iter()
-                    .map(|&(i, _)| batch[i].display_name.as_deref())
+                    .map(|c| batch[c.index].display_name.as_deref())
                     .collect::<Vec<_>>(),
             )
             .bind(time(&|a| a.created_at))
             .bind(time(&|a| a.updated_at))
+            .bind(fresh.iter().map(|c| c.phone).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
         let ids: BTreeMap<String, i64> = sqlx::query_as::<_, (i64, String)>(IDS)
@@ -99,11 +108,12 @@ pub(super) async fn accounts(
             .map(|(id, name)| (name, id))
             .collect();
         let (mut owners, mut ha1s, mut algorithms) = (Vec::new(), Vec::new(), Vec::new());
-        for &(index, _) in &fresh {
-            let Some(&id) = ids.get(&batch[index].username) else {
+        for chosen in &fresh {
+            let account = &batch[chosen.index];
+            let Some(&id) = ids.get(&account.username) else {
                 continue;
             };
-            for credential in &batch[index].credentials {
+            for credential in &account.credentials {
                 owners.push(id);
                 ha1s.push(credential.ha1.expose());
                 algorithms.push(credential.algorithm.as_str());
