@@ -240,3 +240,85 @@ async fn futures_statuses(
     }
     statuses
 }
+
+core_service::on_every_backend!(expired_tokens_are_told_apart_from_unknown_ones);
+
+/// Past its lifetime a token is "expired" where FlexiAPI says so, and no
+/// longer opens anything.
+async fn expired_tokens_are_told_apart_from_unknown_ones(backend: Backend) {
+    let Some(o) = spawn_tuned(backend, |options| {
+        options.onboarding.request_token_ttl_seconds = 1;
+        options.onboarding.creation_token_ttl_seconds = 1;
+        options.onboarding.recovery_token_ttl_seconds = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let system = &o.system;
+    let made = answer(
+        public(system, "/api/account_creation_request_tokens", None).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let request_token = made["token"].as_str().unwrap().to_owned();
+    let creation_token = pushed_token(&o, "expiring-device").await;
+    let recovery = public(
+        system,
+        "/api/account_recovery_tokens/send-by-push",
+        Some(json!({"pn_provider": "fcm", "pn_param": FCM_PARAM, "pn_prid": "expiring-device"})),
+    )
+    .await;
+    answer(recovery, StatusCode::OK).await;
+    let recovery_token = o.providers.last_fcm_token();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+    let exchange = json!({"account_creation_request_token": request_token});
+    let path = "/api/account_creation_tokens/using-account-creation-request-token";
+    let expired = answer(
+        public(system, path, Some(exchange)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        errors_of(&expired, "account_creation_request_token"),
+        json!(["The provided token is expired"])
+    );
+    let page = system
+        .http
+        .get(system.url(&format!("/creation_token/check/{request_token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    let body = json!({"username": "late0001", "password": "app-password", "account_creation_token": creation_token});
+    let expired = answer(
+        public(system, SIGN_UP, Some(body)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        errors_of(&expired, "account_creation_token"),
+        json!(["The provided token is expired"])
+    );
+    let page = system
+        .http
+        .get(system.url(&format!("/recovery/phone/{recovery_token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::GONE);
+    system
+        .grpc_create_account("consumer1", "consumer-pw", "SHA-256", false)
+        .await;
+    let mut user = system.client("consumer1", "consumer-pw");
+    let gone = user
+        .json(
+            reqwest::Method::POST,
+            "/api/account_creation_tokens/consume",
+            Some(json!({"account_creation_token": creation_token})),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    assert_eq!(gone, json!({"message": "Token not found"}));
+}
