@@ -75,6 +75,8 @@ pub async fn start(
                     "Invalid account recovery token",
                 ));
             };
+            // Before the token is spent: a refused number keeps it usable.
+            check_destination(store, onboarding, phone.as_str(), now).await?;
             let by_phone = store
                 .account_by_phone(phone.as_str(), default_domain)
                 .await?;
@@ -100,6 +102,7 @@ pub async fn start(
             let email = Email::parse(email).map_err(|_| {
                 CoreError::invalid("email", "The email field must be a valid email address.")
             })?;
+            check_destination(store, onboarding, email.as_str(), now).await?;
             let found = store.accounts_by_email(email.as_str()).await?;
             let account = found.into_iter().find(|account| {
                 account.domain == default_domain.as_str()
@@ -108,7 +111,6 @@ pub async fn start(
             (email.as_str().to_owned(), account)
         }
     };
-    check_destination(store, onboarding, &destination, now).await?;
     let recovery_id = random_text(ALPHANUMERIC, 32)?;
     let fresh = fresh_code()?;
     let id = store

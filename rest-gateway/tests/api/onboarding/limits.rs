@@ -127,4 +127,27 @@ async fn codes_are_limited_per_account_and_per_destination(backend: Backend) {
         .await;
     assert_eq!(refused, json!({"message": "Too many codes requested"}));
     assert_eq!(o.providers.sms().len(), 2);
+    // A recovery to that number is refused before its token is spent.
+    let pushed = public(system, "/api/account_recovery_tokens/send-by-push", Some(json!({"pn_provider": "fcm", "pn_param": super::providers::FCM_PARAM, "pn_prid": "limited-device"}))).await;
+    answer(pushed, StatusCode::OK).await;
+    let token = o.providers.last_fcm_token();
+    let form = [
+        ("phone", "+33677777771"),
+        ("account_recovery_token", token.as_str()),
+    ];
+    let refused = system
+        .http
+        .post(system.url("/recovery"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let page = system
+        .http
+        .get(system.url(&format!("/recovery/phone/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "the token is still usable");
 }
