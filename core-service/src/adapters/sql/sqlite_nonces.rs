@@ -59,6 +59,32 @@ impl std::fmt::Debug for SqliteNonces {
     }
 }
 
+/// The columns of [`KEY_WITH_OWNER`], in order.
+const KEY_OWNER_COLUMNS: [&str; 22] = [
+    "key_id",
+    "key_name",
+    "idle_expiry_seconds",
+    "key_created_at",
+    "last_used_at",
+    "key_scope",
+    "id",
+    "username",
+    "domain",
+    "activated",
+    "admin",
+    "blocked",
+    "email",
+    "display_name",
+    "phone",
+    "pending",
+    "dictionary",
+    "created_at",
+    "updated_at",
+    "super_admin",
+    "realm",
+    "password_kinds",
+];
+
 impl SqliteNonces {
     /// Opens (or creates, or replaces if damaged) the nonce file beside the
     /// accounts database `accounts`.
@@ -155,30 +181,34 @@ impl SqliteNonces {
         let mut statement = connection.prepare_cached(KEY_WITH_OWNER)?;
         let row = statement
             .query_row(named_params! { "$1": key_sha256 }, |row| {
+                // By position, as KEY_OWNER_COLUMNS lists them: a fetch by
+                // name searches the 22 names each time (3.5 % of the core's
+                // key check, BENCHMARKS.md). Debug builds check the order.
+                debug_assert_eq!(row.as_ref().column_names(), KEY_OWNER_COLUMNS);
                 Ok(KeyOwnerRow {
-                    key_id: row.get("key_id")?,
-                    key_name: row.get("key_name")?,
-                    idle_expiry_seconds: row.get("idle_expiry_seconds")?,
-                    key_created_at: row.get("key_created_at")?,
-                    last_used_at: row.get("last_used_at")?,
-                    key_scope: row.get("key_scope")?,
+                    key_id: row.get(0)?,
+                    key_name: row.get(1)?,
+                    idle_expiry_seconds: row.get(2)?,
+                    key_created_at: row.get(3)?,
+                    last_used_at: row.get(4)?,
+                    key_scope: row.get(5)?,
                     account: AccountRow {
-                        id: row.get("id")?,
-                        username: row.get("username")?,
-                        domain: row.get("domain")?,
-                        activated: row.get("activated")?,
-                        admin: row.get("admin")?,
-                        blocked: row.get("blocked")?,
-                        email: row.get("email")?,
-                        display_name: row.get("display_name")?,
-                        phone: row.get("phone")?,
-                        pending: row.get("pending")?,
-                        dictionary: row.get("dictionary")?,
-                        created_at: row.get("created_at")?,
-                        updated_at: row.get("updated_at")?,
-                        super_admin: row.get("super_admin")?,
-                        realm: row.get("realm")?,
-                        password_kinds: row.get("password_kinds")?,
+                        id: row.get(6)?,
+                        username: row.get(7)?,
+                        domain: row.get(8)?,
+                        activated: row.get(9)?,
+                        admin: row.get(10)?,
+                        blocked: row.get(11)?,
+                        email: row.get(12)?,
+                        display_name: row.get(13)?,
+                        phone: row.get(14)?,
+                        pending: row.get(15)?,
+                        dictionary: row.get(16)?,
+                        created_at: row.get(17)?,
+                        updated_at: row.get(18)?,
+                        super_admin: row.get(19)?,
+                        realm: row.get(20)?,
+                        password_kinds: row.get(21)?,
                     },
                 })
             })
