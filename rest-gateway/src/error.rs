@@ -55,12 +55,9 @@ pub enum ApiError {
     /// 415: a body that does not say `Content-Type: application/json`.
     #[error("The request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
-    /// 429 with `Retry-After`: too many wrong passwords for the account from
-    /// this client address, or invalid API keys from it.
-    #[error("Too many failed attempts")]
-    TooManyAttempts { retry_after_seconds: u32 },
-    /// 429 with `Retry-After` and the core's words: an onboarding limit
-    /// (`Too many codes requested`, `Last token requested too recently`).
+    /// 429 with `Retry-After` and the core's words: the failure limit
+    /// (`Too many failed attempts`, see [`Self::too_many_attempts`]) or an
+    /// onboarding limit (`Too many codes requested`).
     #[error("{message}")]
     Limited {
         message: String,
@@ -78,6 +75,15 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// 429: too many wrong passwords for the account from this client
+    /// address, or invalid API keys from it.
+    pub fn too_many_attempts(retry_after_seconds: u32) -> Self {
+        Self::Limited {
+            message: "Too many failed attempts".into(),
+            retry_after_seconds,
+        }
+    }
+
     /// A 422 about one field, in Laravel's words.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Validation(vec![(field.to_owned(), message.into())])
@@ -95,7 +101,7 @@ impl ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyAttempts { .. } | Self::Limited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Limited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Gone(_) => StatusCode::GONE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -151,10 +157,7 @@ impl IntoResponse for ApiError {
             Self::Unauthenticated { challenges, .. } => {
                 append_challenges(response.headers_mut(), challenges);
             }
-            Self::TooManyAttempts {
-                retry_after_seconds,
-            }
-            | Self::Limited {
+            Self::Limited {
                 retry_after_seconds,
                 ..
             } => {

@@ -151,9 +151,7 @@ async fn by_api_key(
         .await?;
     if verdict.retry_after_seconds > 0 {
         metrics::digest_outcome("API_KEY_THROTTLED");
-        return Err(ApiError::TooManyAttempts {
-            retry_after_seconds: verdict.retry_after_seconds,
-        });
+        return Err(ApiError::too_many_attempts(verdict.retry_after_seconds));
     }
     metrics::digest_outcome(if verdict.ok {
         "API_KEY_OK"
@@ -227,9 +225,7 @@ async fn by_digest(
         .map_err(about_from)?;
     metrics::digest_outcome(verdict.outcome().as_str_name());
     if verdict.outcome() == pb::VerifyOutcome::Throttled {
-        return Err(ApiError::TooManyAttempts {
-            retry_after_seconds: verdict.retry_after_seconds,
-        });
+        return Err(ApiError::too_many_attempts(verdict.retry_after_seconds));
     }
     if !verdict.ok {
         return Err(ApiError::Unauthenticated {

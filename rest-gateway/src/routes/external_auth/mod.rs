@@ -73,9 +73,7 @@ async fn external_auth(
         .verify_api_key(&key, &proxy, SCOPE, pb::PendingAccess::None)
         .await?;
     if verdict.retry_after_seconds > 0 {
-        return Err(ApiError::TooManyAttempts {
-            retry_after_seconds: verdict.retry_after_seconds,
-        });
+        return Err(ApiError::too_many_attempts(verdict.retry_after_seconds));
     }
     if !verdict.ok {
         metrics::digest_outcome("API_KEY_INVALID");
