@@ -2,6 +2,7 @@
 //! mounted files ([`secrets`]), stop on a signal ([`shutdown_signal`]), and
 //! run on the allocator and runtime chosen for them ([`runtime`]).
 
+pub mod flags;
 pub mod runtime;
 pub mod secrets;
 

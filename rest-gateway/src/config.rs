@@ -283,22 +283,11 @@ mod tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/configuration.md"),
         )
         .unwrap();
-        for argument in Config::command().get_arguments() {
-            let Some(long) = argument.get_long() else {
-                continue;
-            };
-            assert!(
-                docs.contains(&format!("`--{long}`")),
-                "--{long} is not in docs/configuration.md"
-            );
-            if let Some(env) = argument.get_env() {
-                let env = env.to_string_lossy();
-                assert!(
-                    docs.contains(env.as_ref()),
-                    "{env} is not in docs/configuration.md"
-                );
-            }
-        }
+        let missing = flexiapi_process::flags::undocumented(&Config::command(), &docs);
+        assert!(
+            missing.is_empty(),
+            "not in docs/configuration.md: {missing:?}"
+        );
     }
 
     #[test]
