@@ -18,6 +18,16 @@ pub use devices::{Contact, DeviceUuid, UserAgent};
 pub use profile::{Dictionary, DisplayName, Email, Phone, INVALID_PHONE};
 pub use space::{MaxAccounts, Realm, SpaceName};
 
+/// At most `max` bytes of `value`, cut at a character boundary: for values
+/// kept or recorded only to inform (a span's field, a client's user agent).
+pub fn at_most(value: &str, max: usize) -> &str {
+    let mut end = value.len().min(max);
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    &value[..end]
+}
+
 /// RFC 3261 `user` characters that need no escaping: `unreserved` and
 /// `user-unreserved`. SIP user parts are case-sensitive, so they are kept as given.
 fn is_sip_user_char(c: char) -> bool {

@@ -171,12 +171,7 @@ fn pending_access(raw: i32) -> PendingAccess {
 /// longest valid value (255 bytes, cut at a character boundary), since a
 /// message may carry megabytes there.
 fn traced(value: &str) -> &str {
-    const LONGEST: usize = 255;
-    let mut end = value.len().min(LONGEST);
-    while !value.is_char_boundary(end) {
-        end -= 1;
-    }
-    &value[..end]
+    crate::domain::at_most(value, 255)
 }
 
 /// The clock, read once per request at the edge so every rule below takes

@@ -6,6 +6,7 @@ use sqlx::FromRow;
 
 use super::{text::Text, SqlStore};
 use crate::{
+    domain::at_most,
     error::{CoreError, Result},
     rules::onboarding::store::{
         CodeKind, NewCode, NewToken, OnboardingStore, StoredCode, StoredToken, Tally, TokenKind,
@@ -187,8 +188,8 @@ impl OnboardingStore for SqlStore {
                 .bind(new.created_at)
                 .bind(new.expires_at)
                 .bind(new.device)
-                .bind(bounded(&new.requester.address, 64))
-                .bind(bounded(&new.requester.user_agent, 255))
+                .bind(at_most(&new.requester.address, 64))
+                .bind(at_most(&new.requester.user_agent, 255))
                 .execute(pool)
                 .await?;
         });
@@ -258,8 +259,8 @@ impl OnboardingStore for SqlStore {
                 .bind(new.code_sha256)
                 .bind(new.created_at)
                 .bind(new.expires_at)
-                .bind(bounded(&new.requester.address, 64))
-                .bind(bounded(&new.requester.user_agent, 255))
+                .bind(at_most(&new.requester.address, 64))
+                .bind(at_most(&new.requester.user_agent, 255))
                 .execute(&mut *tx)
                 .await?;
             let id = sqlx::query_scalar(&id_sql).bind(new.salt).fetch_one(&mut *tx).await?;
@@ -352,19 +353,9 @@ impl OnboardingStore for SqlStore {
         let forget = "DELETE FROM onboarding_requests WHERE created_at <= $1";
         self.changed(forget, |b| b.int(forget_before)).await?;
         let sql = "INSERT INTO onboarding_requests (client_address, created_at) VALUES ($1, $2)";
-        let address = bounded(client_address, 64);
+        let address = at_most(client_address, 64);
         self.changed(sql, |b| b.text(address).int(now))
             .await
             .map(drop)
     }
-}
-
-/// At most `max` bytes of a client-given value, cut at a character
-/// boundary: what is kept of it is informative, not a key.
-fn bounded(value: &str, max: usize) -> &str {
-    let mut end = value.len().min(max);
-    while !value.is_char_boundary(end) {
-        end -= 1;
-    }
-    &value[..end]
 }
