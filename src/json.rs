@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::pb;
+use crate::{app_settings::FEATURES, pb};
 
 /// A time as Laravel writes it: UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ` (also
 /// RFC 3339).
@@ -46,9 +46,10 @@ pub fn account(account: &pb::Account) -> Value {
     })
 }
 
-/// A space as FlexiAPI shows it (`super`, not the proto's `is_super`).
+/// A space as FlexiAPI shows it (`super`, not the proto's `is_super`),
+/// then its app settings (contract part 5), each a key of its own.
 pub fn space(space: &pb::Space) -> Value {
-    json!({
+    let mut value = json!({
         "domain": space.domain,
         "name": space.name,
         "realm": space.realm,
@@ -58,7 +59,31 @@ pub fn space(space: &pb::Space) -> Value {
         "accounts_count": space.accounts_count,
         "created_at": time(space.created_at.as_ref()),
         "updated_at": time(space.updated_at.as_ref()),
-    })
+    });
+    let app = space.app.clone().unwrap_or_default();
+    let mut settings = Map::new();
+    settings.insert(
+        "account_proxy_registrar_address".into(),
+        json!(app.account_proxy_registrar_address),
+    );
+    settings.insert("account_transport".into(), json!(app.account_transport));
+    settings.insert(
+        "custom_provisioning_entries".into(),
+        json!(app.custom_provisioning_entries),
+    );
+    settings.insert(
+        "custom_provisioning_overwrite_all".into(),
+        json!(app.custom_provisioning_overwrite_all),
+    );
+    for (key, default) in FEATURES {
+        let on = app.features.get(key).copied().unwrap_or(default);
+        settings.insert(key.into(), json!(on));
+    }
+    settings.insert("max_account".into(), json!(app.max_account));
+    if let Value::Object(object) = &mut value {
+        object.extend(settings);
+    }
+    value
 }
 
 #[cfg(test)]
@@ -76,20 +101,27 @@ mod tests {
         });
         let mut keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
         keys.sort();
-        assert_eq!(
-            keys,
-            [
-                "accounts_count",
-                "created_at",
-                "default_password_algorithm",
-                "domain",
-                "max_accounts",
-                "name",
-                "realm",
-                "super",
-                "updated_at"
-            ]
-        );
+        let mut expected = vec![
+            "accounts_count",
+            "created_at",
+            "default_password_algorithm",
+            "domain",
+            "max_accounts",
+            "name",
+            "realm",
+            "super",
+            "updated_at",
+            "account_proxy_registrar_address",
+            "account_transport",
+            "custom_provisioning_entries",
+            "custom_provisioning_overwrite_all",
+            "max_account",
+        ];
+        expected.extend(FEATURES.iter().map(|(key, _)| *key));
+        expected.sort();
+        assert_eq!(keys, expected);
+        // A feature the core did not send reads as its default.
+        assert_eq!(value["disable_broadcast_feature"], true);
         assert_eq!(value["super"], true);
         assert_eq!(value["realm"], "example-realm");
     }

@@ -3,6 +3,7 @@
 //! `proto/` is the single source of truth; `build.rs` compiles it with protox,
 //! so building needs no system `protoc`.
 
+pub mod app_settings;
 pub mod codec;
 pub mod json;
 

@@ -111,6 +111,20 @@ impl JsonObject {
         }
     }
 
+    /// A string that may be set to `null`: absent is `None` ("unchanged"),
+    /// `null` is `Some(None)`.
+    pub fn clearable_string(
+        &self,
+        field: &str,
+    ) -> Result<Option<Option<String>>, (String, String)> {
+        match self.0.get(field) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
+            Some(_) => Err((field.into(), format!("The {field} field must be a string."))),
+        }
+    }
+
     /// An optional JSON boolean: `"1"` or `"true"` are refused, as the
     /// contract says.
     pub fn optional_bool(&self, field: &str) -> Result<Option<bool>, (String, String)> {

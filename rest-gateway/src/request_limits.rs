@@ -46,7 +46,10 @@ pub async fn enforce(
     }
     // A request that makes the core send a push, a mail or an SMS may wait
     // on the provider as well.
-    let timeout = if crate::routes::onboarding::delivers(request.method(), request.uri().path()) {
+    let (method, path) = (request.method(), request.uri().path());
+    let delivers = crate::routes::onboarding::delivers(method, path)
+        || crate::routes::provisioning::delivers(method, path);
+    let timeout = if delivers {
         limits.timeout + crate::core_client::DELIVERY_TIMEOUT
     } else {
         limits.timeout

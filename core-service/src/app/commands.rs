@@ -62,6 +62,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         client_ca: cli.serve.tls_client_ca_file.clone(),
                     }),
                 onboarding: cli.onboarding.settings(),
+                provisioning: cli.provisioning.settings(),
                 delivery: cli.onboarding.delivery(),
             };
             // Before the port opens: a SIGTERM during the start is a clean stop.
@@ -251,6 +252,7 @@ async fn set_space(
         is_super: args.is_super,
         max_accounts: args.max_accounts,
         default_password_algorithm: args.default_password_algorithm.as_deref(),
+        app: Default::default(),
     };
     let now = unix_now();
     match spaces::update(store, None, default_domain, &args.domain, input(), now).await {

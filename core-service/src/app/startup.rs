@@ -9,6 +9,7 @@ use flexiapi_proto::pb::{
     self, account_service_server::AccountServiceServer,
     api_key_service_server::ApiKeyServiceServer, auth_service_server::AuthServiceServer,
     device_service_server::DeviceServiceServer, onboarding_service_server::OnboardingServiceServer,
+    provisioning_service_server::ProvisioningServiceServer,
     space_service_server::SpaceServiceServer,
 };
 use tokio::{net::TcpListener, sync::watch};
@@ -37,6 +38,7 @@ use crate::{
         },
         devices::store::DeviceStore,
         onboarding::{store::OnboardingStore, Onboarding, Settings as OnboardingSettings},
+        provisioning::{store::ProvisioningStore, Settings as ProvisioningSettings},
         spaces::store::SpaceStore,
     },
 };
@@ -73,6 +75,8 @@ pub struct ServeConfig {
     pub tls: Option<TlsFiles>,
     /// Part 4's lifetimes and limits.
     pub onboarding: OnboardingSettings,
+    /// Part 5's token lifetimes.
+    pub provisioning: ProvisioningSettings,
     /// Part 4's channels: push, email, SMS.
     pub delivery: DeliveryConfig,
 }
@@ -99,6 +103,7 @@ impl Default for ServeConfig {
             auth_lockout_seconds: 300,
             tls: None,
             onboarding: OnboardingSettings::default(),
+            provisioning: ProvisioningSettings::default(),
             delivery: DeliveryConfig::default(),
         }
     }
@@ -185,6 +190,7 @@ impl Application {
                 proxy_nonce_retention_seconds: i64::from(config.proxy_nonce_retention_seconds),
                 account_cache_entries: config.account_cache_entries,
                 api_key_idle_minutes: i64::from(config.api_key_idle_minutes),
+                provisioning: config.provisioning.clone(),
             },
         })
     }
@@ -314,6 +320,7 @@ impl Application {
             .add_service(ApiKeyServiceServer::new(api.clone()))
             .add_service(SpaceServiceServer::new(api.clone()))
             .add_service(OnboardingServiceServer::new(api.clone()))
+            .add_service(ProvisioningServiceServer::new(api.clone()))
             .add_service(DeviceServiceServer::new(api))
             .serve_with_incoming_shutdown(without_delay(self.listener), shutdown)
             .await;
@@ -418,6 +425,11 @@ async fn purge_expired(
                     tracing::debug!(count, "purged used and expired onboarding tokens and codes")
                 }
                 Err(error) => tracing::warn!(%error, "could not purge onboarding tokens and codes"),
+            }
+            match store.purge_provisioning(horizon).await {
+                Ok(0) => {}
+                Ok(count) => tracing::debug!(count, "purged used and expired provisioning tokens"),
+                Err(error) => tracing::warn!(%error, "could not purge provisioning tokens"),
             }
         }
     }

@@ -8,7 +8,9 @@ use std::fmt;
 
 use crate::error::{self, CoreError, Result};
 
+pub mod app_settings;
 mod devices;
+pub mod ini;
 pub mod model;
 mod profile;
 pub mod random;

@@ -5,7 +5,7 @@
 
 use std::{collections::BTreeMap, fmt};
 
-use crate::domain::{AccountAddress, Algorithm, Domain};
+use crate::domain::{app_settings::AppSettings, AccountAddress, Algorithm, Domain};
 
 /// A string that never prints itself: passwords, HA1s, API keys.
 #[derive(Clone, PartialEq, Eq)]
@@ -80,6 +80,8 @@ pub struct Space {
     pub accounts_count: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// What its Linphone apps are provisioned with (contract part 5).
+    pub app: AppSettings,
 }
 
 /// One stored password: the HA1 for one algorithm.

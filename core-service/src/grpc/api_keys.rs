@@ -59,37 +59,8 @@ impl<S: Store> ApiKeyService for Api<S> {
         request: Request<pb::VerifyApiKeyRequest>,
     ) -> Result<Response<pb::VerifyApiKeyResponse>, Status> {
         let peer = request.remote_addr();
-        let request = request.into_inner();
-        let guard = Key::ApiKeys(super::client(&request.client_address, peer)?);
-        let scope = api_keys::parse_scope(&request.scope)?;
-        let now = unix_now();
-        if let Err(retry_after_seconds) = self.guards.api_keys.check(guard, now) {
-            return Ok(Response::new(pb::VerifyApiKeyResponse {
-                retry_after_seconds,
-                ..Default::default()
-            }));
-        }
-        let pending = super::pending_access(request.pending);
-        let account = api_keys::verify(&self.store, &request.key, scope, pending, now).await?;
-        tracing::Span::current().record("ok", account.is_some());
-        // A right key does not clear the count: a guesser holding one key of
-        // its own could otherwise try without end.
-        if account.is_none() && self.guards.api_keys.failed(guard, now).is_err() {
-            tracing::warn!(
-                "invalid API key limit reached: the client address is refused for a while"
-            );
-        }
-        let forbidden = account
-            .as_ref()
-            .and_then(|account| pending.refusal(account))
-            .unwrap_or_default()
-            .to_owned();
-        Ok(Response::new(pb::VerifyApiKeyResponse {
-            ok: account.is_some(),
-            account: account.map(Into::into),
-            forbidden,
-            retry_after_seconds: 0,
-        }))
+        let (response, _) = self.judge_api_key(request.into_inner(), peer).await?;
+        Ok(Response::new(response))
     }
 
     #[tracing::instrument(skip_all)]
@@ -123,5 +94,48 @@ impl<S: Store> ApiKeyService for Api<S> {
         api_keys::revoke(&self.store, &owner, &request.name).await?;
         tracing::info!(name = %request.name, "API key revoked");
         Ok(Response::new(pb::RevokeApiKeyResponse {}))
+    }
+}
+
+impl<S: Store> Api<S> {
+    /// VerifyApiKey's judgement, and the key's account when it is right
+    /// (ProvisionMe serves it only when `forbidden` is empty too).
+    pub(super) async fn judge_api_key(
+        &self,
+        request: pb::VerifyApiKeyRequest,
+        peer: Option<std::net::SocketAddr>,
+    ) -> Result<(pb::VerifyApiKeyResponse, Option<Account>), Status> {
+        let guard = Key::ApiKeys(super::client(&request.client_address, peer)?);
+        let scope = api_keys::parse_scope(&request.scope)?;
+        let now = unix_now();
+        if let Err(retry_after_seconds) = self.guards.api_keys.check(guard, now) {
+            let throttled = pb::VerifyApiKeyResponse {
+                retry_after_seconds,
+                ..Default::default()
+            };
+            return Ok((throttled, None));
+        }
+        let pending = super::pending_access(request.pending);
+        let account = api_keys::verify(&self.store, &request.key, scope, pending, now).await?;
+        tracing::Span::current().record("ok", account.is_some());
+        // A right key does not clear the count: a guesser holding one key of
+        // its own could otherwise try without end.
+        if account.is_none() && self.guards.api_keys.failed(guard, now).is_err() {
+            tracing::warn!(
+                "invalid API key limit reached: the client address is refused for a while"
+            );
+        }
+        let forbidden = account
+            .as_ref()
+            .and_then(|account| pending.refusal(account))
+            .unwrap_or_default()
+            .to_owned();
+        let response = pb::VerifyApiKeyResponse {
+            ok: account.is_some(),
+            account: account.clone().map(Into::into),
+            forbidden,
+            retry_after_seconds: 0,
+        };
+        Ok((response, account))
     }
 }

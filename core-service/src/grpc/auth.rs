@@ -2,14 +2,17 @@ use flexiapi_proto::pb::{self, auth_service_server::AuthService, VerifyOutcome};
 use tonic::{Request, Response, Status};
 
 use super::{unix_now, Api};
-use crate::rules::{
-    auth::{
-        self,
-        digest::{DigestFields, Rejection},
-        nonces::Lifetimes,
-        Answer, Challenge,
+use crate::{
+    domain::model::Account,
+    rules::{
+        auth::{
+            self,
+            digest::{DigestFields, Rejection},
+            nonces::Lifetimes,
+            Answer, Challenge,
+        },
+        Store,
     },
-    Store,
 };
 
 #[tonic::async_trait]
@@ -44,7 +47,41 @@ impl<S: Store> AuthService for Api<S> {
         request: Request<pb::VerifyDigestRequest>,
     ) -> Result<Response<pb::VerifyDigestResponse>, Status> {
         let peer = request.remote_addr();
+        let (response, _) = self.judge_digest(request.into_inner(), peer).await?;
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all, fields(username = %super::traced(&request.get_ref().username), domain = %super::traced(&request.get_ref().domain)))]
+    async fn get_credentials(
+        &self,
+        request: Request<pb::GetCredentialsRequest>,
+    ) -> Result<Response<pb::GetCredentialsResponse>, Status> {
         let request = request.into_inner();
+        let address = self.address(&request.username, &request.domain)?;
+        let active = auth::credentials(&self.store, &self.accounts, &address).await?;
+        Ok(Response::new(pb::GetCredentialsResponse {
+            realm: active.account.realm.clone(),
+            credentials: active
+                .credentials
+                .iter()
+                .map(|c| pb::Credential {
+                    algorithm: c.algorithm.as_str().into(),
+                    ha1: c.ha1.expose().into(),
+                })
+                .collect(),
+        }))
+    }
+}
+
+impl<S: Store> Api<S> {
+    /// VerifyDigest's judgement: the answer and, whatever it says, the
+    /// account it is about (ProvisionMe serves it only when the answer is
+    /// ok and `forbidden` empty).
+    pub(super) async fn judge_digest(
+        &self,
+        request: pb::VerifyDigestRequest,
+        peer: Option<std::net::SocketAddr>,
+    ) -> Result<(pb::VerifyDigestResponse, Account), Status> {
         let address = self.address(&request.username, &request.domain)?;
         let guard = auth::Guard {
             throttle: &self.guards.answers,
@@ -95,37 +132,17 @@ impl<S: Store> AuthService for Api<S> {
             }) => *retry_after_seconds,
             _ => 0,
         };
-        Ok(Response::new(pb::VerifyDigestResponse {
+        let response = pb::VerifyDigestResponse {
             retry_after_seconds,
             forbidden,
             ok: verdict.outcome.is_ok(),
             outcome: outcome.into(),
             message,
             field: field.into(),
-            account: Some(verdict.account.into()),
+            account: Some(verdict.account.clone().into()),
             challenges: verdict.challenges.into_iter().map(Into::into).collect(),
-        }))
-    }
-
-    #[tracing::instrument(skip_all, fields(username = %super::traced(&request.get_ref().username), domain = %super::traced(&request.get_ref().domain)))]
-    async fn get_credentials(
-        &self,
-        request: Request<pb::GetCredentialsRequest>,
-    ) -> Result<Response<pb::GetCredentialsResponse>, Status> {
-        let request = request.into_inner();
-        let address = self.address(&request.username, &request.domain)?;
-        let active = auth::credentials(&self.store, &self.accounts, &address).await?;
-        Ok(Response::new(pb::GetCredentialsResponse {
-            realm: active.account.realm.clone(),
-            credentials: active
-                .credentials
-                .iter()
-                .map(|c| pb::Credential {
-                    algorithm: c.algorithm.as_str().into(),
-                    ha1: c.ha1.expose().into(),
-                })
-                .collect(),
-        }))
+        };
+        Ok((response, verdict.account))
     }
 }
 

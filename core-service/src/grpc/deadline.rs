@@ -23,6 +23,7 @@ const DELIVERING: &[&str] = &[
     "/flexiapi.v1.OnboardingService/RequestEmailCode",
     "/flexiapi.v1.OnboardingService/RequestPhoneCode",
     "/flexiapi.v1.OnboardingService/StartRecovery",
+    "/flexiapi.v1.ProvisioningService/SendProvisioningEmail",
 ];
 
 /// The deadline of the call at `path`: `base`, plus the provider's timeout

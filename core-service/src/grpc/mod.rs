@@ -23,6 +23,7 @@ use crate::{
             throttle::{Client, Guards},
         },
         onboarding::Onboarding,
+        provisioning::Settings as ProvisioningSettings,
         Store,
     },
 };
@@ -35,6 +36,7 @@ pub mod deadline;
 mod devices;
 pub mod gate;
 mod onboarding;
+mod provisioning;
 mod spaces;
 mod watch;
 
@@ -52,6 +54,8 @@ pub struct Settings {
     pub account_cache_entries: usize,
     /// `--api-key-idle-minutes`: how long a user key lives unused.
     pub api_key_idle_minutes: i64,
+    /// Part 5's token lifetimes.
+    pub provisioning: ProvisioningSettings,
 }
 
 /// The `flexiapi.v1` services (accounts, spaces, auth, API keys, devices), over one store.

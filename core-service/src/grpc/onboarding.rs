@@ -32,7 +32,7 @@ fn issued(issued: Issued) -> pb::IssuedToken {
 }
 
 /// Who asked: the address the caller gave (else its own) and the agent.
-fn requester(
+pub(super) fn requester(
     client: Option<&pb::OnboardingClient>,
     peer: Option<std::net::SocketAddr>,
 ) -> Result<Requester> {

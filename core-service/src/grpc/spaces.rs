@@ -1,9 +1,15 @@
-use flexiapi_proto::pb::{self, space_service_server::SpaceService};
+use flexiapi_proto::{
+    app_settings::FEATURES,
+    pb::{self, space_service_server::SpaceService},
+};
 use tonic::{Request, Response, Status};
 
 use super::{timestamp, unix_now, Api};
 use crate::{
-    domain::model::Space,
+    domain::{
+        app_settings::{AppInput, AppSettings},
+        model::Space,
+    },
     rules::{
         spaces::{self, SpaceInput},
         Store,
@@ -22,7 +28,44 @@ impl From<Space> for pb::Space {
             accounts_count: space.accounts_count,
             created_at: timestamp(space.created_at),
             updated_at: timestamp(space.updated_at),
+            app: Some(app_settings(&space.app)),
         }
+    }
+}
+
+fn app_settings(app: &AppSettings) -> pb::AppSettings {
+    pb::AppSettings {
+        account_proxy_registrar_address: app.proxy.clone(),
+        account_transport: app.transport.into(),
+        custom_provisioning_entries: app.custom_entries.as_ref().map(|c| c.text().into()),
+        custom_provisioning_overwrite_all: app.overwrite_all,
+        features: FEATURES
+            .iter()
+            .zip(app.features)
+            .map(|((key, _), on)| ((*key).into(), on))
+            .collect(),
+        max_account: app.max_account,
+    }
+}
+
+fn app_input(fields: Option<&pb::AppSettingsFields>) -> AppInput<'_> {
+    let Some(fields) = fields else {
+        return AppInput::default();
+    };
+    fn nullable(text: &Option<pb::NullableText>) -> Option<Option<&str>> {
+        text.as_ref().map(|t| t.value.as_deref())
+    }
+    AppInput {
+        proxy: nullable(&fields.account_proxy_registrar_address),
+        transport: fields.account_transport.as_deref(),
+        custom_entries: nullable(&fields.custom_provisioning_entries),
+        overwrite_all: fields.custom_provisioning_overwrite_all,
+        features: fields
+            .features
+            .iter()
+            .map(|(key, on)| (key.as_str(), *on))
+            .collect(),
+        max_account: fields.max_account,
     }
 }
 
@@ -37,6 +80,7 @@ fn input(fields: Option<&pb::SpaceFields>) -> SpaceInput<'_> {
         is_super: fields.is_super,
         max_accounts: fields.max_accounts,
         default_password_algorithm: fields.default_password_algorithm.as_deref(),
+        app: app_input(fields.app.as_ref()),
     }
 }
 

@@ -25,7 +25,7 @@ pub use self::report::Report;
 use self::{schema::Schema, source::Source};
 use crate::{
     adapters::{sql::redact_url, SqlStore},
-    domain::{Algorithm, Domain, MaxAccounts, Realm, SpaceName},
+    domain::{app_settings::AppSettings, Algorithm, Domain, MaxAccounts, Realm, SpaceName},
     grpc::unix_now,
     rules::spaces::store::{NewSpace, SpaceChanges, SpaceStore},
 };
@@ -249,6 +249,7 @@ async fn import_spaces(
                         is_super: Some(here.is_super || row.is_super == 1),
                         max_accounts: MaxAccounts::parse(row.max_accounts).ok(),
                         default_password_algorithm: default_algorithm(&row),
+                        app: None,
                         updated_at: now,
                     };
                     store.update_space(&domain, changes).await?;
@@ -273,6 +274,7 @@ async fn import_spaces(
                                 .unwrap_or(MaxAccounts::parse(0)?),
                             default_password_algorithm: default_algorithm(&row)
                                 .unwrap_or(Algorithm::Sha256),
+                            app: &AppSettings::default(),
                             now,
                         })
                         .await?;

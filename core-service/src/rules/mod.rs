@@ -4,7 +4,8 @@
 
 use crate::rules::{
     accounts::store::AccountStore, api_keys::store::ApiKeyStore, auth::store::NonceStore,
-    devices::store::DeviceStore, onboarding::store::OnboardingStore, spaces::store::SpaceStore,
+    devices::store::DeviceStore, onboarding::store::OnboardingStore,
+    provisioning::store::ProvisioningStore, spaces::store::SpaceStore,
 };
 
 pub mod accounts;
@@ -12,6 +13,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod devices;
 pub mod onboarding;
+pub mod provisioning;
 pub mod spaces;
 
 /// Everything the core needs from storage, as one bound.
@@ -22,6 +24,7 @@ pub trait Store:
     + ApiKeyStore
     + DeviceStore
     + OnboardingStore
+    + ProvisioningStore
     + Clone
     + Send
     + Sync
@@ -36,6 +39,7 @@ impl<T> Store for T where
         + ApiKeyStore
         + DeviceStore
         + OnboardingStore
+        + ProvisioningStore
         + Clone
         + Send
         + Sync

@@ -79,23 +79,105 @@ async fn authenticate_as(
     next: Next,
     pending: pb::PendingAccess,
 ) -> Result<Response, ApiError> {
+    // The body is not Sync: only the head is looked at across the core call.
+    let (mut parts, body) = request.into_parts();
+    let Identified {
+        authenticated,
+        forbidden,
+        challenges,
+    } = identify(state, &parts, pending, &CoreVerify).await?;
+    let mut response = match forbidden {
+        Some(message) => ApiError::Forbidden(message).into_response(),
+        None => {
+            parts.extensions.insert(authenticated);
+            next.run(Request::from_parts(parts, body)).await
+        }
+    };
+    // A right Digest answer: the client may go on with this nonce either way.
+    append_challenges(
+        response.headers_mut(),
+        challenges.iter().map(www_authenticate),
+    );
+    Ok(response)
+}
+
+/// Who judges a credential: the core's VerifyDigest and VerifyApiKey, or a
+/// call that judges it the same way and does something with the account
+/// in the same round trip (`/provisioning/me`).
+pub(crate) trait Judge {
+    async fn digest(
+        &self,
+        state: &AppState,
+        request: pb::VerifyDigestRequest,
+    ) -> Result<pb::VerifyDigestResponse, ApiError>;
+    async fn api_key(
+        &self,
+        state: &AppState,
+        request: pb::VerifyApiKeyRequest,
+    ) -> Result<pb::VerifyApiKeyResponse, ApiError>;
+}
+
+/// The judge of every authenticated route.
+pub(crate) struct CoreVerify;
+
+impl Judge for CoreVerify {
+    async fn digest(
+        &self,
+        state: &AppState,
+        request: pb::VerifyDigestRequest,
+    ) -> Result<pb::VerifyDigestResponse, ApiError> {
+        state.core.verify_digest(request).await
+    }
+
+    async fn api_key(
+        &self,
+        state: &AppState,
+        request: pb::VerifyApiKeyRequest,
+    ) -> Result<pb::VerifyApiKeyResponse, ApiError> {
+        state.core.verify_api_key_request(request).await
+    }
+}
+
+/// An authenticated request, before it is served.
+pub(crate) struct Identified {
+    pub authenticated: Authenticated,
+    /// The core's "may not act" (`Account blocked`): the request gets 403.
+    pub forbidden: Option<String>,
+    /// After a right Digest answer, its nonce again, for the response.
+    pub challenges: Vec<pb::DigestChallenge>,
+}
+
+/// Who the request comes from, in the contract's order; `Err` is the
+/// refusal to answer with (401 with a challenge, 429, 422 on `From`).
+pub(crate) async fn identify(
+    state: &AppState,
+    request: &Parts,
+    pending: pb::PendingAccess,
+    judge: &impl Judge,
+) -> Result<Identified, ApiError> {
     // A request naming two identities (two keys, or a key and a Digest
     // answer) is ambiguous: refused, never read as whichever comes first.
-    let headers = request.headers();
+    let headers = &request.headers;
     let keys = headers.get_all(API_KEY_HEADER).iter().count();
     if keys > 1 || (keys == 1 && headers.contains_key(header::AUTHORIZATION)) {
         return Err(ApiError::InvalidApiKey);
     }
-    let client = client_address(state, &request);
-    match request.headers().get(API_KEY_HEADER) {
+    let client = client_address_of(state, headers, &request.extensions);
+    match headers.get(API_KEY_HEADER) {
         Some(key) => {
             let key = key
                 .to_str()
                 .map_err(|_| ApiError::InvalidApiKey)?
                 .to_owned();
-            by_api_key(state, &key, (client, pending), request, next).await
+            let request = pb::VerifyApiKeyRequest {
+                key,
+                client_address: client,
+                scope: String::new(),
+                pending: pending.into(),
+            };
+            by_api_key(state, request, judge).await
         }
-        None => by_digest(state, (client, pending), request, next).await,
+        None => by_digest(state, (client, pending), request, judge).await,
     }
 }
 
@@ -140,15 +222,11 @@ fn first_forwarded_hop(headers: &HeaderMap) -> Option<IpAddr> {
 
 async fn by_api_key(
     state: &AppState,
-    key: &str,
-    (client_address, pending): (String, pb::PendingAccess),
-    mut request: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    let verdict = state
-        .core
-        .verify_api_key(key, &client_address, "", pending)
-        .await?;
+    request: pb::VerifyApiKeyRequest,
+    judge: &impl Judge,
+) -> Result<Identified, ApiError> {
+    let client_address = request.client_address.clone();
+    let verdict = judge.api_key(state, request).await?;
     if verdict.retry_after_seconds > 0 {
         metrics::digest_outcome("API_KEY_THROTTLED");
         return Err(ApiError::too_many_attempts(verdict.retry_after_seconds));
@@ -162,25 +240,25 @@ async fn by_api_key(
         Some(account) if verdict.ok => account,
         _ => return Err(ApiError::InvalidApiKey),
     };
-    if !verdict.forbidden.is_empty() {
-        return Err(ApiError::Forbidden(verdict.forbidden));
-    }
-    request.extensions_mut().insert(Authenticated {
-        account,
-        client_address,
-    });
-    Ok(next.run(request).await)
+    Ok(Identified {
+        authenticated: Authenticated {
+            account,
+            client_address,
+        },
+        forbidden: Some(verdict.forbidden).filter(|f| !f.is_empty()),
+        challenges: Vec::new(),
+    })
 }
 
 async fn by_digest(
     state: &AppState,
     (client_address, pending): (String, pb::PendingAccess),
-    mut request: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    let address = from_header(request.headers())?;
+    request: &Parts,
+    judge: &impl Judge,
+) -> Result<Identified, ApiError> {
+    let address = from_header(&request.headers)?;
     if request
-        .headers()
+        .headers
         .get_all(header::AUTHORIZATION)
         .iter()
         .nth(1)
@@ -190,7 +268,7 @@ async fn by_digest(
         let message = "Malformed Authorization header: it must be given once";
         return Err(challenge(state, &address, message, pending).await);
     }
-    let Some(authorization) = request.headers().get(header::AUTHORIZATION) else {
+    let Some(authorization) = request.headers.get(header::AUTHORIZATION) else {
         metrics::digest_outcome("missing");
         return Err(challenge(state, &address, "Unauthenticated request", pending).await);
     };
@@ -207,22 +285,21 @@ async fn by_digest(
     };
     // The Digest uri is the request target as the client wrote it.
     let uri = request
-        .extensions()
+        .extensions
         .get::<OriginalUri>()
-        .map_or_else(|| request.uri().clone(), |original| original.0.clone());
+        .map_or_else(|| request.uri.clone(), |original| original.0.clone());
     let target = uri.path_and_query().map_or("/", |p| p.as_str());
-    let verdict = state
-        .core
-        .verify(
-            &address,
-            (request.method().as_str(), target),
-            fields,
-            &client_address,
-            false,
-            pending,
-        )
-        .await
-        .map_err(about_from)?;
+    let verify = pb::VerifyDigestRequest {
+        username: address.username.clone(),
+        domain: address.domain.clone(),
+        method: request.method.as_str().to_owned(),
+        request_uri: target.to_owned(),
+        digest: Some(fields),
+        client_address: client_address.clone(),
+        nonce_from_caller: false,
+        pending: pending.into(),
+    };
+    let verdict = judge.digest(state, verify).await.map_err(about_from)?;
     metrics::digest_outcome(verdict.outcome().as_str_name());
     if verdict.outcome() == pb::VerifyOutcome::Throttled {
         return Err(ApiError::too_many_attempts(verdict.retry_after_seconds));
@@ -236,21 +313,14 @@ async fn by_digest(
     let account = verdict
         .account
         .ok_or_else(|| ApiError::Internal("VerifyDigest passed without an account".into()))?;
-    let mut response = if verdict.forbidden.is_empty() {
-        request.extensions_mut().insert(Authenticated {
+    Ok(Identified {
+        authenticated: Authenticated {
             account,
             client_address,
-        });
-        next.run(request).await
-    } else {
-        ApiError::Forbidden(verdict.forbidden).into_response()
-    };
-    // The answer was right: the client may go on with this nonce either way.
-    append_challenges(
-        response.headers_mut(),
-        verdict.challenges.iter().map(www_authenticate),
-    );
-    Ok(response)
+        },
+        forbidden: Some(verdict.forbidden).filter(|f| !f.is_empty()),
+        challenges: verdict.challenges,
+    })
 }
 
 fn from_header(headers: &HeaderMap) -> Result<SipAddress, ApiError> {

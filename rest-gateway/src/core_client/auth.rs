@@ -48,6 +48,14 @@ impl CoreClient {
             nonce_from_caller,
             pending: pending.into(),
         };
+        self.verify_digest(request).await
+    }
+
+    /// [`Self::verify`], of a request already made.
+    pub async fn verify_digest(
+        &self,
+        request: pb::VerifyDigestRequest,
+    ) -> Result<pb::VerifyDigestResponse, ApiError> {
         rpc!(
             self,
             auth.verify_digest(request),
@@ -70,6 +78,14 @@ impl CoreClient {
             scope: scope.to_owned(),
             pending: pending.into(),
         };
+        self.verify_api_key_request(request).await
+    }
+
+    /// [`Self::verify_api_key`], of a request already made.
+    pub async fn verify_api_key_request(
+        &self,
+        request: pb::VerifyApiKeyRequest,
+    ) -> Result<pb::VerifyApiKeyResponse, ApiError> {
         rpc!(
             self,
             api_keys.verify_api_key(request),

@@ -19,7 +19,9 @@ use crate::config::Config;
 use flexiapi_proto::pb::{
     account_service_client::AccountServiceClient, api_key_service_client::ApiKeyServiceClient,
     auth_service_client::AuthServiceClient, device_service_client::DeviceServiceClient,
-    onboarding_service_client::OnboardingServiceClient, space_service_client::SpaceServiceClient,
+    onboarding_service_client::OnboardingServiceClient,
+    provisioning_service_client::ProvisioningServiceClient,
+    space_service_client::SpaceServiceClient,
 };
 use hyper::{body::Incoming, Uri};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -60,6 +62,7 @@ mod accounts;
 mod auth;
 mod devices;
 pub(crate) mod onboarding;
+pub(crate) mod provisioning;
 mod spaces;
 mod tls;
 
@@ -150,6 +153,8 @@ struct Clients {
     /// Its calls may wait on a push, mail or SMS provider: their timeout
     /// is the others' plus the providers' (10 s).
     onboarding: OnboardingServiceClient<Traced>,
+    /// Its provisioning email waits on the SMTP relay too.
+    provisioning: ProvisioningServiceClient<Traced>,
     health: HealthClient<Transport>,
 }
 
@@ -257,6 +262,10 @@ impl CoreClient {
             client,
             call_timeout,
         };
+        let delivering = Transport {
+            call_timeout: call_timeout + DELIVERY_TIMEOUT,
+            ..transport.clone()
+        };
         let traced = |transport: Transport| -> Traced {
             InterceptedService::new(transport, outgoing.clone())
         };
@@ -267,10 +276,11 @@ impl CoreClient {
             devices: DeviceServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             spaces: SpaceServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             onboarding: OnboardingServiceClient::with_origin(
-                traced(Transport {
-                    call_timeout: call_timeout + DELIVERY_TIMEOUT,
-                    ..transport.clone()
-                }),
+                traced(delivering.clone()),
+                origin.clone(),
+            ),
+            provisioning: ProvisioningServiceClient::with_origin(
+                traced(delivering),
                 origin.clone(),
             ),
             health: HealthClient::with_origin(transport, origin),

@@ -16,11 +16,13 @@ mod accounts;
 mod complete;
 mod fields;
 mod onboarding;
+mod provisioning;
 mod spaces;
 
 pub use accounts::*;
 pub use complete::complete;
 pub use onboarding::*;
+pub use provisioning::*;
 pub use spaces::*;
 
 #[derive(OpenApi)]

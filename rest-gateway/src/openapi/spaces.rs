@@ -26,10 +26,75 @@ pub struct Space {
     pub accounts_count: i64,
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
+    /// A host name, IPv4 address or `[IPv6]`, optionally `:port`, that apps
+    /// register with (`reg_proxy`); `null`: the account's domain.
+    pub account_proxy_registrar_address: Option<String>,
+    #[schema(value_type = Transport)]
+    pub account_transport: String,
+    /// INI text: sections of the operator's own in the provisioning document.
+    pub custom_provisioning_entries: Option<String>,
+    /// Every entry of the document carries `overwrite="true"`.
+    pub custom_provisioning_overwrite_all: bool,
+    pub disable_chat_feature: bool,
+    pub disable_meetings_feature: bool,
+    pub disable_broadcast_feature: bool,
+    pub hide_settings: bool,
+    pub hide_account_settings: bool,
+    pub disable_call_recordings_feature: bool,
+    pub only_display_sip_uri_username: bool,
+    pub assistant_hide_create_account: bool,
+    pub assistant_disable_qr_code: bool,
+    pub assistant_hide_third_party_account: bool,
+    /// How many accounts the app may hold (0: no limit).
+    pub max_account: i64,
+}
+
+/// `udp`, `tcp` or `tls`: the transport of `reg_proxy` (default `tls`).
+#[derive(ToSchema)]
+#[schema(as = Transport)]
+pub enum Transport {
+    #[schema(rename = "udp")]
+    Udp,
+    #[schema(rename = "tcp")]
+    Tcp,
+    #[schema(rename = "tls")]
+    Tls,
+}
+
+/// The app settings of a space (contract part 5), in a creation or an
+/// update: absent is the default (creation) or unchanged (update). Booleans
+/// are JSON booleans; each broken key is a 422 of its own.
+#[derive(ToSchema, serde::Deserialize)]
+pub struct AppSettingsInput {
+    /// A host name, IPv4 address or `[IPv6]`, optionally `:port`
+    /// (1-65535); `null`: the account's domain.
+    #[schema(max_length = 255)]
+    pub account_proxy_registrar_address: Option<String>,
+    #[schema(value_type = Option<Transport>)]
+    pub account_transport: Option<String>,
+    /// INI: `[section]`, `name = value`, `;` or `#` comments; at most
+    /// 16 KiB. Not the `ui` keys, `reg_identity` or `auth_info_*` sections
+    /// (422 `Invalid ini format. The following settings cannot be set, ...`).
+    #[schema(max_length = 16384)]
+    pub custom_provisioning_entries: Option<String>,
+    pub custom_provisioning_overwrite_all: Option<bool>,
+    pub disable_chat_feature: Option<bool>,
+    pub disable_meetings_feature: Option<bool>,
+    pub disable_broadcast_feature: Option<bool>,
+    pub hide_settings: Option<bool>,
+    pub hide_account_settings: Option<bool>,
+    pub disable_call_recordings_feature: Option<bool>,
+    pub only_display_sip_uri_username: Option<bool>,
+    pub assistant_hide_create_account: Option<bool>,
+    pub assistant_disable_qr_code: Option<bool>,
+    pub assistant_hide_third_party_account: Option<bool>,
+    /// 0: no limit.
+    #[schema(minimum = 0)]
+    pub max_account: Option<i64>,
 }
 
 /// `POST /api/spaces`.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
 pub struct NewSpace {
     /// A host name; unique.
     #[schema(
@@ -57,12 +122,14 @@ pub struct NewSpace {
     /// Default `SHA-256`.
     #[schema(value_type = Option<AlgorithmName>)]
     pub default_password_algorithm: Option<String>,
+    #[serde(flatten)]
+    pub app: AppSettingsInput,
 }
 
 /// `PUT /api/spaces/{domain}`: changes the fields given. The realm only
 /// while the space has no account; the domain never (it may be given
 /// unchanged).
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
 pub struct SpaceUpdate {
     #[schema(
         pattern = r"^[^\x00-\x1F\x7F-\x9F]*$",
@@ -78,6 +145,8 @@ pub struct SpaceUpdate {
     pub max_accounts: Option<i64>,
     #[schema(value_type = Option<AlgorithmName>)]
     pub default_password_algorithm: Option<String>,
+    #[serde(flatten)]
+    pub app: AppSettingsInput,
 }
 
 /// `GET /api/resolve/{sip}`: what an address is. Only accounts exist here.

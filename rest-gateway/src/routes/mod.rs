@@ -32,6 +32,7 @@ mod health;
 pub(crate) mod onboarding;
 pub(crate) mod path;
 mod ping;
+pub(crate) mod provisioning;
 pub(crate) mod spaces;
 mod static_answer;
 
@@ -49,6 +50,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(ping::router())
         .merge(api_keys::router())
         .merge(onboarding::protected_router())
+        .merge(provisioning::protected_router())
         .merge(large)
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     // What a pending account (made with a creation token, not yet
@@ -72,6 +74,8 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         // Its own key, in the query: Flexisip sends no header of its own.
         .merge(external_auth::router())
         .merge(onboarding::public_router())
+        // Never compressed: documents hold HA1s (BREACH).
+        .merge(provisioning::public_router())
         .merge(protected)
         .merge(pending)
 }

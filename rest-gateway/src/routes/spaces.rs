@@ -7,7 +7,7 @@ use axum::{
     http::{header, HeaderName, HeaderValue, StatusCode},
     Json,
 };
-use flexiapi_proto::{json, pb};
+use flexiapi_proto::{app_settings::FEATURES, json, pb};
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -35,6 +35,33 @@ fn space_fields(body: &JsonObject, fields: &mut Fields) -> pb::SpaceFields {
         is_super: fields.take(body.optional_bool("super")),
         max_accounts: fields.take(body.optional_integer("max_accounts")),
         default_password_algorithm: fields.take(body.nullable_string("default_password_algorithm")),
+        app: Some(app_fields(body, fields)),
+    }
+}
+
+/// The app settings of contract part 5 a body gives, type-checked.
+fn app_fields(body: &JsonObject, fields: &mut Fields) -> pb::AppSettingsFields {
+    let nullable = |text: Option<Option<String>>| text.map(|value| pb::NullableText { value });
+    let features = FEATURES
+        .iter()
+        .filter_map(|(key, _)| {
+            fields
+                .take(body.optional_bool(key))
+                .map(|on| ((*key).to_owned(), on))
+        })
+        .collect();
+    pb::AppSettingsFields {
+        account_proxy_registrar_address: nullable(
+            fields.take(body.clearable_string("account_proxy_registrar_address")),
+        ),
+        account_transport: fields.take(body.nullable_string("account_transport")),
+        custom_provisioning_entries: nullable(
+            fields.take(body.clearable_string("custom_provisioning_entries")),
+        ),
+        custom_provisioning_overwrite_all: fields
+            .take(body.optional_bool("custom_provisioning_overwrite_all")),
+        features,
+        max_account: fields.take(body.optional_integer("max_account")),
     }
 }
 

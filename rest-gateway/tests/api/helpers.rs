@@ -7,7 +7,9 @@ use core_service::{
     adapters::delivery::DeliveryConfig,
     app::startup::{Application as Core, ServeConfig},
     domain::Domain,
-    rules::onboarding::Settings as OnboardingSettings,
+    rules::{
+        onboarding::Settings as OnboardingSettings, provisioning::Settings as ProvisioningSettings,
+    },
     testing::{Backend, TestDatabase},
 };
 use flexiapi_proto::pb::{self, account_service_client::AccountServiceClient};
@@ -66,6 +68,8 @@ pub struct Options {
     /// The core's part 4 lifetimes and limits, and its channels.
     pub onboarding: OnboardingSettings,
     pub delivery: DeliveryConfig,
+    /// The core's part 5 token lifetimes.
+    pub provisioning: ProvisioningSettings,
     /// The gateway's `--public-url` and hCaptcha (secret, sitekey, verify URL).
     pub public_url: Option<String>,
     pub hcaptcha: Option<(String, String, String)>,
@@ -86,6 +90,7 @@ impl Default for Options {
             cors_allowed_origins: Vec::new(),
             onboarding: OnboardingSettings::default(),
             delivery: DeliveryConfig::default(),
+            provisioning: ProvisioningSettings::default(),
             public_url: None,
             hcaptcha: None,
         }
@@ -172,6 +177,7 @@ async fn start_core(
         max_device_watchers: 8,
         onboarding: options.onboarding.clone(),
         delivery: options.delivery.clone(),
+        provisioning: options.provisioning.clone(),
         ..ServeConfig::default()
     };
     let core = Core::build(&config).await.unwrap();

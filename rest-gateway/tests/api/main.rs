@@ -32,6 +32,7 @@ mod internal_tls;
 mod onboarding;
 mod openapi;
 mod operations;
+mod provisioning;
 mod registrar;
 mod resilience;
 mod rolling_restart;

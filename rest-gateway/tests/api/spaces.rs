@@ -3,6 +3,7 @@
 //! with curl and Python `requests`.
 
 use core_service::testing::Backend;
+use flexiapi_proto::app_settings::FEATURES;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::process::Command;
@@ -39,20 +40,26 @@ async fn super_admins_create_show_change_and_delete_spaces(backend: Backend) {
     assert_eq!(listed[0]["super"], true);
     let mut keys: Vec<_> = listed[0].as_object().unwrap().keys().cloned().collect();
     keys.sort();
-    assert_eq!(
-        keys,
-        [
-            "accounts_count",
-            "created_at",
-            "default_password_algorithm",
-            "domain",
-            "max_accounts",
-            "name",
-            "realm",
-            "super",
-            "updated_at"
-        ]
-    );
+    let mut expected = vec![
+        "accounts_count",
+        "created_at",
+        "default_password_algorithm",
+        "domain",
+        "max_accounts",
+        "name",
+        "realm",
+        "super",
+        "updated_at",
+        // Contract part 5: the app settings.
+        "account_proxy_registrar_address",
+        "account_transport",
+        "custom_provisioning_entries",
+        "custom_provisioning_overwrite_all",
+        "max_account",
+    ];
+    expected.extend(FEATURES.iter().map(|(key, _)| *key));
+    expected.sort();
+    assert_eq!(keys, expected);
 
     let body = json!({"domain": "sip.example.com", "name": "Example", "realm": "example-realm",
                       "max_accounts": 5, "default_password_algorithm": "MD5"});

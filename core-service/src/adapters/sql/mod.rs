@@ -115,6 +115,7 @@ pub(super) mod nonces;
 mod onboarding;
 mod pg_nonces;
 mod probe;
+mod provisioning;
 mod spaces;
 mod sqlite_nonces;
 pub(super) mod text;

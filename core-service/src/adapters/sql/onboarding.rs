@@ -113,7 +113,11 @@ impl From<TallyRow> for Tally {
 
 impl SqlStore {
     /// Runs a statement that changes rows; how many it changed.
-    async fn changed(&self, sql: &str, bind: impl FnOnce(Binds) -> Binds) -> Result<u64> {
+    pub(super) async fn changed(
+        &self,
+        sql: &str,
+        bind: impl FnOnce(Binds) -> Binds,
+    ) -> Result<u64> {
         let sql = self.sql(sql);
         let binds = bind(Binds::default()).0;
         Ok(on_pool!(self, write, pool => {
@@ -152,7 +156,7 @@ impl SqlStore {
 
 /// The values of a statement, in placeholder order.
 #[derive(Default)]
-struct Binds(Vec<Bind>);
+pub(super) struct Binds(Vec<Bind>);
 
 enum Bind {
     Int(i64),
@@ -161,15 +165,15 @@ enum Bind {
 }
 
 impl Binds {
-    fn int(mut self, value: i64) -> Self {
+    pub(super) fn int(mut self, value: i64) -> Self {
         self.0.push(Bind::Int(value));
         self
     }
-    fn opt_int(mut self, value: Option<i64>) -> Self {
+    pub(super) fn opt_int(mut self, value: Option<i64>) -> Self {
         self.0.push(Bind::OptInt(value));
         self
     }
-    fn text(mut self, value: &str) -> Self {
+    pub(super) fn text(mut self, value: &str) -> Self {
         self.0.push(Bind::Text(value.to_owned()));
         self
     }

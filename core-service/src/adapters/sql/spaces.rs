@@ -7,7 +7,7 @@ use sqlx::FromRow;
 
 use super::{is_unique_violation, text::Text, SqlStore};
 use crate::{
-    domain::{model::Space, Algorithm, Domain},
+    domain::{app_settings::AppSettings, model::Space, Algorithm, Domain},
     error::{CoreError, Result},
     rules::spaces::store::{NewSpace, SpaceChanges, SpaceDeletion, SpaceStore},
 };
@@ -27,17 +27,17 @@ const DEFAULT_SPACE: &str = "INSERT INTO spaces \
     WHERE NOT EXISTS (SELECT 1 FROM spaces WHERE domain = $6)";
 
 const COLUMNS: &str = "domain, name, realm, COALESCE(super, FALSE) AS is_super, max_accounts, \
-    default_password_algorithm, accounts_count, created_at, updated_at";
+    default_password_algorithm, accounts_count, created_at, updated_at, app_settings";
 
 const INSERT_SPACE: &str = "INSERT INTO spaces (domain, name, realm, super, max_accounts, \
-    default_password_algorithm, accounts_count, created_at, updated_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)";
+    default_password_algorithm, accounts_count, created_at, updated_at, app_settings) \
+    VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9)";
 
 const UPDATE_SPACE: &str = "UPDATE spaces SET name = COALESCE($1, name), \
     realm = COALESCE($2, realm), super = COALESCE($3, super), \
     max_accounts = COALESCE($4, max_accounts), \
-    default_password_algorithm = COALESCE($5, default_password_algorithm), updated_at = $6 \
-    WHERE domain = $7";
+    default_password_algorithm = COALESCE($5, default_password_algorithm), \
+    app_settings = COALESCE($6, app_settings), updated_at = $7 WHERE domain = $8";
 
 /// The count is the triggers': a space is deleted only in the same
 /// statement that sees it empty.
@@ -54,6 +54,7 @@ struct SpaceRow {
     accounts_count: i64,
     created_at: i64,
     updated_at: i64,
+    app_settings: Text,
 }
 
 impl TryFrom<SpaceRow> for Space {
@@ -71,7 +72,10 @@ impl TryFrom<SpaceRow> for Space {
                 row.default_password_algorithm.0
             )
         })?;
+        let app = AppSettings::from_json(&row.app_settings.0)
+            .map_err(|error| anyhow::anyhow!("spaces.app_settings of {}: {error}", row.domain.0))?;
         Ok(Self {
+            app,
             domain: row.domain.0,
             name: row.name.0,
             realm: row.realm.0,
@@ -148,6 +152,7 @@ impl SpaceStore for SqlStore {
                 .bind(new.default_password_algorithm.as_str())
                 .bind(new.now)
                 .bind(new.now)
+                .bind(new.app.to_json())
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected())
@@ -173,31 +178,35 @@ impl SpaceStore for SqlStore {
         // Locked on PostgreSQL, as account creation locks it: no account
         // can be hashed with the old realm while the realm changes.
         let current_sql = format!(
-            "SELECT realm, accounts_count FROM spaces WHERE domain = $1{}",
+            "SELECT realm, accounts_count, app_settings FROM spaces WHERE domain = $1{}",
             self.row_lock()
         );
         let (current_sql, update_sql) = (self.sql(&current_sql), self.sql(UPDATE_SPACE));
         let updated: Updated = on_pool!(self, write, pool => {
             let mut tx = pool.begin().await?;
-            let current: Option<(Text, i64)> = sqlx::query_as(&current_sql)
+            let current: Option<(Text, i64, Text)> = sqlx::query_as(&current_sql)
                 .bind(domain.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
             match current {
                 None => Updated::Missing,
-                Some((realm, count))
+                Some((realm, count, _))
                     if count > 0
                         && changes.realm.as_ref().is_some_and(|new| new.as_str() != realm.0) =>
                 {
                     Updated::RealmBound
                 }
-                Some(_) => {
+                Some((_, _, app)) => {
+                    let app = changes.app.as_ref().map(|app_changes| {
+                        app_changes.apply_to_json(&app.0)
+                    }).transpose()?;
                     sqlx::query(&update_sql)
                         .bind(changes.name.as_ref().map(|n| n.as_str()))
                         .bind(changes.realm.as_ref().map(|r| r.as_str()))
                         .bind(changes.is_super)
                         .bind(changes.max_accounts.map(|m| m.get()))
                         .bind(changes.default_password_algorithm.map(Algorithm::as_str))
+                        .bind(app)
                         .bind(changes.updated_at)
                         .bind(domain.as_str())
                         .execute(&mut *tx)

@@ -8,9 +8,11 @@ use clap::{Args, Parser};
 use crate::domain::Domain;
 
 mod onboarding;
+mod provisioning;
 mod subcommands;
 
 pub use onboarding::OnboardingArgs;
+pub use provisioning::ProvisioningArgs;
 pub use subcommands::*;
 
 #[derive(Debug, Parser)]
@@ -32,6 +34,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub onboarding: OnboardingArgs,
+
+    #[command(flatten)]
+    pub provisioning: ProvisioningArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,

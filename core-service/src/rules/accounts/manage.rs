@@ -11,6 +11,7 @@ use crate::{
             passwords::Password,
             store::{AccountChanges, AccountFilter, AccountStore},
         },
+        provisioning::store::ProvisioningStore,
         spaces::store::SpaceStore,
     },
 };
@@ -103,7 +104,7 @@ pub struct Update<'a> {
 }
 
 pub async fn update(
-    store: &(impl AccountStore + SpaceStore),
+    store: &(impl AccountStore + SpaceStore + ProvisioningStore),
     actor: &Actor,
     id: i64,
     update: Update<'_>,
@@ -152,10 +153,25 @@ pub async fn update(
         pending: update.activated.map(|_| false),
         updated_at: now,
     };
-    store
+    let updated = store
         .update_account(id, changes)
         .await?
-        .ok_or(CoreError::NotFound("account"))
+        .ok_or(CoreError::NotFound("account"))?;
+    void_tokens_if_deactivated(store, id, update.activated).await?;
+    Ok(updated)
+}
+
+/// A deactivation voids the account's provisioning and auth tokens (contract
+/// part 5): an admin's deactivation is never undone by an old link.
+async fn void_tokens_if_deactivated(
+    store: &impl ProvisioningStore,
+    id: i64,
+    activated: Option<bool>,
+) -> Result<()> {
+    if activated == Some(false) {
+        store.void_tokens(id).await?;
+    }
+    Ok(())
 }
 
 /// One of the four state changes of the admin routes.
@@ -168,7 +184,7 @@ pub enum StateChange {
 }
 
 pub async fn set_state(
-    store: &impl AccountStore,
+    store: &(impl AccountStore + ProvisioningStore),
     actor: &Actor,
     id: i64,
     state: StateChange,
@@ -191,10 +207,12 @@ pub async fn set_state(
         updated_at: now,
         ..AccountChanges::default()
     };
-    store
+    let updated = store
         .update_account(id, changes)
         .await?
-        .ok_or(CoreError::NotFound("account"))
+        .ok_or(CoreError::NotFound("account"))?;
+    void_tokens_if_deactivated(store, id, activated).await?;
+    Ok(updated)
 }
 
 /// Deletes account `id` as an admin, or the actor's own account (`None`).

@@ -50,6 +50,8 @@ pub enum Key {
     Account(i64, Client),
     /// API keys presented from one client, whichever account they name.
     ApiKeys(Client),
+    /// Provisioning and auth tokens presented from one client.
+    Tokens(Client),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -157,12 +159,14 @@ impl Throttle {
     }
 }
 
-/// The two counts the core keeps: wrong answers (Digest, old passwords)
-/// per account and client, and invalid API keys per client.
+/// The counts the core keeps: wrong answers (Digest, old passwords) per
+/// account and client, invalid API keys per client, and wrong provisioning
+/// or auth tokens per client (as many as keys: contract part 5).
 #[derive(Debug)]
 pub struct Guards {
     pub answers: Throttle,
     pub api_keys: Throttle,
+    pub tokens: Throttle,
 }
 
 impl Guards {
@@ -170,12 +174,14 @@ impl Guards {
         Self {
             answers: Throttle::new(answers),
             api_keys: Throttle::new(api_keys),
+            tokens: Throttle::new(api_keys),
         }
     }
 }
 
 impl Default for Guards {
-    /// The contract's: 5 wrong answers or 20 invalid keys in 5 minutes.
+    /// The contract's: 5 wrong answers, or 20 invalid keys or tokens, in 5
+    /// minutes.
     fn default() -> Self {
         Self::new(
             Limits {

@@ -16,7 +16,7 @@ use crate::{
     domain::{
         model::{Account, Secret},
         random::{fingerprint, random_text, ALPHANUMERIC, DIGITS},
-        Dictionary, DisplayName, Domain, Email, Phone, INVALID_PHONE,
+        Dictionary, DisplayName, Email, Phone, INVALID_PHONE,
     },
     error::{CoreError, Result},
     rules::{
@@ -25,7 +25,7 @@ use crate::{
             store::{AccountChanges, AccountStore, Profile},
             Actor,
         },
-        spaces::store::SpaceStore,
+        spaces::{self, store::SpaceStore},
     },
 };
 
@@ -151,15 +151,6 @@ pub(super) async fn check_destination(
     Ok(())
 }
 
-/// The name a message gives the service: the space's name.
-pub(super) async fn space_name(store: &impl SpaceStore, domain: &str) -> Result<String> {
-    let domain = Domain::parse(domain)?;
-    Ok(store
-        .space(&domain)
-        .await?
-        .map_or_else(|| domain.as_str().to_owned(), |space| space.name))
-}
-
 /// The code's lifetime in whole minutes, for the message.
 pub(super) fn minutes(onboarding: &Onboarding) -> i64 {
     (onboarding.settings.code_ttl_seconds + 59) / 60
@@ -203,7 +194,7 @@ pub async fn request(
             requester,
         })
         .await?;
-    let name = space_name(store, &account.domain).await?;
+    let name = spaces::name_of(store, &account.domain).await?;
     let minutes = minutes(onboarding);
     let code = fresh.code.expose();
     let sent = match proof {

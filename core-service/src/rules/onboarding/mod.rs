@@ -103,7 +103,7 @@ pub struct Issued {
 }
 
 /// The expiry of something made `now` that lives `ttl` seconds (0: never).
-fn expiry(now: i64, ttl: i64) -> Option<i64> {
+pub(crate) fn expiry(now: i64, ttl: i64) -> Option<i64> {
     (ttl > 0).then(|| now.saturating_add(ttl))
 }
 

@@ -5,9 +5,7 @@
 //! one which numbers and addresses have accounts.
 
 use super::{
-    codes::{
-        check_destination, fresh_code, judge, minutes, parse_code, space_name, wrong_code, Judged,
-    },
+    codes::{check_destination, fresh_code, judge, minutes, parse_code, wrong_code, Judged},
     count_request,
     delivery::{not_sent, Mail},
     expiry,
@@ -150,7 +148,7 @@ async fn send_code(
     destination: &str,
     code: &str,
 ) -> Result<()> {
-    let name = space_name(store, &account.domain).await?;
+    let name = crate::rules::spaces::name_of(store, &account.domain).await?;
     let minutes = minutes(onboarding);
     if channel == "sms" {
         let text = format!(

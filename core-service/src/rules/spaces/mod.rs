@@ -3,7 +3,11 @@
 //! super, so the deployment always has a super admin's space.
 
 use crate::{
-    domain::{model::Space, Algorithm, Domain, MaxAccounts, Realm, SpaceName},
+    domain::{
+        app_settings::{AppChanges, AppInput, AppSettings},
+        model::Space,
+        Algorithm, Domain, MaxAccounts, Realm, SpaceName,
+    },
     error::{CoreError, Result},
     rules::{
         accounts::roles::{Actor, UNAUTHORIZED_AREA},
@@ -31,6 +35,8 @@ pub struct SpaceInput<'a> {
     pub is_super: Option<bool>,
     pub max_accounts: Option<i64>,
     pub default_password_algorithm: Option<&'a str>,
+    /// The app settings of contract part 5.
+    pub app: AppInput<'a>,
 }
 
 /// [`SpaceInput`] parsed, every broken field reported at once.
@@ -39,6 +45,7 @@ struct Parsed {
     realm: Option<Realm>,
     max_accounts: Option<MaxAccounts>,
     default_password_algorithm: Option<Algorithm>,
+    app: AppChanges,
 }
 
 impl SpaceInput<'_> {
@@ -50,15 +57,25 @@ impl SpaceInput<'_> {
             self.default_password_algorithm
                 .map(|raw| Algorithm::parse(raw, "default_password_algorithm"))
                 .transpose(),
+            self.app.parse(),
         );
         match parsed {
-            (Ok(name), Ok(realm), Ok(max_accounts), Ok(default_password_algorithm)) => Ok(Parsed {
-                name,
-                realm,
-                max_accounts,
-                default_password_algorithm,
-            }),
-            (n, r, m, a) => Err(CoreError::merge([n.err(), r.err(), m.err(), a.err()])),
+            (Ok(name), Ok(realm), Ok(max_accounts), Ok(default_password_algorithm), Ok(app)) => {
+                Ok(Parsed {
+                    name,
+                    realm,
+                    max_accounts,
+                    default_password_algorithm,
+                    app,
+                })
+            }
+            (n, r, m, a, s) => Err(CoreError::merge([
+                n.err(),
+                r.err(),
+                m.err(),
+                a.err(),
+                s.err(),
+            ])),
         }
     }
 }
@@ -114,6 +131,8 @@ pub async fn create(
         Some(realm) => realm,
         None => Realm::parse(domain.as_str())?,
     };
+    let mut app = AppSettings::default();
+    parsed.app.apply(&mut app);
     store
         .create_space(NewSpace {
             domain: &domain,
@@ -124,6 +143,7 @@ pub async fn create(
             default_password_algorithm: parsed
                 .default_password_algorithm
                 .unwrap_or(DEFAULT_ALGORITHM),
+            app: &app,
             now,
         })
         .await
@@ -160,6 +180,7 @@ pub async fn update(
         is_super: input.is_super,
         max_accounts: parsed.max_accounts,
         default_password_algorithm: parsed.default_password_algorithm,
+        app: (!parsed.app.is_empty()).then_some(parsed.app),
         updated_at: now,
     };
     store
@@ -205,4 +226,13 @@ pub async fn default_algorithm(store: &impl SpaceStore, domain: &str) -> Result<
         .space(&domain)
         .await?
         .map_or(DEFAULT_ALGORITHM, |space| space.default_password_algorithm))
+}
+
+/// What a domain's space is called, for mails: its name, else the domain.
+pub async fn name_of(store: &impl SpaceStore, domain: &str) -> Result<String> {
+    let domain = Domain::parse(domain)?;
+    Ok(store
+        .space(&domain)
+        .await?
+        .map_or_else(|| domain.as_str().to_owned(), |space| space.name))
 }

@@ -4,7 +4,11 @@
 use std::future::Future;
 
 use crate::{
-    domain::{model::Space, Algorithm, Domain, MaxAccounts, Realm, SpaceName},
+    domain::{
+        app_settings::{AppChanges, AppSettings},
+        model::Space,
+        Algorithm, Domain, MaxAccounts, Realm, SpaceName,
+    },
     error::Result,
 };
 
@@ -16,6 +20,7 @@ pub struct NewSpace<'a> {
     pub is_super: bool,
     pub max_accounts: MaxAccounts,
     pub default_password_algorithm: Algorithm,
+    pub app: &'a AppSettings,
     pub now: i64,
 }
 
@@ -27,6 +32,8 @@ pub struct SpaceChanges {
     pub is_super: Option<bool>,
     pub max_accounts: Option<MaxAccounts>,
     pub default_password_algorithm: Option<Algorithm>,
+    /// Applied to the stored settings within the update's transaction.
+    pub app: Option<AppChanges>,
     pub updated_at: i64,
 }
 
