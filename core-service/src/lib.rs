@@ -22,6 +22,7 @@
 //! | [`import`] | `core-service import flexiapi`: a FlexiAPI database copied in |
 //! | [`app`] | the process: config, subcommands, startup, health, metrics, TLS |
 //! | `testing` | helpers for this crate's and the gateway's tests (feature `test-support`) |
+//! | `fuzzing` | entry points of `fuzz/` (feature `fuzzing`): parsers of operators' input |
 //!
 //! A new domain (onboarding tokens, outbound messages, provisioning, call
 //! forwarding, voicemail, statistics) gets a folder under [`rules`] with its
@@ -34,6 +35,8 @@ pub mod adapters;
 pub mod app;
 pub mod domain;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod grpc;
 pub mod import;
 pub mod rules;

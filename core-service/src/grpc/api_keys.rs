@@ -59,7 +59,8 @@ impl<S: Store> ApiKeyService for Api<S> {
         request: Request<pb::VerifyApiKeyRequest>,
     ) -> Result<Response<pb::VerifyApiKeyResponse>, Status> {
         let peer = request.remote_addr();
-        let (response, _) = self.judge_api_key(request.into_inner(), peer).await?;
+        let (mut response, account) = self.judge_api_key(request.into_inner(), peer).await?;
+        response.account = account.map(Into::into);
         Ok(Response::new(response))
     }
 
@@ -98,8 +99,9 @@ impl<S: Store> ApiKeyService for Api<S> {
 }
 
 impl<S: Store> Api<S> {
-    /// VerifyApiKey's judgement, and the key's account when it is right
-    /// (ProvisionMe serves it only when `forbidden` is empty too).
+    /// VerifyApiKey's judgement (without its `account`), and the key's
+    /// account when it is right (ProvisionMe serves it only when
+    /// `forbidden` is empty too).
     pub(super) async fn judge_api_key(
         &self,
         request: pb::VerifyApiKeyRequest,
@@ -132,7 +134,8 @@ impl<S: Store> Api<S> {
             .to_owned();
         let response = pb::VerifyApiKeyResponse {
             ok: account.is_some(),
-            account: account.clone().map(Into::into),
+            // The caller puts it in: moved, not cloned, on the hot path.
+            account: None,
             forbidden,
             retry_after_seconds: 0,
         };

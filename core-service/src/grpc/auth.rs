@@ -47,7 +47,8 @@ impl<S: Store> AuthService for Api<S> {
         request: Request<pb::VerifyDigestRequest>,
     ) -> Result<Response<pb::VerifyDigestResponse>, Status> {
         let peer = request.remote_addr();
-        let (response, _) = self.judge_digest(request.into_inner(), peer).await?;
+        let (mut response, account) = self.judge_digest(request.into_inner(), peer).await?;
+        response.account = Some(account.into());
         Ok(Response::new(response))
     }
 
@@ -74,9 +75,9 @@ impl<S: Store> AuthService for Api<S> {
 }
 
 impl<S: Store> Api<S> {
-    /// VerifyDigest's judgement: the answer and, whatever it says, the
-    /// account it is about (ProvisionMe serves it only when the answer is
-    /// ok and `forbidden` empty).
+    /// VerifyDigest's judgement: the answer (without its `account`) and,
+    /// whatever it says, the account it is about (ProvisionMe serves it
+    /// only when the answer is ok and `forbidden` empty).
     pub(super) async fn judge_digest(
         &self,
         request: pb::VerifyDigestRequest,
@@ -139,7 +140,8 @@ impl<S: Store> Api<S> {
             outcome: outcome.into(),
             message,
             field: field.into(),
-            account: Some(verdict.account.clone().into()),
+            // The caller puts it in: moved, not cloned, on the hot path.
+            account: None,
             challenges: verdict.challenges.into_iter().map(Into::into).collect(),
         };
         Ok((response, verdict.account))

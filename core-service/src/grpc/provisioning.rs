@@ -159,7 +159,8 @@ impl<S: Store> ProvisioningService for Api<S> {
             Some(pb::provision_me_request::Credential::Digest(mut digest)) => {
                 digest.pending = forbidden;
                 digest.nonce_from_caller = false;
-                let (verdict, account) = self.judge_digest(*digest, peer).await?;
+                let (mut verdict, account) = self.judge_digest(*digest, peer).await?;
+                verdict.account = Some(account.clone().into());
                 let admitted = verdict.ok && verdict.forbidden.is_empty();
                 response.digest = Some(verdict);
                 admitted.then_some(account)
@@ -167,7 +168,8 @@ impl<S: Store> ProvisioningService for Api<S> {
             Some(pb::provision_me_request::Credential::ApiKey(mut key)) => {
                 key.pending = forbidden;
                 key.scope.clear();
-                let (verdict, account) = self.judge_api_key(key, peer).await?;
+                let (mut verdict, account) = self.judge_api_key(key, peer).await?;
+                verdict.account = account.clone().map(Into::into);
                 let admitted = verdict.ok && verdict.forbidden.is_empty();
                 response.api_key = Some(verdict);
                 account.filter(|_| admitted)

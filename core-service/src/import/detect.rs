@@ -62,6 +62,7 @@ impl Source {
             has_spaces: spaces.contains("domain"),
             has_space_account_realm: spaces.contains("account_realm"),
             has_space_max_accounts: spaces.contains("max_accounts"),
+            space_app_columns: super::app_settings::columns_of(&spaces),
             has_digest_configurations: self
                 .columns("space_digest_authentication_configurations")
                 .await?

@@ -10,6 +10,7 @@
 //! taken is reported and the run goes on, then exits 1 naming the first.
 
 mod accounts;
+mod app_settings;
 mod convert;
 mod detect;
 mod keys;
@@ -225,6 +226,7 @@ async fn import_spaces(
         };
         realms.insert(domain.as_str().to_owned(), realm.as_str().to_owned());
         let now = unix_now();
+        let columns = &schema.space_app_columns;
         match store.space(&domain).await? {
             Some(here) if here.accounts_count > 0 && here.realm == realm.as_str() => {
                 report.spaces_present += 1;
@@ -239,9 +241,11 @@ async fn import_spaces(
                 here.realm
             ),
             // Empty here (the default domain's, made at start): it takes
-            // FlexiAPI's settings; a super space stays super.
+            // FlexiAPI's settings, app settings included; a super space
+            // stays super. One with accounts keeps its own.
             Some(here) => {
                 report.spaces_present += 1;
+                let app = app_settings::changes_of(source, columns, &row.domain, report).await?;
                 if !args.dry_run {
                     let changes = SpaceChanges {
                         name: SpaceName::parse(&row.name).ok(),
@@ -249,7 +253,7 @@ async fn import_spaces(
                         is_super: Some(here.is_super || row.is_super == 1),
                         max_accounts: MaxAccounts::parse(row.max_accounts).ok(),
                         default_password_algorithm: default_algorithm(&row),
-                        app: None,
+                        app: Some(app),
                         updated_at: now,
                     };
                     store.update_space(&domain, changes).await?;
@@ -257,6 +261,7 @@ async fn import_spaces(
             }
             None => {
                 report.spaces_created += 1;
+                let app = app_settings::changes_of(source, columns, &row.domain, report).await?;
                 if !args.dry_run {
                     let name = SpaceName::parse(&row.name)
                         .or_else(|_| SpaceName::parse(domain.as_str()))?;
@@ -264,6 +269,8 @@ async fn import_spaces(
                     // whose admins managed it: the default domain's are super.
                     let is_super = row.is_super == 1
                         || (!schema.has_spaces && &domain == target.default_domain);
+                    let mut settings = AppSettings::default();
+                    app.apply(&mut settings);
                     store
                         .create_space(NewSpace {
                             domain: &domain,
@@ -274,7 +281,7 @@ async fn import_spaces(
                                 .unwrap_or(MaxAccounts::parse(0)?),
                             default_password_algorithm: default_algorithm(&row)
                                 .unwrap_or(Algorithm::Sha256),
-                            app: &AppSettings::default(),
+                            app: &settings,
                             now,
                         })
                         .await?;

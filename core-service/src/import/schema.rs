@@ -24,6 +24,8 @@ pub struct Schema {
     pub has_space_max_accounts: bool,
     /// `space_digest_authentication_configurations`, 2026.
     pub has_digest_configurations: bool,
+    /// The `spaces` columns of contract part 5's app settings it has.
+    pub space_app_columns: Vec<&'static str>,
     pub api_keys: Option<KeyColumns>,
     pub has_tombstones: bool,
 }

@@ -224,6 +224,38 @@ impl Source {
         Ok(on_source!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?))
     }
 
+    /// The values of `columns` (as text; NULL is `None`) of `domain`'s row
+    /// in `spaces`, in order; `None` when it has no row there.
+    pub async fn space_columns(
+        &self,
+        domain: &str,
+        columns: &[&str],
+    ) -> anyhow::Result<Option<Vec<Option<String>>>> {
+        if columns.is_empty() {
+            return Ok(None);
+        }
+        let selected: Vec<String> = columns
+            .iter()
+            .map(|column| self.text(&format!("s.{column}")))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM spaces s WHERE s.domain = ?",
+            selected.join(", ")
+        );
+        let values = on_source!(self, pool => {
+            let row = sqlx::query(&sql).bind(domain).fetch_optional(pool).await?;
+            match row {
+                Some(row) => Some(
+                    (0..columns.len())
+                        .map(|index| sqlx::Row::try_get::<Option<String>, _>(&row, index))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                None => None,
+            }
+        });
+        Ok(values)
+    }
+
     /// Up to `limit` accounts after source id `after`, by id.
     pub async fn accounts(
         &self,

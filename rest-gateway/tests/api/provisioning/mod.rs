@@ -18,6 +18,8 @@ use crate::{
 mod auth_tokens;
 mod documents;
 mod email;
+mod import;
+mod processes;
 mod qrcode;
 mod settings;
 mod tokens;

@@ -9,11 +9,13 @@ use super::{fetch, json, provisioning_token, xml_of};
 use crate::{
     clients::available,
     helpers::{spawn_system, spawn_system_with, Options, TestSystem},
+    test_ca::TestCa,
 };
 
 core_service::on_every_backend!(
     the_qr_code_decodes_to_the_provisioning_url_and_spends_nothing,
     a_public_url_is_what_the_code_and_the_document_point_at,
+    behind_tls_the_links_are_https_and_the_document_comes_over_http2,
 );
 
 /// The text `zbarimg` reads in a PNG.
@@ -101,4 +103,49 @@ async fn a_public_url_is_what_the_code_and_the_document_point_at(backend: Backen
         document.value("misc", "config-uri"),
         Some("https://accounts.example.org/provisioning/me")
     );
+}
+
+async fn behind_tls_the_links_are_https_and_the_document_comes_over_http2(backend: Backend) {
+    let ca = TestCa::new();
+    ca.issue();
+    let options = Options {
+        tls: Some(ca.files()),
+        ..Options::default()
+    };
+    let Some(system) = spawn_system_with(backend, options).await else {
+        return;
+    };
+    let account = system
+        .grpc_create_account("lena0001", "lena-password", "MD5", false)
+        .await;
+    let client = ca.flexisip_client();
+    let key = system.named_key(crate::helpers::ADMIN, "ops").await;
+    let made = client
+        .get(system.url(&format!("/api/accounts/{}/provision", account.id)))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap();
+    let made = json(made, StatusCode::OK).await;
+    let token = made["provisioning_token"].as_str().unwrap();
+    let qr = client
+        .get(system.url(&format!("/provisioning/qrcode/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(qr.version(), reqwest::Version::HTTP_2);
+    let url = qr.headers()["x-qrcode-url"].to_str().unwrap().to_owned();
+    assert_eq!(url, system.url(&format!("/provisioning/{token}")));
+    assert!(url.starts_with("https://"), "{url}");
+    let document = client
+        .get(&url)
+        .header("X-Linphone-Provisioning", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(document.version(), reqwest::Version::HTTP_2);
+    let document = super::Document::parse(&xml_of(document).await);
+    assert!(document
+        .value("misc", "config-uri")
+        .is_some_and(|uri| uri.starts_with("https://")));
 }
