@@ -163,8 +163,10 @@ fn parse_transport(raw: &str) -> Result<&'static str> {
         .ok_or_else(|| CoreError::invalid("account_transport", "must be udp, tcp or tls"))
 }
 
-/// A host name, an IPv4 address or a bracketed IPv6 address, with an
-/// optional `:port` of 1 to 65535: what a SIP URI's hostport may hold.
+/// A host name, an IPv4 address or a bracketed IPv6 address (without an
+/// embedded IPv4 part), with an optional `:port` of 1 to 65535: what a SIP
+/// URI's hostport may hold, at most 253 characters. The OpenAPI document
+/// states the same as a pattern (`rest-gateway/src/openapi/spaces.rs`).
 pub fn parse_proxy(raw: &str) -> Result<String> {
     let invalid = || {
         CoreError::invalid(
@@ -172,12 +174,15 @@ pub fn parse_proxy(raw: &str) -> Result<String> {
             "must be a host name, an IPv4 address or an [IPv6] address, with an optional :port (1-65535)",
         )
     };
-    if raw.len() > 255 {
+    if raw.len() > 253 {
         return Err(invalid());
     }
     let (host, port) = match raw.strip_prefix('[') {
         Some(rest) => {
             let (v6, after) = rest.split_once(']').ok_or_else(invalid)?;
+            if v6.contains('.') {
+                return Err(invalid());
+            }
             v6.parse::<Ipv6Addr>().map_err(|_| invalid())?;
             let port = match after {
                 "" => None,
@@ -292,6 +297,7 @@ mod tests {
             "[2001:db8::1",
             "[2001:db8::1]5060",
             "[not-v6]",
+            "[::ffff:192.0.2.1]",
             "2001:db8::1",
             "a b",
             "sip:proxy.example.org",

@@ -9,8 +9,9 @@ use crate::error::{CoreError, Result};
 const FIELD: &str = "custom_provisioning_entries";
 /// FlexiAPI's `Rules/Ini.php` sentence, kept to the letter.
 const INVALID: &str = "Invalid ini format.";
-/// At most 16 KiB of text.
-pub const MAX_BYTES: usize = 16 * 1024;
+/// At most 16 Ki characters of text (counted as JSON Schema's `maxLength`
+/// counts them, so the OpenAPI document states the same limit).
+pub const MAX_CHARS: usize = 16 * 1024;
 
 /// Entry names the platform writes: the `ui` keys (whatever the section,
 /// as FlexiAPI refuses them) and the account's identity.
@@ -39,10 +40,10 @@ pub struct CustomEntries {
 
 impl CustomEntries {
     pub fn parse(raw: &str) -> Result<Self> {
-        if raw.len() > MAX_BYTES {
+        if raw.chars().count() > MAX_CHARS {
             return Err(CoreError::invalid(
                 FIELD,
-                format!("must be at most {MAX_BYTES} bytes"),
+                format!("must be at most {MAX_CHARS} characters"),
             ));
         }
         let sections = sections_of(raw).ok_or_else(|| CoreError::invalid(FIELD, INVALID))?;
@@ -93,6 +94,12 @@ fn is_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
 }
 
+/// Blanks around names and values: spaces and tabs only, as the grammar
+/// the OpenAPI document gives (`rest-gateway/src/openapi/spaces.rs`).
+fn blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
 /// The sections, or `None` for anything that is not the contract's INI.
 fn sections_of(text: &str) -> Option<Vec<IniSection>> {
     let mut sections: Vec<IniSection> = Vec::new();
@@ -101,7 +108,7 @@ fn sections_of(text: &str) -> Option<Vec<IniSection>> {
         if line.chars().any(|c| c.is_control() && c != '\t') {
             return None;
         }
-        let line = line.trim();
+        let line = line.trim_matches(blank);
         if line.is_empty() || line.starts_with(';') || line.starts_with('#') {
             continue;
         }
@@ -116,7 +123,7 @@ fn sections_of(text: &str) -> Option<Vec<IniSection>> {
             continue;
         }
         let (name, value) = line.split_once('=')?;
-        let name = name.trim();
+        let name = name.trim_matches(blank);
         let section = sections.last_mut()?;
         if !is_name(name) || section.entries.iter().any(|(n, _)| n == name) {
             return None;
@@ -189,7 +196,9 @@ mod tests {
         ] {
             assert_eq!(message_of(bad), INVALID, "{bad:?}");
         }
-        assert!(message_of(&"x".repeat(MAX_BYTES + 1)).contains("16384"));
+        assert!(message_of(&"x".repeat(MAX_CHARS + 1)).contains("16384"));
+        // Blanks are spaces and tabs: a line of a no-break space is not blank.
+        assert_eq!(message_of("[sip]\n\u{a0}\n"), INVALID);
     }
 
     #[test]

@@ -32,6 +32,8 @@ const SHARED: [(&str, &str, &str); 10] = [
 
 pub fn complete(document: &mut Value) {
     cross_field_rules(document);
+    grammars(document);
+    merge_strict_extensions(document);
     links(document);
     let responses = document["components"]
         .as_object_mut()
@@ -51,6 +53,75 @@ pub fn complete(document: &mut Value) {
         for operation in item.values_mut().filter_map(Value::as_object_mut) {
             add_refusals(path, operation);
         }
+    }
+}
+
+/// The patterns of the space's app settings: one constant each, shared
+/// with the tests that hold them against the core's parsers.
+fn grammars(document: &mut Value) {
+    let fields = [
+        ("account_proxy_registrar_address", super::PROXY_PATTERN),
+        ("custom_provisioning_entries", super::INI_PATTERN),
+    ];
+    for (field, pattern) in fields {
+        let pointer = format!("/components/schemas/AppSettingsInput/properties/{field}");
+        if let Some(property) = document.pointer_mut(&pointer) {
+            property["pattern"] = json!(pattern);
+        }
+    }
+}
+
+/// A schema that extends a strict one (`allOf`: a `$ref` whose
+/// `additionalProperties` is false, and keys of its own) written as one
+/// object: JSON Schema reads each part of an `allOf` alone, so the strict
+/// part would refuse the added keys (the account with its provisioning
+/// token, or with its call forwardings).
+fn merge_strict_extensions(document: &mut Value) {
+    let Some(Value::Object(schemas)) = document.pointer("/components/schemas").cloned() else {
+        return;
+    };
+    let Some(Value::Object(targets)) = document.pointer_mut("/components/schemas") else {
+        return;
+    };
+    for schema in targets.values_mut() {
+        let Some(parts) = schema.get("allOf").and_then(Value::as_array).cloned() else {
+            continue;
+        };
+        let resolved: Vec<Value> = parts
+            .iter()
+            .map(|part| match part.get("$ref").and_then(Value::as_str) {
+                Some(reference) => reference
+                    .strip_prefix("#/components/schemas/")
+                    .and_then(|name| schemas.get(name))
+                    .cloned()
+                    .unwrap_or_default(),
+                None => part.clone(),
+            })
+            .collect();
+        if !resolved
+            .iter()
+            .any(|p| p["additionalProperties"] == json!(false))
+        {
+            continue;
+        }
+        let mut properties = Map::new();
+        let mut required = Vec::new();
+        for part in &resolved {
+            if let Some(own) = part["properties"].as_object() {
+                properties.extend(own.clone());
+            }
+            required.extend(part["required"].as_array().cloned().unwrap_or_default());
+        }
+        let mut merged = json!({
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": false,
+        });
+        if let Some(description) = schema.get("description") {
+            merged["description"] = description.clone();
+        }
+        *schema = merged;
     }
 }
 

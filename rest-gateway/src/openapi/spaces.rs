@@ -61,20 +61,34 @@ pub enum Transport {
     Tls,
 }
 
+/// What `domain::app_settings::parse_proxy` of the core accepts (set as
+/// the field's `pattern` by [`super::complete`]: too long for an
+/// attribute to repeat): a host
+/// name, an IPv4 address or a bracketed IPv6 address, and a port.
+pub const PROXY_PATTERN: &str = r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}|(?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3}|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}|(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}|[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}|:(?:(?::[0-9A-Fa-f]{1,4}){1,7}|:))\])(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?$";
+
+/// The line grammar `domain::ini` of the core reads (control characters
+/// but tabs refused; blanks are spaces and tabs).
+pub const INI_PATTERN: &str = r"^(?:(?:[ \t]*[;#][^\x00-\x08\x0a-\x1f\x7f-\x9f]*|[ \t]*)\r?\n)*(?:[ \t]*[;#][^\x00-\x08\x0a-\x1f\x7f-\x9f]*|[ \t]*|[ \t]*\[[A-Za-z0-9_.-]{1,64}\][ \t]*(?:\r?\n(?:[ \t]*[;#][^\x00-\x08\x0a-\x1f\x7f-\x9f]*|[ \t]*\[[A-Za-z0-9_.-]{1,64}\][ \t]*|[ \t]*[A-Za-z0-9_.-]{1,64}[ \t]*=[^\x00-\x08\x0a-\x1f\x7f-\x9f]*|[ \t]*))*)$";
+
 /// The app settings of a space (contract part 5), in a creation or an
 /// update: absent is the default (creation) or unchanged (update). Booleans
 /// are JSON booleans; each broken key is a 422 of its own.
 #[derive(ToSchema, serde::Deserialize)]
 pub struct AppSettingsInput {
-    /// A host name, IPv4 address or `[IPv6]`, optionally `:port`
-    /// (1-65535); `null`: the account's domain.
-    #[schema(max_length = 255)]
+    /// A host name, IPv4 address or `[IPv6]` (without an embedded IPv4
+    /// part), optionally `:port` (1-65535); `null`: the account's domain.
+    #[schema(max_length = 253)]
     pub account_proxy_registrar_address: Option<String>,
     #[schema(value_type = Option<Transport>)]
     pub account_transport: Option<String>,
-    /// INI: `[section]`, `name = value`, `;` or `#` comments; at most
-    /// 16 KiB. Not the `ui` keys, `reg_identity` or `auth_info_*` sections
-    /// (422 `Invalid ini format. The following settings cannot be set, ...`).
+    /// INI: `[section]` and `name = value` lines (names of
+    /// `[A-Za-z0-9_.-]`, 1-64), blank lines, `;` or `#` comments, entries
+    /// after a first section; at most 16,384 characters. Also refused, 422
+    /// `Invalid ini format.`: a section, or a name in a section, twice; and
+    /// with `The following settings cannot be set, they are already
+    /// handled by the platform: ...`, the `ui` keys, `reg_identity` and
+    /// `auth_info_*` sections.
     #[schema(max_length = 16384)]
     pub custom_provisioning_entries: Option<String>,
     pub custom_provisioning_overwrite_all: Option<bool>,

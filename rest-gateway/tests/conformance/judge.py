@@ -14,7 +14,13 @@ Every failure counts but these, which the contract itself explains:
   the contract answers that;
 - a case Schemathesis misjudged, as `jsonschema` reads the document again:
   a "schema-violating" body that is valid, or a "schema-valid" one that is
-  not.
+  not;
+- `negative_data_rejection` answered 413: a body over the gateway's
+  `--body-limit-bytes` is refused before its fields are read (http.md);
+- `positive_data_acceptance` answered 422 `Invalid ini format.` on
+  `custom_provisioning_entries` alone, for text that follows the line
+  grammar the document gives: part 5's rules between lines (a section or
+  a name twice, a name the platform writes) are beyond a pattern.
 Usage: judge.py EVENTS.ndjson SCHEMATHESIS_OUTPUT.txt
 """
 
@@ -78,6 +84,8 @@ def explained(check, interaction):
         return "Schemathesis's mutation still matched the schema (jsonschema says valid)"
     if failure["code"] == "ST202" and verdict is False:
         return "Schemathesis's case broke the schema (jsonschema says invalid)"
+    if failure["code"] == "ST201" and status == 413:
+        return "a body over --body-limit-bytes, refused 413 before its fields are read"
     if failure["code"] == "ST101" and status == 503 and any(m in text(interaction) for m in NOT_SENT):
         return "part 4: 503 not sent (this run configures no push, mail or SMS provider)"
     page = interaction.get("request", {}).get("uri", "").split("/api/")[0] == interaction.get("request", {}).get("uri", "")
@@ -95,6 +103,12 @@ def explained(check, interaction):
     ):
         return "part 1: 422 errors.from without credentials"
     messages = [m for field in errors.values() for m in field]
+    if (
+        failure["code"] == "ST202"
+        and set(errors) == {"custom_provisioning_entries"}
+        and all(m.startswith("Invalid ini format.") for m in messages)
+    ):
+        return "part 5: an INI rule between lines (a name twice, a name the platform writes)"
     if failure["code"] == "ST202" and messages and all(any(state in m for state in STATES) for m in messages):
         return "422 about a state of the server (taken, wrong current password, realm in use, default space)"
     return None

@@ -62,6 +62,12 @@ pub async fn issue(
             },
         )
         .await?;
+    // Who made a way to an account's HA1s is on record.
+    tracing::info!(
+        account_id = account.id,
+        actor_id = actor.account.id,
+        "provisioning token made"
+    );
     Ok((account, Issued { token, expires_at }))
 }
 

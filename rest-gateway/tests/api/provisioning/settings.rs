@@ -169,3 +169,62 @@ async fn broken_app_settings_are_422s_with_flexiapis_words(backend: Backend) {
     assert_eq!(space["account_transport"], "tls");
     assert_eq!(space["custom_provisioning_entries"], Value::Null);
 }
+
+/// The OpenAPI document's patterns say what the core's parsers accept, so
+/// a client (and Schemathesis) can tell a good value from a bad one.
+#[test]
+fn the_documented_patterns_are_the_parsers() {
+    use core_service::domain::{app_settings::parse_proxy, ini::CustomEntries};
+    let proxy = regex::Regex::new(rest_gateway::openapi::PROXY_PATTERN).unwrap();
+    for sample in [
+        "sip.example.org",
+        "Proxy.Example.org:5061",
+        "192.0.2.1:5060",
+        "999.1.1.1",
+        "[2001:db8::1]",
+        "[::]:1",
+        "[::ffff:192.0.2.1]",
+        "[:::]",
+        "a-.example.org",
+        "example.org.",
+        "sip:proxy",
+        "proxy:0",
+        "proxy:65535",
+        "proxy:65536",
+        "proxy:05060",
+        "",
+        &format!("{}.org", "a".repeat(63)),
+        &format!("{}.org", "a".repeat(64)),
+    ] {
+        assert_eq!(
+            proxy.is_match(sample),
+            parse_proxy(sample).is_ok(),
+            "{sample:?}"
+        );
+    }
+    // The line grammar; the rules between lines (a name twice, a name the
+    // platform writes) are the refusals the pattern cannot state.
+    let ini = regex::Regex::new(rest_gateway::openapi::INI_PATTERN).unwrap();
+    for sample in [
+        "",
+        "\n\n",
+        "; only a comment\n# another",
+        "[sip]\nguess_hostname = no\r\n[net]\nstun = \"a b\"\n",
+        "\t[a]\t\n\tb\t=\t c \n",
+        "x = 1",
+        "[a] x",
+        "[a]\nb",
+        "[a]\n\u{a0}",
+        "[a]\nb = c\rd",
+        "[a]\nb = \u{85}",
+        "[bad name]\n",
+        "[a]\n= value",
+        "[a]\nb = c = d",
+    ] {
+        assert_eq!(
+            ini.is_match(sample),
+            CustomEntries::parse(sample).is_ok(),
+            "{sample:?}"
+        );
+    }
+}
