@@ -9,12 +9,13 @@ use reqwest::{header, Method, StatusCode};
 use serde_json::json;
 
 use super::{fetch, json, provisioning_token, with_ha1, xml_of, Document};
-use crate::helpers::{spawn_system, DOMAIN};
+use crate::helpers::{execute, spawn_system, Bind, DOMAIN};
 
 core_service::on_every_backend!(
     md5_and_sha256_documents_carry_ha1s_that_answer_the_next_challenge,
     reset_password_gives_a_password_nobody_sees,
     the_header_and_the_credentials_are_required_where_the_contract_says,
+    a_pending_account_gets_its_document_by_token_only,
 );
 
 async fn md5_and_sha256_documents_carry_ha1s_that_answer_the_next_challenge(backend: Backend) {
@@ -200,4 +201,56 @@ async fn the_header_and_the_credentials_are_required_where_the_contract_says(bac
         json(forbidden, StatusCode::FORBIDDEN).await,
         json!({"message": "Account blocked"})
     );
+}
+
+/// `/provisioning/me` with Digest, as `client` (a 403 or a document).
+async fn me_by_digest(
+    system: &crate::helpers::TestSystem,
+    client: &mut crate::helpers::DigestClient,
+) -> reqwest::Response {
+    let authorization = client
+        .authorization_for_next("GET", "/provisioning/me")
+        .await;
+    system
+        .http
+        .get(system.url("/provisioning/me"))
+        .header(header::FROM, client.sip_from())
+        .header(header::AUTHORIZATION, authorization)
+        .header("X-Linphone-Provisioning", "1")
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_pending_account_gets_its_document_by_token_only(backend: Backend) {
+    let Some(system) = spawn_system(backend).await else {
+        return;
+    };
+    let account = system
+        .grpc_create_account("pia00001", "pia-password", "SHA-256", false)
+        .await;
+    // As an app's sign-up leaves it (part 4): pending, not activated.
+    execute(
+        &system,
+        "UPDATE accounts SET pending = TRUE, activated = FALSE WHERE id = $1",
+        &[Bind::Int(account.id)],
+    )
+    .await;
+    let token = provisioning_token(&system, account.id).await;
+    let mut pia = system.client("pia00001", "pia-password");
+    assert_eq!(
+        json(me_by_digest(&system, &mut pia).await, StatusCode::FORBIDDEN).await,
+        json!({"message": "Account unvalidated"})
+    );
+    // The token validates it (FlexiAPI's activation by provisioning).
+    xml_of(fetch(&system, &format!("/provisioning/{token}"), true).await).await;
+    let path = format!("/api/accounts/{}", account.id);
+    let state = system
+        .admin()
+        .json(Method::GET, &path, None, StatusCode::OK)
+        .await;
+    assert_eq!(state["activated"], true);
+    let mut pia = system.client("pia00001", "pia-password");
+    let document = Document::parse(&xml_of(me_by_digest(&system, &mut pia).await).await);
+    assert_eq!(document.value("auth_info_0", "username"), Some("pia00001"));
 }
