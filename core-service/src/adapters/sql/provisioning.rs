@@ -79,6 +79,12 @@ impl ProvisioningStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn release_provisioning_token(&self, id: i64) -> Result<()> {
+        let sql = "UPDATE provisioning_tokens SET used_at = NULL WHERE id = $1";
+        self.changed(sql, |b| b.int(id)).await.map(drop)
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
     async fn insert_auth_token(&self, new: NewToken<'_>) -> Result<()> {
         let sql = "INSERT INTO auth_tokens (token_sha256, created_at, expires_at, \
                    client_address, user_agent) VALUES ($1, $2, $3, $4, $5)";
@@ -113,6 +119,12 @@ impl ProvisioningStore for SqlStore {
         let sql = "UPDATE auth_tokens SET used_at = $1 \
                    WHERE id = $2 AND used_at IS NULL AND account_id IS NOT NULL";
         Ok(self.changed(sql, |b| b.int(now).int(id)).await? == 1)
+    }
+
+    #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
+    async fn release_auth_token(&self, id: i64) -> Result<()> {
+        let sql = "UPDATE auth_tokens SET used_at = NULL WHERE id = $1";
+        self.changed(sql, |b| b.int(id)).await.map(drop)
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]

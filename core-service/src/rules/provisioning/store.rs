@@ -47,6 +47,8 @@ pub trait ProvisioningStore {
         id: i64,
         now: i64,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Makes a used token usable again: the request that used it failed.
+    fn release_provisioning_token(&self, id: i64) -> impl Future<Output = Result<()>> + Send;
 
     fn insert_auth_token(&self, new: NewToken<'_>) -> impl Future<Output = Result<()>> + Send;
     fn auth_token(
@@ -63,6 +65,8 @@ pub trait ProvisioningStore {
     ) -> impl Future<Output = Result<bool>> + Send;
     /// Uses an attached token once.
     fn use_auth_token(&self, id: i64, now: i64) -> impl Future<Output = Result<bool>> + Send;
+    /// Makes a used auth token usable again: the request that used it failed.
+    fn release_auth_token(&self, id: i64) -> impl Future<Output = Result<()>> + Send;
 
     /// Voids every token of the account (its deactivation).
     fn void_tokens(&self, account_id: i64) -> impl Future<Output = Result<()>> + Send;

@@ -126,8 +126,26 @@ pub async fn provision(
         let used = CoreError::Missing(PROVISIONING_NOT_FOUND);
         return Err(guarded.failed(context.client, now, used));
     }
-    let account = activated(store, account, now).await?;
-    for_account(store, &account, context, now).await
+    let served = async {
+        let account = activated(store, account, now).await?;
+        for_account(store, &account, context, now).await
+    }
+    .await;
+    or_release(served, store.release_provisioning_token(stored.id)).await
+}
+
+/// What a claimed token served; on a failure the claim is undone, so a
+/// request that got no document spends no token.
+async fn or_release<T>(
+    served: Result<T>,
+    release: impl std::future::Future<Output = Result<()>>,
+) -> Result<T> {
+    if served.is_err() {
+        if let Err(error) = release.await {
+            tracing::warn!(%error, "a token used by a failed request stays used");
+        }
+    }
+    served
 }
 
 /// FlexiAPI activates an account by its provisioning: a token made while
@@ -199,8 +217,8 @@ pub async fn attach(
     }
 }
 
-/// The account of an attached, unused, unexpired auth token, which is
-/// used. A token that is real but not attached yet is refused without
+/// The id and account of an attached, unused, unexpired auth token, which
+/// is used. A token that is real but not attached yet is refused without
 /// counting as a guess: the new device polls until it is.
 async fn use_auth_token(
     store: &(impl AccountStore + ProvisioningStore),
@@ -208,7 +226,7 @@ async fn use_auth_token(
     token: &str,
     client: super::Client,
     now: i64,
-) -> Result<Account> {
+) -> Result<(i64, Account)> {
     guarded.check(client, now)?;
     let not_found = || CoreError::Missing(AUTH_NOT_FOUND);
     let stored = match well_formed(token, AUTH_TOKEN_LENGTH) {
@@ -227,7 +245,7 @@ async fn use_auth_token(
     if !store.use_auth_token(stored.id, now).await? {
         return Err(guarded.failed(client, now, not_found()));
     }
-    Ok(account)
+    Ok((stored.id, account))
 }
 
 /// The document of an attached auth token's account.
@@ -238,8 +256,9 @@ pub async fn provision_by_auth_token(
     context: &Context,
     now: i64,
 ) -> Result<Secret> {
-    let account = use_auth_token(store, guarded, token, context.client, now).await?;
-    for_account(store, &account, context, now).await
+    let (id, account) = use_auth_token(store, guarded, token, context.client, now).await?;
+    let served = for_account(store, &account, context, now).await;
+    or_release(served, store.release_auth_token(id)).await
 }
 
 /// A new user API key of an attached auth token's account (replacing its
@@ -252,8 +271,9 @@ pub async fn api_key_from_auth_token(
     idle_minutes: i64,
     now: i64,
 ) -> Result<Secret> {
-    let account = use_auth_token(store, guarded, token, context.client, now).await?;
-    let (key, _) = api_keys::create_user_key(store, &Actor { account }, idle_minutes, now).await?;
+    let (id, account) = use_auth_token(store, guarded, token, context.client, now).await?;
+    let made = api_keys::create_user_key(store, &Actor { account }, idle_minutes, now).await;
+    let (key, _) = or_release(made, store.release_auth_token(id)).await?;
     Ok(key)
 }
 

@@ -7,13 +7,14 @@ use reqwest::{header, Method, StatusCode};
 use serde_json::json;
 
 use super::{fetch, json, provisioning_token, xml_of, USER_AGENT};
-use crate::helpers::{spawn_system, spawn_system_with, Options};
+use crate::helpers::{execute, spawn_system, spawn_system_with, Bind, Options};
 
 core_service::on_every_backend!(
     six_parallel_uses_of_one_token_give_one_document,
     tokens_follow_the_account_state,
     expired_tokens_are_410_and_made_tokens_show_once,
     twenty_wrong_tokens_lock_an_address_out_without_spending_a_valid_one,
+    a_request_that_fails_after_the_claim_spends_no_token,
 );
 
 async fn six_parallel_uses_of_one_token_give_one_document(backend: Backend) {
@@ -208,5 +209,37 @@ async fn twenty_wrong_tokens_lock_an_address_out_without_spending_a_valid_one(ba
     let qr = get(format!("/provisioning/qrcode/{token}")).await.unwrap();
     assert_eq!(qr.status(), StatusCode::TOO_MANY_REQUESTS);
     // Another address is not affected, and the token was not spent.
+    xml_of(fetch(&system, &format!("/provisioning/{token}"), true).await).await;
+}
+
+async fn a_request_that_fails_after_the_claim_spends_no_token(backend: Backend) {
+    let Some(system) = spawn_system(backend).await else {
+        return;
+    };
+    let domain = "sip.example.com";
+    let account = system
+        .grpc_create_account_in("ivan0001", domain, "ivan-password", "SHA-256", false)
+        .await;
+    let token = provisioning_token(&system, account.id).await;
+    // A broken store under the claimed token: the space row is gone, so
+    // the document cannot be built after the token was taken.
+    execute(
+        &system,
+        "DELETE FROM spaces WHERE domain = $1",
+        &[Bind::Text(domain)],
+    )
+    .await;
+    let failed = fetch(&system, &format!("/provisioning/{token}"), true).await;
+    assert_eq!(failed.status(), StatusCode::NOT_FOUND);
+    system
+        .admin()
+        .json(
+            Method::POST,
+            "/api/spaces",
+            Some(json!({"domain": domain})),
+            StatusCode::CREATED,
+        )
+        .await;
+    // The failed request spent nothing.
     xml_of(fetch(&system, &format!("/provisioning/{token}"), true).await).await;
 }
