@@ -9,6 +9,7 @@ const PROTOS: &[&str] = &[
     "proto/flexiapi/v1/accounts.proto",
     "proto/flexiapi/v1/api_keys.proto",
     "proto/flexiapi/v1/auth.proto",
+    "proto/flexiapi/v1/call_forwardings.proto",
     "proto/flexiapi/v1/devices.proto",
     "proto/flexiapi/v1/onboarding.proto",
     "proto/flexiapi/v1/provisioning.proto",

@@ -46,6 +46,35 @@ pub fn account(account: &pb::Account) -> Value {
     })
 }
 
+/// Which names a call forwarding's `type` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForwardingNames {
+    /// FlexiAPI 2026's, on the call forwarding routes: `no_answer`.
+    FlexiApi,
+    /// Flexisip's, in search and resolve: `away`. Flexisip reads an
+    /// unknown type as `always`: a `no_answer` would divert every call.
+    Flexisip,
+}
+
+/// A call forwarding, with FlexiAPI's keys.
+pub fn call_forwarding(forwarding: &pb::CallForwarding, names: ForwardingNames) -> Value {
+    let kind = match (forwarding.r#type.as_str(), names) {
+        ("no_answer", ForwardingNames::Flexisip) => "away",
+        (kind, _) => kind,
+    };
+    json!({
+        "id": forwarding.id,
+        "type": kind,
+        "forward_to": forwarding.forward_to,
+        "sip_uri": forwarding.sip_uri,
+        "enabled": forwarding.enabled,
+        "contact_id": forwarding.contact_id,
+        "created_at": time(forwarding.created_at.as_ref()),
+        "updated_at": time(forwarding.updated_at.as_ref()),
+        "contact_sip_uri": forwarding.contact_sip_uri,
+    })
+}
+
 /// A space as FlexiAPI shows it (`super`, not the proto's `is_super`),
 /// then its app settings (contract part 5), each a key of its own.
 pub fn space(space: &pb::Space) -> Value {

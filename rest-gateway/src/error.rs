@@ -238,12 +238,15 @@ impl From<tonic::Status> for ApiError {
 /// The core's field violations, phrased for a REST client:
 /// `("username", "must be between 6 and 64 characters")` becomes
 /// `The username must be between 6 and 64 characters.` A description that
-/// starts with a capital letter is a whole message the contract gives
-/// (`Incorrect old password`) and is shown as it is.
+/// starts with a capital letter or a label (`type: …`) is a whole message
+/// the contract gives (`Incorrect old password`) and is shown as it is.
 fn violations(status: &tonic::Status) -> Vec<(String, String)> {
     let details = status.get_error_details();
     let phrased = |field: &str, description: &str| {
-        if description.starts_with(|c: char| c.is_uppercase()) {
+        // A whole sentence of the contract's: capitalized, or opening on
+        // a label (`type: always and …`, FlexiAPI's words).
+        let first = description.split(' ').next().unwrap_or_default();
+        if description.starts_with(|c: char| c.is_uppercase()) || first.ends_with(':') {
             description.to_owned()
         } else {
             format!("The {field} {description}.")

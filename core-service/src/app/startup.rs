@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use flexiapi_proto::pb::{
     self, account_service_server::AccountServiceServer,
     api_key_service_server::ApiKeyServiceServer, auth_service_server::AuthServiceServer,
+    call_forwarding_service_server::CallForwardingServiceServer,
     device_service_server::DeviceServiceServer, onboarding_service_server::OnboardingServiceServer,
     provisioning_service_server::ProvisioningServiceServer,
     space_service_server::SpaceServiceServer,
@@ -317,6 +318,7 @@ impl Application {
             .add_service(reflection_v1alpha)
             .add_service(AccountServiceServer::new(api.clone()))
             .add_service(AuthServiceServer::new(api.clone()))
+            .add_service(CallForwardingServiceServer::new(api.clone()))
             .add_service(ApiKeyServiceServer::new(api.clone()))
             .add_service(SpaceServiceServer::new(api.clone()))
             .add_service(OnboardingServiceServer::new(api.clone()))

@@ -255,8 +255,14 @@ impl<S: Store> AccountService for Api<S> {
         };
         let account =
             manage::search(&self.store, &actor, &self.settings.default_domain, by).await?;
+        // Flexisip reads an account's forwardings in its search.
+        let forwardings = crate::rules::call_forwardings::list(&self.store, &account).await?;
         Ok(answer(account, |account| pb::SearchAccountResponse {
             account,
+            call_forwardings: forwardings
+                .into_iter()
+                .map(super::call_forwardings::forwarding)
+                .collect(),
         }))
     }
 }

@@ -69,6 +69,26 @@ pub const RPCS: &[(&str, &[Role])] = &[
     // The HA1s: a proxy that checks passwords itself needs them; the
     // gateway never does.
     ("/flexiapi.v1.AuthService/GetCredentials", &[Proxy, Admin]),
+    (
+        "/flexiapi.v1.CallForwardingService/ListCallForwardings",
+        NOT_PROXY,
+    ),
+    (
+        "/flexiapi.v1.CallForwardingService/GetCallForwarding",
+        NOT_PROXY,
+    ),
+    (
+        "/flexiapi.v1.CallForwardingService/CreateCallForwarding",
+        NOT_PROXY,
+    ),
+    (
+        "/flexiapi.v1.CallForwardingService/UpdateCallForwarding",
+        NOT_PROXY,
+    ),
+    (
+        "/flexiapi.v1.CallForwardingService/DeleteCallForwarding",
+        NOT_PROXY,
+    ),
     ("/flexiapi.v1.DeviceService/UpsertDevice", ALL),
     ("/flexiapi.v1.DeviceService/ListDevices", ALL),
     ("/flexiapi.v1.DeviceService/RemoveDevice", ALL),

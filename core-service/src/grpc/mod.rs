@@ -31,6 +31,7 @@ use crate::{
 mod accounts;
 mod api_keys;
 mod auth;
+mod call_forwardings;
 pub mod callers;
 pub mod deadline;
 mod devices;

@@ -4,13 +4,15 @@
 
 use crate::rules::{
     accounts::store::AccountStore, api_keys::store::ApiKeyStore, auth::store::NonceStore,
-    devices::store::DeviceStore, onboarding::store::OnboardingStore,
-    provisioning::store::ProvisioningStore, spaces::store::SpaceStore,
+    call_forwardings::store::CallForwardingStore, devices::store::DeviceStore,
+    onboarding::store::OnboardingStore, provisioning::store::ProvisioningStore,
+    spaces::store::SpaceStore,
 };
 
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod call_forwardings;
 pub mod devices;
 pub mod onboarding;
 pub mod provisioning;
@@ -25,6 +27,7 @@ pub trait Store:
     + DeviceStore
     + OnboardingStore
     + ProvisioningStore
+    + CallForwardingStore
     + Clone
     + Send
     + Sync
@@ -40,6 +43,7 @@ impl<T> Store for T where
         + DeviceStore
         + OnboardingStore
         + ProvisioningStore
+        + CallForwardingStore
         + Clone
         + Send
         + Sync

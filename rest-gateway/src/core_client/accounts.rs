@@ -105,11 +105,12 @@ impl CoreClient {
         account_in(answer.account, "ChangePassword")
     }
 
+    /// The account found and its call forwardings (newest first).
     pub async fn search_account(
         &self,
         actor: pb::Actor,
         by: pb::search_account_request::By,
-    ) -> Result<pb::Account, ApiError> {
+    ) -> Result<(pb::Account, Vec<pb::CallForwarding>), ApiError> {
         let request = pb::SearchAccountRequest {
             actor: Some(actor),
             by: Some(by),
@@ -119,6 +120,7 @@ impl CoreClient {
             accounts.search_account(request),
             "flexiapi.v1.AccountService/SearchAccount"
         )?;
-        account_in(answer.account, "SearchAccount")
+        let account = account_in(answer.account, "SearchAccount")?;
+        Ok((account, answer.call_forwardings))
     }
 }

@@ -18,8 +18,9 @@ use anyhow::Context as _;
 use crate::config::Config;
 use flexiapi_proto::pb::{
     account_service_client::AccountServiceClient, api_key_service_client::ApiKeyServiceClient,
-    auth_service_client::AuthServiceClient, device_service_client::DeviceServiceClient,
-    onboarding_service_client::OnboardingServiceClient,
+    auth_service_client::AuthServiceClient,
+    call_forwarding_service_client::CallForwardingServiceClient,
+    device_service_client::DeviceServiceClient, onboarding_service_client::OnboardingServiceClient,
     provisioning_service_client::ProvisioningServiceClient,
     space_service_client::SpaceServiceClient,
 };
@@ -60,6 +61,7 @@ macro_rules! rpc {
 
 mod accounts;
 mod auth;
+pub(crate) mod call_forwardings;
 mod devices;
 pub(crate) mod onboarding;
 pub(crate) mod provisioning;
@@ -148,6 +150,7 @@ struct Clients {
     accounts: AccountServiceClient<Traced>,
     auth: AuthServiceClient<Traced>,
     api_keys: ApiKeyServiceClient<Traced>,
+    call_forwardings: CallForwardingServiceClient<Traced>,
     devices: DeviceServiceClient<Traced>,
     spaces: SpaceServiceClient<Traced>,
     /// Its calls may wait on a push, mail or SMS provider: their timeout
@@ -273,6 +276,10 @@ impl CoreClient {
             accounts: AccountServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             auth: AuthServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             api_keys: ApiKeyServiceClient::with_origin(traced(transport.clone()), origin.clone()),
+            call_forwardings: CallForwardingServiceClient::with_origin(
+                traced(transport.clone()),
+                origin.clone(),
+            ),
             devices: DeviceServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             spaces: SpaceServiceClient::with_origin(traced(transport.clone()), origin.clone()),
             onboarding: OnboardingServiceClient::with_origin(

@@ -41,8 +41,8 @@ pub struct Account {
 pub struct FoundAccount {
     #[serde(flatten)]
     pub account: Account,
-    /// Always empty: call forwarding is not built yet.
-    pub call_forwardings: Vec<String>,
+    /// Newest first; `no_answer` is written `away`, as Flexisip parses it.
+    pub call_forwardings: Vec<super::CallForwarding>,
 }
 
 /// A link of the paginator.

@@ -56,9 +56,23 @@ pub fn complete(document: &mut Value) {
     }
 }
 
-/// The patterns of the space's app settings: one constant each, shared
-/// with the tests that hold them against the core's parsers.
+/// The patterns of the space's app settings and of a call forwarding's SIP
+/// URI: one constant each, shared with the tests that hold them against
+/// the core's parsers; and which target needs which field.
 fn grammars(document: &mut Value) {
+    for schema in ["NewCallForwarding", "CallForwardingUpdate"] {
+        let pointer = format!("/components/schemas/{schema}");
+        let Some(schema) = document.pointer_mut(&pointer) else {
+            continue;
+        };
+        schema["properties"]["sip_uri"]["pattern"] = json!(super::sip_uri_pattern());
+        schema["allOf"] = json!([
+            {"if": {"properties": {"forward_to": {"const": "sip_uri"}}, "required": ["forward_to"]},
+             "then": {"required": ["sip_uri"], "properties": {"sip_uri": {"type": "string"}}}},
+            {"if": {"properties": {"forward_to": {"const": "contact"}}, "required": ["forward_to"]},
+             "then": {"required": ["contact_id"], "properties": {"contact_id": {"type": "integer"}}}},
+        ]);
+    }
     let fields = [
         ("account_proxy_registrar_address", super::PROXY_PATTERN),
         ("custom_provisioning_entries", super::INI_PATTERN),

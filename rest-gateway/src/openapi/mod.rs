@@ -13,6 +13,7 @@ use utoipa::{
 };
 
 mod accounts;
+mod call_forwardings;
 mod complete;
 mod fields;
 mod onboarding;
@@ -20,6 +21,7 @@ mod provisioning;
 mod spaces;
 
 pub use accounts::*;
+pub use call_forwardings::*;
 pub use complete::complete;
 pub use onboarding::*;
 pub use provisioning::*;

@@ -24,6 +24,7 @@ use crate::{
 
 pub(crate) mod accounts;
 mod api_keys;
+mod call_forwardings;
 mod devices;
 mod docs;
 mod explorer;
@@ -43,6 +44,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
     // key answer is never compressed (BREACH).
     let large = OpenApiRouter::new()
         .merge(accounts::router())
+        .merge(call_forwardings::router())
         .merge(devices::router())
         .merge(spaces::router())
         .layer(layers::compression());

@@ -15,6 +15,7 @@ mod accounts_lifecycle;
 mod accounts_me;
 mod binary;
 mod bodies;
+mod call_forwardings;
 mod clients;
 mod devices;
 mod digest;

@@ -79,6 +79,17 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/accounts/auth_token"),
     ("get", "/api/accounts/auth_token/{auth_token}/attach"),
     ("get", "/api/accounts/me/api_key/{auth_token}"),
+    // Contract part 6.
+    ("get", "/api/accounts/me/call_forwardings"),
+    ("post", "/api/accounts/me/call_forwardings"),
+    ("get", "/api/accounts/me/call_forwardings/{cf_id}"),
+    ("put", "/api/accounts/me/call_forwardings/{cf_id}"),
+    ("delete", "/api/accounts/me/call_forwardings/{cf_id}"),
+    ("get", "/api/accounts/{id}/call_forwardings"),
+    ("post", "/api/accounts/{id}/call_forwardings"),
+    ("get", "/api/accounts/{id}/call_forwardings/{cf_id}"),
+    ("put", "/api/accounts/{id}/call_forwardings/{cf_id}"),
+    ("delete", "/api/accounts/{id}/call_forwardings/{cf_id}"),
 ];
 
 async fn document(system: &crate::helpers::TestSystem) -> Value {

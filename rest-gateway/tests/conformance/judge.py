@@ -128,6 +128,10 @@ STATES = (
     "The code should be valid",
     "This recovery has expired",
     "Invalid account recovery token",
+    # Part 6: a contact is an account stored here; an enabled `always`
+    # clashes with the forwardings the account already has.
+    "The selected contact id is invalid.",
+    "cannot be enabled at the same time",
 )
 
 # Part 4's 503s when a channel is off.

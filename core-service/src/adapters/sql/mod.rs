@@ -103,6 +103,7 @@ pub(super) mod account_rows;
 mod accounts;
 mod active_account;
 mod api_keys;
+mod call_forwardings;
 mod devices;
 mod dialect;
 mod grouped;

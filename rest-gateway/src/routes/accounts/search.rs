@@ -20,22 +20,25 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 type Answer = Result<Json<Value>, ApiError>;
 
-/// The account at `sip`, with the `call_forwardings` Flexisip's client
-/// requires (none: call forwarding is not built yet).
+/// The account at `sip`, with its `call_forwardings` as Flexisip's client
+/// parses them (`no_answer` written `away`).
 async fn found_by_sip(
     state: &AppState,
     auth: &Authenticated,
     sip: String,
 ) -> Result<Value, ApiError> {
     let by = pb::search_account_request::By::Sip(sip);
-    let account = state.core.search_account(auth.actor(), by).await?;
+    let (account, forwardings) = state.core.search_account(auth.actor(), by).await?;
     let mut found = json::account(&account);
-    found["call_forwardings"] = json!([]);
+    let forwardings = forwardings
+        .iter()
+        .map(|f| json::call_forwarding(f, json::ForwardingNames::Flexisip))
+        .collect();
+    found["call_forwardings"] = Value::Array(forwardings);
     Ok(found)
 }
 
-/// The account and, as Flexisip's client requires, its call forwardings
-/// (none yet).
+/// The account and, as Flexisip's client requires, its call forwardings.
 #[utoipa::path(get, operation_id = "accounts_admin_search_by_sip", path = "/api/accounts/{id}/search", tag = "accounts",
     params(("id" = String, Path, description = "A SIP address, `user@domain`, with or without `sip:`", pattern = r"^([Ss][Ii][Pp][Ss]?:)?[^\s\x00-\x1F\x7F-\x9F]{1,255}@[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$")),
     responses(
@@ -63,7 +66,7 @@ async fn search_by_email(
     PathText(email): PathText,
 ) -> Answer {
     let by = pb::search_account_request::By::Email(email);
-    let account = state.core.search_account(auth.actor(), by).await?;
+    let (account, _) = state.core.search_account(auth.actor(), by).await?;
     Ok(Json(json::account(&account)))
 }
 
