@@ -376,6 +376,15 @@ mod tests {
             ApiError::from(status).body()["errors"]["old_password"],
             json!(["Incorrect old password"])
         );
+        // FlexiAPI's sentence that opens on a label, not on a capital.
+        let clash = "type: always and type: always/busy cannot be enabled at the same time";
+        let mut details = ErrorDetails::new();
+        details.add_bad_request_violation("enabled", clash);
+        let status = tonic::Status::with_error_details(Code::InvalidArgument, "x", details);
+        assert_eq!(
+            ApiError::from(status).body()["errors"]["enabled"],
+            json!([clash])
+        );
     }
 
     #[test]
