@@ -6,5 +6,6 @@ pub mod commands;
 pub mod config;
 pub mod health;
 pub mod metrics;
+mod purge;
 pub mod startup;
 pub mod tls;

@@ -1,8 +1,8 @@
 //! Building and running the gRPC server: the database pool and its
 //! migrations, the `flexiapi.v1` services, health, reflection, and the
-//! background purge of expired nonces and devices.
+//! background purge (`app::purge`).
 
-use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc};
 
 use anyhow::Context as _;
 use flexiapi_proto::pb::{
@@ -33,13 +33,10 @@ use crate::{
     rules::{
         auth::{
             account_cache::AccountCache,
-            nonces,
-            store::NonceStore,
             throttle::{Guards, Limits},
         },
-        devices::store::DeviceStore,
-        onboarding::{store::OnboardingStore, Onboarding, Settings as OnboardingSettings},
-        provisioning::{store::ProvisioningStore, Settings as ProvisioningSettings},
+        onboarding::{Onboarding, Settings as OnboardingSettings},
+        provisioning::Settings as ProvisioningSettings,
         spaces::store::SpaceStore,
     },
 };
@@ -218,7 +215,7 @@ impl Application {
         // Closed when serving ends: stops the purge, the health watcher and the
         // account epoch follower.
         let (stop_background, background_stopped) = watch::channel(());
-        let purger = tokio::spawn(purge_expired(
+        let purger = tokio::spawn(super::purge::purge_expired(
             self.store.clone(),
             self.settings.nonce_ttl_seconds,
             self.onboarding.settings.retention_seconds(),
@@ -385,56 +382,6 @@ fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-}
-
-/// Deletes expired nonces (after their grace TTL) and expired devices, often
-/// enough that the tables stay small, until `stopped` closes.
-async fn purge_expired(
-    store: SqlStore,
-    ttl_seconds: i64,
-    onboarding_retention_seconds: i64,
-    mut stopped: watch::Receiver<()>,
-) {
-    let every = Duration::from_secs(ttl_seconds.clamp(1, 60).unsigned_abs());
-    let mut ticker = tokio::time::interval(every);
-    // Tokens and codes age in hours, not seconds: an hourly sweep will do.
-    let mut onboarding_swept: Option<std::time::Instant> = None;
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = stopped.changed() => return,
-        }
-        let now = unix_now();
-        match store
-            .purge_nonces(nonces::purge_horizon(now, ttl_seconds))
-            .await
-        {
-            Ok(0) => {}
-            Ok(count) => tracing::debug!(count, "purged expired nonces"),
-            Err(error) => tracing::warn!(%error, "could not purge nonces"),
-        }
-        match store.purge_devices(now).await {
-            Ok(0) => {}
-            Ok(count) => tracing::debug!(count, "purged expired devices"),
-            Err(error) => tracing::warn!(%error, "could not purge devices"),
-        }
-        if onboarding_swept.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
-            onboarding_swept = Some(std::time::Instant::now());
-            let horizon = now - onboarding_retention_seconds;
-            match store.purge_onboarding(now, horizon).await {
-                Ok(0) => {}
-                Ok(count) => {
-                    tracing::debug!(count, "purged used and expired onboarding tokens and codes")
-                }
-                Err(error) => tracing::warn!(%error, "could not purge onboarding tokens and codes"),
-            }
-            match store.purge_provisioning(horizon).await {
-                Ok(0) => {}
-                Ok(count) => tracing::debug!(count, "purged used and expired provisioning tokens"),
-                Err(error) => tracing::warn!(%error, "could not purge provisioning tokens"),
-            }
-        }
-    }
 }
 
 /// One line at start says which onboarding channels are on, and what the

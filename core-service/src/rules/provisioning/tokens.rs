@@ -35,6 +35,34 @@ fn well_formed(token: &str, length: usize) -> bool {
     token.len() == length && token.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// Which of the two tables a token is looked up in.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Provisioning,
+    Auth,
+}
+
+/// The stored row of a token; one not of its kind's shape never reaches
+/// the database.
+async fn lookup(
+    store: &impl ProvisioningStore,
+    kind: Kind,
+    token: &str,
+) -> Result<Option<StoredToken>> {
+    let length = match kind {
+        Kind::Provisioning => PROVISIONING_TOKEN_LENGTH,
+        Kind::Auth => AUTH_TOKEN_LENGTH,
+    };
+    if !well_formed(token, length) {
+        return Ok(None);
+    }
+    let sha = fingerprint(token);
+    match kind {
+        Kind::Provisioning => store.provisioning_token(&sha).await,
+        Kind::Auth => store.auth_token(&sha).await,
+    }
+}
+
 /// A new provisioning token for the actor's own account (`account_id` 0)
 /// or one it administers; the previous one stops working.
 pub async fn issue(
@@ -87,10 +115,7 @@ pub async fn usable(
 ) -> Result<(StoredToken, Account)> {
     guarded.check(client, now)?;
     let not_found = || CoreError::Missing(PROVISIONING_NOT_FOUND);
-    let stored = match well_formed(token, PROVISIONING_TOKEN_LENGTH) {
-        true => store.provisioning_token(&fingerprint(token)).await?,
-        false => None,
-    };
+    let stored = lookup(store, Kind::Provisioning, token).await?;
     let Some(stored) = stored.filter(|t| t.used_at.is_none()) else {
         return Err(guarded.failed(client, now, not_found()));
     };
@@ -201,10 +226,7 @@ pub async fn attach(
     now: i64,
 ) -> Result<()> {
     guarded.check(client, now)?;
-    let stored = match well_formed(token, AUTH_TOKEN_LENGTH) {
-        true => store.auth_token(&fingerprint(token)).await?,
-        false => None,
-    };
+    let stored = lookup(store, Kind::Auth, token).await?;
     let attachable = stored.filter(|t| t.account_id.is_none() && t.used_at.is_none());
     let attached = match attachable {
         Some(t) if !t.expired(now) => store.attach_auth_token(t.id, actor.account.id, now).await?,
@@ -229,10 +251,7 @@ async fn use_auth_token(
 ) -> Result<(i64, Account)> {
     guarded.check(client, now)?;
     let not_found = || CoreError::Missing(AUTH_NOT_FOUND);
-    let stored = match well_formed(token, AUTH_TOKEN_LENGTH) {
-        true => store.auth_token(&fingerprint(token)).await?,
-        false => None,
-    };
+    let stored = lookup(store, Kind::Auth, token).await?;
     let Some(stored) = stored.filter(|t| t.used_at.is_none() && !t.expired(now)) else {
         return Err(guarded.failed(client, now, not_found()));
     };

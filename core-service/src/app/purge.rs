@@ -1,0 +1,68 @@
+//! The background sweep: expired nonces and devices often (every nonce
+//! TTL, at most a minute), used and expired onboarding and provisioning
+//! tokens and codes hourly.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::{
+    adapters::SqlStore,
+    grpc::unix_now,
+    rules::{
+        auth::{nonces, store::NonceStore},
+        devices::store::DeviceStore,
+        onboarding::store::OnboardingStore,
+        provisioning::store::ProvisioningStore,
+    },
+};
+
+/// Deletes expired nonces (after their grace TTL) and expired devices, often
+/// enough that the tables stay small, until `stopped` closes.
+pub async fn purge_expired(
+    store: SqlStore,
+    ttl_seconds: i64,
+    onboarding_retention_seconds: i64,
+    mut stopped: watch::Receiver<()>,
+) {
+    let every = Duration::from_secs(ttl_seconds.clamp(1, 60).unsigned_abs());
+    let mut ticker = tokio::time::interval(every);
+    // Tokens and codes age in hours, not seconds: an hourly sweep will do.
+    let mut onboarding_swept: Option<std::time::Instant> = None;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stopped.changed() => return,
+        }
+        let now = unix_now();
+        match store
+            .purge_nonces(nonces::purge_horizon(now, ttl_seconds))
+            .await
+        {
+            Ok(0) => {}
+            Ok(count) => tracing::debug!(count, "purged expired nonces"),
+            Err(error) => tracing::warn!(%error, "could not purge nonces"),
+        }
+        match store.purge_devices(now).await {
+            Ok(0) => {}
+            Ok(count) => tracing::debug!(count, "purged expired devices"),
+            Err(error) => tracing::warn!(%error, "could not purge devices"),
+        }
+        if onboarding_swept.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
+            onboarding_swept = Some(std::time::Instant::now());
+            let horizon = now - onboarding_retention_seconds;
+            match store.purge_onboarding(now, horizon).await {
+                Ok(0) => {}
+                Ok(count) => {
+                    tracing::debug!(count, "purged used and expired onboarding tokens and codes")
+                }
+                Err(error) => tracing::warn!(%error, "could not purge onboarding tokens and codes"),
+            }
+            match store.purge_provisioning(horizon).await {
+                Ok(0) => {}
+                Ok(count) => tracing::debug!(count, "purged used and expired provisioning tokens"),
+                Err(error) => tracing::warn!(%error, "could not purge provisioning tokens"),
+            }
+        }
+    }
+}
