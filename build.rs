@@ -14,6 +14,7 @@ const PROTOS: &[&str] = &[
     "proto/flexiapi/v1/onboarding.proto",
     "proto/flexiapi/v1/provisioning.proto",
     "proto/flexiapi/v1/spaces.proto",
+    "proto/flexiapi/v1/voicemails.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -75,6 +75,31 @@ pub fn call_forwarding(forwarding: &pb::CallForwarding, names: ForwardingNames) 
     })
 }
 
+/// A voicemail as FlexiAPI shows it (contract part 6 §2): `origin` is the
+/// gateway's public origin, which makes `download_url` absolute; a slot
+/// just made adds `upload_url` and `max_upload_size` (`slot`).
+pub fn voicemail(voicemail: &pb::Voicemail, origin: &str, slot: bool) -> Value {
+    let download_url = voicemail
+        .name
+        .as_ref()
+        .map(|name| format!("{origin}/f/{}/{name}/download", voicemail.id));
+    let mut value = json!({
+        "id": voicemail.id,
+        "name": voicemail.name,
+        "size": voicemail.size,
+        "content_type": voicemail.content_type,
+        "sip_from": voicemail.sip_from,
+        "uploaded_at": time(voicemail.uploaded_at.as_ref()),
+        "created_at": time(voicemail.created_at.as_ref()),
+        "download_url": download_url,
+    });
+    if slot {
+        value["upload_url"] = json!(format!("{origin}/api/files/{}", voicemail.id));
+        value["max_upload_size"] = json!(voicemail.max_upload_size);
+    }
+    value
+}
+
 /// A space as FlexiAPI shows it (`super`, not the proto's `is_super`),
 /// then its app settings (contract part 5), each a key of its own.
 pub fn space(space: &pb::Space) -> Value {

@@ -62,6 +62,10 @@ pub enum CoreError {
     /// now (`The space still has accounts`); a gateway answers 409.
     #[error("{0}")]
     FailedPrecondition(&'static str),
+    /// OUT_OF_RANGE with the contract's words ("The file is too large"): a
+    /// gateway answers 413.
+    #[error("{0}")]
+    TooLarge(&'static str),
     /// UNAVAILABLE: the database cannot be reached; the caller may retry.
     #[error("database unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -179,6 +183,7 @@ impl From<CoreError> for Status {
                 )))),
             ),
             CoreError::Missing(message) => Status::not_found(*message),
+            CoreError::TooLarge(message) => Status::out_of_range(*message),
             CoreError::Expired(message) => Status::with_error_details(
                 Code::FailedPrecondition,
                 *message,

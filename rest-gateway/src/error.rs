@@ -48,6 +48,10 @@ pub enum ApiError {
     /// 413: a body over the limit.
     #[error("The request body is too large")]
     PayloadTooLarge,
+    /// 413 with the core's words: a file over its limit (`The file is too
+    /// large`).
+    #[error("{0}")]
+    TooLarge(String),
     /// 408: the client did not send its whole body within the request
     /// timeout (the client was slow, not the server).
     #[error("Request timeout")]
@@ -98,7 +102,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge | Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Limited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -201,6 +205,7 @@ impl From<tonic::Status> for ApiError {
             Code::InvalidArgument | Code::AlreadyExists => Self::Validation(violations(&status)),
             Code::NotFound => Self::NotFound(capitalized(status.message())),
             Code::PermissionDenied => Self::Forbidden(status.message().to_owned()),
+            Code::OutOfRange => Self::TooLarge(status.message().to_owned()),
             Code::FailedPrecondition if reason(&status) == Some(EXPIRED) => {
                 Self::Gone(status.message().to_owned())
             }

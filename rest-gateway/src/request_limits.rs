@@ -41,15 +41,19 @@ pub async fn enforce(
     request: Request,
     next: Next,
 ) -> Response {
-    if declared_length(&request).is_some_and(|length| length > limits.body_bytes) {
+    let (method, path) = (request.method(), request.uri().path());
+    // A file transfer has its own limit, the core's (contract part 6).
+    let transfers = crate::routes::files::transfers(method, path);
+    if !transfers && declared_length(&request).is_some_and(|length| length > limits.body_bytes) {
         return closing(ApiError::PayloadTooLarge);
     }
     // A request that makes the core send a push, a mail or an SMS may wait
     // on the provider as well.
-    let (method, path) = (request.method(), request.uri().path());
     let delivers = crate::routes::onboarding::delivers(method, path)
         || crate::routes::provisioning::delivers(method, path);
-    let timeout = if delivers {
+    let timeout = if transfers {
+        crate::core_client::TRANSFER_TIMEOUT
+    } else if delivers {
         limits.timeout + crate::core_client::DELIVERY_TIMEOUT
     } else {
         limits.timeout

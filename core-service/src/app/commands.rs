@@ -64,6 +64,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 onboarding: cli.onboarding.settings(),
                 provisioning: cli.provisioning.settings(),
                 delivery: cli.onboarding.delivery(),
+                files_dir: cli.flexisip_data.files_dir.clone(),
+                voicemail_max_bytes: cli.flexisip_data.voicemail_max_bytes,
             };
             // Before the port opens: a SIGTERM during the start is a clean stop.
             let shutdown = flexiapi_process::shutdown_signal();

@@ -1,19 +1,20 @@
 //! The background sweep: expired nonces and devices often (every nonce
 //! TTL, at most a minute), used and expired onboarding and provisioning
-//! tokens and codes hourly.
+//! tokens and codes hourly, and files no voicemail names (part 6) hourly.
 
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::{
-    adapters::SqlStore,
+    adapters::{files::FilesDir, SqlStore},
     grpc::unix_now,
     rules::{
         auth::{nonces, store::NonceStore},
         devices::store::DeviceStore,
         onboarding::store::OnboardingStore,
         provisioning::store::ProvisioningStore,
+        voicemails::{random_part, store::VoicemailStore},
     },
 };
 
@@ -23,6 +24,7 @@ pub async fn purge_expired(
     store: SqlStore,
     ttl_seconds: i64,
     onboarding_retention_seconds: i64,
+    files: FilesDir,
     mut stopped: watch::Receiver<()>,
 ) {
     let every = Duration::from_secs(ttl_seconds.clamp(1, 60).unsigned_abs());
@@ -63,6 +65,23 @@ pub async fn purge_expired(
                 Ok(count) => tracing::debug!(count, "purged used and expired provisioning tokens"),
                 Err(error) => tracing::warn!(%error, "could not purge provisioning tokens"),
             }
+            sweep_files(&store, &files).await;
         }
+    }
+}
+
+/// Removes the files a deletion left behind (an account deleted with its
+/// voicemails while a file was being removed, a crash mid-upload).
+async fn sweep_files(store: &SqlStore, files: &FilesDir) {
+    let known = |uuid: String, random: String| async move {
+        let found = store.voicemail(&uuid).await?;
+        Ok(found
+            .and_then(|v| v.name)
+            .is_some_and(|name| random_part(&name) == random))
+    };
+    match files.sweep(known).await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "removed files no voicemail names"),
+        Err(error) => tracing::warn!(%error, "could not sweep the files directory"),
     }
 }

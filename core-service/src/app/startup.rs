@@ -11,7 +11,7 @@ use flexiapi_proto::pb::{
     call_forwarding_service_server::CallForwardingServiceServer,
     device_service_server::DeviceServiceServer, onboarding_service_server::OnboardingServiceServer,
     provisioning_service_server::ProvisioningServiceServer,
-    space_service_server::SpaceServiceServer,
+    space_service_server::SpaceServiceServer, voicemail_service_server::VoicemailServiceServer,
 };
 use tokio::{net::TcpListener, sync::watch};
 use tokio_stream::{wrappers::TcpListenerStream, Stream, StreamExt as _};
@@ -20,6 +20,7 @@ use tonic::transport::{Server, ServerTlsConfig};
 use crate::{
     adapters::{
         delivery::{Channels, DeliveryConfig},
+        files::FilesDir,
         registrar::RedisRegistrar,
         SqlStore,
     },
@@ -38,6 +39,7 @@ use crate::{
         onboarding::{Onboarding, Settings as OnboardingSettings},
         provisioning::Settings as ProvisioningSettings,
         spaces::store::SpaceStore,
+        voicemails::Settings as VoicemailSettings,
     },
 };
 
@@ -77,6 +79,10 @@ pub struct ServeConfig {
     pub provisioning: ProvisioningSettings,
     /// Part 4's channels: push, email, SMS.
     pub delivery: DeliveryConfig,
+    /// `--files-dir`: uploaded files (part 6).
+    pub files_dir: PathBuf,
+    /// `--voicemail-max-bytes`.
+    pub voicemail_max_bytes: u64,
 }
 
 impl Default for ServeConfig {
@@ -103,6 +109,8 @@ impl Default for ServeConfig {
             onboarding: OnboardingSettings::default(),
             provisioning: ProvisioningSettings::default(),
             delivery: DeliveryConfig::default(),
+            files_dir: PathBuf::from("files"),
+            voicemail_max_bytes: 16_777_216,
         }
     }
 }
@@ -148,6 +156,7 @@ impl Application {
         let store =
             SqlStore::connect_with(&config.database_url, config.database_max_connections).await?;
         store.migrate().await?;
+        let files = FilesDir::open(&config.files_dir).await?;
         store.ensure_spaces(&config.sip_domain, unix_now()).await?;
         let listener = TcpListener::bind(config.listen).await.with_context(|| {
             format!(
@@ -189,6 +198,10 @@ impl Application {
                 account_cache_entries: config.account_cache_entries,
                 api_key_idle_minutes: i64::from(config.api_key_idle_minutes),
                 provisioning: config.provisioning.clone(),
+                voicemails: VoicemailSettings {
+                    max_bytes: config.voicemail_max_bytes,
+                },
+                files,
             },
         })
     }
@@ -219,6 +232,7 @@ impl Application {
             self.store.clone(),
             self.settings.nonce_ttl_seconds,
             self.onboarding.settings.retention_seconds(),
+            self.settings.files.clone(),
             background_stopped,
         ));
 
@@ -320,6 +334,7 @@ impl Application {
             .add_service(SpaceServiceServer::new(api.clone()))
             .add_service(OnboardingServiceServer::new(api.clone()))
             .add_service(ProvisioningServiceServer::new(api.clone()))
+            .add_service(VoicemailServiceServer::new(api.clone()))
             .add_service(DeviceServiceServer::new(api))
             .serve_with_incoming_shutdown(without_delay(self.listener), shutdown)
             .await;

@@ -169,7 +169,12 @@ impl<S: Store> AccountService for Api<S> {
             None => self.pending_actor(request.actor.as_ref()).await?,
             Some(_) => self.actor(request.actor.as_ref()).await?,
         };
+        // Read before: the rows go with the account, the files after it.
+        let files = self
+            .voicemail_files(target.unwrap_or(actor.account.id))
+            .await?;
         manage::delete(&self.store, &actor, target, unix_now()).await?;
+        self.remove_files(&files).await;
         tracing::info!(
             account_id = target.unwrap_or(actor.account.id),
             "account deleted"

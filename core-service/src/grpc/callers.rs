@@ -174,6 +174,12 @@ pub const RPCS: &[(&str, &[Role])] = &[
     ("/flexiapi.v1.SpaceService/CreateSpace", NOT_PROXY),
     ("/flexiapi.v1.SpaceService/UpdateSpace", NOT_PROXY),
     ("/flexiapi.v1.SpaceService/DeleteSpace", NOT_PROXY),
+    ("/flexiapi.v1.VoicemailService/CreateVoicemail", NOT_PROXY),
+    ("/flexiapi.v1.VoicemailService/ListVoicemails", NOT_PROXY),
+    ("/flexiapi.v1.VoicemailService/GetVoicemail", NOT_PROXY),
+    ("/flexiapi.v1.VoicemailService/DeleteVoicemail", NOT_PROXY),
+    ("/flexiapi.v1.VoicemailService/UploadVoicemail", NOT_PROXY),
+    ("/flexiapi.v1.VoicemailService/DownloadFile", NOT_PROXY),
 ];
 
 /// Services anyone may call: probes (Kubernetes' gRPC probe sends no

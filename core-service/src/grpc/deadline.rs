@@ -26,11 +26,19 @@ const DELIVERING: &[&str] = &[
     "/flexiapi.v1.ProvisioningService/SendProvisioningEmail",
 ];
 
+/// An upload streams a file of up to `--voicemail-max-bytes` from the
+/// gateway, whose own bound on the request is as long: the call's future
+/// lasts as long as its input stream.
+pub const UPLOAD_DEADLINE: Duration = Duration::from_secs(130);
+const UPLOAD: &str = "/flexiapi.v1.VoicemailService/UploadVoicemail";
+
 /// The deadline of the call at `path`: `base`, plus the provider's timeout
 /// for a call that sends a message, so the provider's own failure is
-/// what the caller hears.
+/// what the caller hears; [`UPLOAD_DEADLINE`] for an upload.
 pub fn for_call(path: &str, base: Duration) -> Duration {
-    if DELIVERING.contains(&path) {
+    if path == UPLOAD {
+        UPLOAD_DEADLINE
+    } else if DELIVERING.contains(&path) {
         base + DELIVERY_TIMEOUT
     } else {
         base

@@ -10,7 +10,7 @@ use std::{
 use flexiapi_proto::pb;
 
 use crate::{
-    adapters::registrar::RedisRegistrar,
+    adapters::{files::FilesDir, registrar::RedisRegistrar},
     domain::{
         model::{Account, Device},
         AccountAddress, Domain,
@@ -24,6 +24,7 @@ use crate::{
         },
         onboarding::Onboarding,
         provisioning::Settings as ProvisioningSettings,
+        voicemails::Settings as VoicemailSettings,
         Store,
     },
 };
@@ -39,6 +40,7 @@ pub mod gate;
 mod onboarding;
 mod provisioning;
 mod spaces;
+mod voicemails;
 mod watch;
 
 pub use watch::Watchers;
@@ -57,6 +59,9 @@ pub struct Settings {
     pub api_key_idle_minutes: i64,
     /// Part 5's token lifetimes.
     pub provisioning: ProvisioningSettings,
+    /// Part 6's upload limit, and where the files are.
+    pub voicemails: VoicemailSettings,
+    pub files: FilesDir,
 }
 
 /// The `flexiapi.v1` services (accounts, spaces, auth, API keys, devices), over one store.

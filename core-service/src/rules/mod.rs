@@ -6,7 +6,7 @@ use crate::rules::{
     accounts::store::AccountStore, api_keys::store::ApiKeyStore, auth::store::NonceStore,
     call_forwardings::store::CallForwardingStore, devices::store::DeviceStore,
     onboarding::store::OnboardingStore, provisioning::store::ProvisioningStore,
-    spaces::store::SpaceStore,
+    spaces::store::SpaceStore, voicemails::store::VoicemailStore,
 };
 
 pub mod accounts;
@@ -17,6 +17,7 @@ pub mod devices;
 pub mod onboarding;
 pub mod provisioning;
 pub mod spaces;
+pub mod voicemails;
 
 /// Everything the core needs from storage, as one bound.
 pub trait Store:
@@ -28,6 +29,7 @@ pub trait Store:
     + OnboardingStore
     + ProvisioningStore
     + CallForwardingStore
+    + VoicemailStore
     + Clone
     + Send
     + Sync
@@ -44,6 +46,7 @@ impl<T> Store for T where
         + OnboardingStore
         + ProvisioningStore
         + CallForwardingStore
+        + VoicemailStore
         + Clone
         + Send
         + Sync

@@ -22,7 +22,7 @@ use flexiapi_proto::pb::{
     call_forwarding_service_client::CallForwardingServiceClient,
     device_service_client::DeviceServiceClient, onboarding_service_client::OnboardingServiceClient,
     provisioning_service_client::ProvisioningServiceClient,
-    space_service_client::SpaceServiceClient,
+    space_service_client::SpaceServiceClient, voicemail_service_client::VoicemailServiceClient,
 };
 use hyper::{body::Incoming, Uri};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -67,6 +67,7 @@ pub(crate) mod onboarding;
 pub(crate) mod provisioning;
 mod spaces;
 mod tls;
+pub(crate) mod voicemails;
 
 /// An account as the core names it: the user part and the domain of its
 /// SIP address (parsed from a request by `auth::from_header`).
@@ -158,12 +159,21 @@ struct Clients {
     onboarding: OnboardingServiceClient<Traced>,
     /// Its provisioning email waits on the SMTP relay too.
     provisioning: ProvisioningServiceClient<Traced>,
+    voicemails: VoicemailServiceClient<Traced>,
+    /// An upload's answer comes once the whole file is sent: its timeout
+    /// is [`TRANSFER_TIMEOUT`].
+    uploads: VoicemailServiceClient<Traced>,
     health: HealthClient<Transport>,
 }
 
 /// How much longer a call may take when the core sends a message: the
 /// providers' timeout (contract part 4).
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a file upload or download may take, end to end (below the
+/// core's 130 s bound on an upload, so the gateway's is what a client
+/// hears): 16 MiB at about 1 Mbit/s.
+pub const TRANSFER_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// hyper's pooled client, HTTP/2 only: one connection to the core, opened
 /// on first use and again after it breaks. tonic's `Channel` does the same
@@ -288,6 +298,17 @@ impl CoreClient {
             ),
             provisioning: ProvisioningServiceClient::with_origin(
                 traced(delivering),
+                origin.clone(),
+            ),
+            voicemails: VoicemailServiceClient::with_origin(
+                traced(transport.clone()),
+                origin.clone(),
+            ),
+            uploads: VoicemailServiceClient::with_origin(
+                traced(Transport {
+                    call_timeout: TRANSFER_TIMEOUT,
+                    ..transport.clone()
+                }),
                 origin.clone(),
             ),
             health: HealthClient::with_origin(transport, origin),

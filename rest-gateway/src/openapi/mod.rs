@@ -19,6 +19,7 @@ mod fields;
 mod onboarding;
 mod provisioning;
 mod spaces;
+mod voicemails;
 
 pub use accounts::*;
 pub use call_forwardings::*;
@@ -26,6 +27,7 @@ pub use complete::complete;
 pub use onboarding::*;
 pub use provisioning::*;
 pub use spaces::*;
+pub use voicemails::*;
 
 #[derive(OpenApi)]
 #[openapi(

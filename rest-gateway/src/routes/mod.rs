@@ -29,6 +29,7 @@ mod devices;
 mod docs;
 mod explorer;
 pub(crate) mod external_auth;
+pub(crate) mod files;
 mod health;
 pub(crate) mod onboarding;
 pub(crate) mod path;
@@ -36,6 +37,7 @@ mod ping;
 pub(crate) mod provisioning;
 pub(crate) mod spaces;
 mod static_answer;
+mod voicemails;
 
 /// Every route with its documentation, before the state is given.
 fn documented(state: &AppState) -> OpenApiRouter<AppState> {
@@ -45,6 +47,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
     let large = OpenApiRouter::new()
         .merge(accounts::router())
         .merge(call_forwardings::router())
+        .merge(voicemails::router())
         .merge(devices::router())
         .merge(spaces::router())
         .layer(layers::compression());
@@ -53,6 +56,8 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(api_keys::router())
         .merge(onboarding::protected_router())
         .merge(provisioning::protected_router())
+        // Never compressed: audio, streamed.
+        .merge(files::upload_router())
         .merge(large)
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     // What a pending account (made with a creation token, not yet
@@ -78,6 +83,8 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(onboarding::public_router())
         // Never compressed: documents hold HA1s (BREACH).
         .merge(provisioning::public_router())
+        // The capability links of voicemail files: no credentials.
+        .merge(files::download_router())
         .merge(protected)
         .merge(pending)
 }

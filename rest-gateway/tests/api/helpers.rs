@@ -44,6 +44,8 @@ pub struct TestSystem {
     _gateway: Running,
     /// What the core was started with, to start it again the same way.
     options: Options,
+    /// The core's `--files-dir` when the options named none.
+    _files: Option<tempfile::TempDir>,
 }
 
 #[derive(Clone)]
@@ -73,6 +75,10 @@ pub struct Options {
     /// The gateway's `--public-url` and hCaptcha (secret, sitekey, verify URL).
     pub public_url: Option<String>,
     pub hcaptcha: Option<(String, String, String)>,
+    /// The core's `--files-dir` (a directory of the test's own when
+    /// `None`) and `--voicemail-max-bytes`.
+    pub files_dir: Option<PathBuf>,
+    pub voicemail_max_bytes: u64,
 }
 
 impl Default for Options {
@@ -93,6 +99,8 @@ impl Default for Options {
             provisioning: ProvisioningSettings::default(),
             public_url: None,
             hcaptcha: None,
+            files_dir: None,
+            voicemail_max_bytes: 16_777_216,
         }
     }
 }
@@ -101,11 +109,19 @@ pub async fn spawn_system(backend: Backend) -> Option<TestSystem> {
     spawn_system_with(backend, Options::default()).await
 }
 
-pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<TestSystem> {
+pub async fn spawn_system_with(backend: Backend, mut options: Options) -> Option<TestSystem> {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = flexiapi_telemetry::init("rest-gateway");
     }
     let database = TestDatabase::create(backend).await.unwrap()?;
+    let files = match &options.files_dir {
+        Some(_) => None,
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            options.files_dir = Some(dir.path().to_owned());
+            Some(dir)
+        }
+    };
     let (core, core_addr) =
         start_core(&database.url, "127.0.0.1:0".parse().unwrap(), &options).await;
     let config = Config {
@@ -152,6 +168,7 @@ pub async fn spawn_system_with(backend: Backend, options: Options) -> Option<Tes
         core: Some(core),
         _gateway: Running { stop, task },
         options,
+        _files: files,
     };
     system
         .grpc_create_account(ADMIN, ADMIN_PASSWORD, "SHA-256", true)
@@ -178,6 +195,8 @@ async fn start_core(
         onboarding: options.onboarding.clone(),
         delivery: options.delivery.clone(),
         provisioning: options.provisioning.clone(),
+        files_dir: options.files_dir.clone().unwrap_or_default(),
+        voicemail_max_bytes: options.voicemail_max_bytes,
         ..ServeConfig::default()
     };
     let core = Core::build(&config).await.unwrap();
@@ -242,12 +261,17 @@ impl TestSystem {
     /// A named key of `username` (of the default domain), made as an
     /// operator makes Flexisip's with `core-service api-keys create`.
     pub async fn named_key(&self, username: &str, name: &str) -> String {
+        self.named_key_in(username, DOMAIN, name).await
+    }
+
+    /// [`Self::named_key`] of an account of `domain`.
+    pub async fn named_key_in(&self, username: &str, domain: &str, name: &str) -> String {
         let mut keys =
             pb::api_key_service_client::ApiKeyServiceClient::new(self.core_channel().await);
         keys.create_api_key(pb::CreateApiKeyRequest {
             owner: Some(pb::AccountAddress {
                 username: username.into(),
-                domain: DOMAIN.into(),
+                domain: domain.into(),
             }),
             name: name.into(),
             ..Default::default()
@@ -309,6 +333,11 @@ impl TestSystem {
         let mut client = DigestClient::new(&self.base, username, password);
         client.domain = domain.to_owned();
         client
+    }
+
+    /// The core's `--files-dir`.
+    pub fn files_dir(&self) -> PathBuf {
+        self.options.files_dir.clone().unwrap_or_default()
     }
 
     pub fn admin(&self) -> DigestClient {

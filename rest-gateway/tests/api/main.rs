@@ -40,3 +40,4 @@ mod rolling_restart;
 mod spaces;
 mod tls_diagnosis;
 mod tracing;
+mod voicemails;

@@ -90,6 +90,17 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/accounts/{id}/call_forwardings/{cf_id}"),
     ("put", "/api/accounts/{id}/call_forwardings/{cf_id}"),
     ("delete", "/api/accounts/{id}/call_forwardings/{cf_id}"),
+    ("get", "/api/accounts/me/voicemails"),
+    ("post", "/api/accounts/me/voicemails"),
+    ("get", "/api/accounts/me/voicemails/{uuid}"),
+    ("delete", "/api/accounts/me/voicemails/{uuid}"),
+    ("get", "/api/accounts/{id}/voicemails"),
+    ("post", "/api/accounts/{id}/voicemails"),
+    ("get", "/api/accounts/{id}/voicemails/{uuid}"),
+    ("delete", "/api/accounts/{id}/voicemails/{uuid}"),
+    ("post", "/api/files/{uuid}"),
+    ("get", "/f/{uuid}/{name}"),
+    ("get", "/f/{uuid}/{name}/download"),
 ];
 
 async fn document(system: &crate::helpers::TestSystem) -> Value {

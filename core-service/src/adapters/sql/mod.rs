@@ -120,6 +120,7 @@ mod provisioning;
 mod spaces;
 mod sqlite_nonces;
 pub(super) mod text;
+mod voicemails;
 
 /// A statement written for SQLite and PostgreSQL, in MariaDB's dialect
 /// (for tools and tests that run their own SQL on any backend).

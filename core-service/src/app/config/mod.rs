@@ -7,10 +7,12 @@ use clap::{Args, Parser};
 
 use crate::domain::Domain;
 
+mod flexisip_data;
 mod onboarding;
 mod provisioning;
 mod subcommands;
 
+pub use flexisip_data::FlexisipDataArgs;
 pub use onboarding::OnboardingArgs;
 pub use provisioning::ProvisioningArgs;
 pub use subcommands::*;
@@ -37,6 +39,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub provisioning: ProvisioningArgs,
+
+    #[command(flatten)]
+    pub flexisip_data: FlexisipDataArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
