@@ -15,6 +15,7 @@ const PROTOS: &[&str] = &[
     "proto/flexiapi/v1/provisioning.proto",
     "proto/flexiapi/v1/spaces.proto",
     "proto/flexiapi/v1/voicemails.proto",
+    "proto/flexiapi/v1/statistics.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

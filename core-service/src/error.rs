@@ -4,6 +4,8 @@
 //! words the caller shows its user; anything unexpected is logged here and
 //! answered with a generic message, so no internal detail leaks to a client.
 
+use std::borrow::Cow;
+
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
@@ -81,7 +83,9 @@ pub enum CoreError {
 /// One broken rule: the request field and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldViolation {
-    pub field: &'static str,
+    /// Mostly a fixed name; an entry of an object is named by its key
+    /// (`devices.<id>.rang_at`), as Laravel names it.
+    pub field: Cow<'static, str>,
     pub message: String,
 }
 
@@ -94,9 +98,9 @@ fn describe(violations: &[FieldViolation]) -> String {
 }
 
 impl CoreError {
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         Self::InvalidArgument(vec![FieldViolation {
-            field,
+            field: field.into(),
             message: message.into(),
         }])
     }
@@ -150,7 +154,7 @@ impl From<CoreError> for Status {
             CoreError::InvalidArgument(violations) => {
                 let mut details = ErrorDetails::new();
                 for v in violations {
-                    details.add_bad_request_violation(v.field, &v.message);
+                    details.add_bad_request_violation(v.field.as_ref(), &v.message);
                 }
                 Status::with_error_details(Code::InvalidArgument, error.to_string(), details)
             }

@@ -12,7 +12,7 @@ use crate::{
     app::{
         config::{
             AccountsCommand, ApiKeysCommand, Cli, Command, CreateAccountArgs, ImportCommand,
-            KeyOwnerArgs, SetSpaceArgs, SpacesCommand,
+            KeyOwnerArgs, SetSpaceArgs, SpacesCommand, StatisticsCommand,
         },
         startup::{Application, ServeConfig},
     },
@@ -26,6 +26,7 @@ use crate::{
         accounts::{self, store::AccountStore},
         api_keys,
         spaces::{self, store::SpaceStore, SpaceInput},
+        statistics,
     },
 };
 
@@ -66,6 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 delivery: cli.onboarding.delivery(),
                 files_dir: cli.flexisip_data.files_dir.clone(),
                 voicemail_max_bytes: cli.flexisip_data.voicemail_max_bytes,
+                statistics_retention_days: cli.flexisip_data.statistics_retention_days,
             };
             // Before the port opens: a SIGTERM during the start is a clean stop.
             let shutdown = flexiapi_process::shutdown_signal();
@@ -98,6 +100,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let outcome = spaces_command(&store, default_domain, command).await;
             store.close().await;
             report(outcome)
+        }
+        Some(Command::Statistics {
+            command: StatisticsCommand::Purge { older_than_days },
+        }) => {
+            let store = open(database_url, default_domain).await?;
+            let now = crate::rules::statistics::now_micros();
+            let purged = statistics::purge(&store, older_than_days, now).await;
+            store.close().await;
+            let (calls, messages) = purged?;
+            println!(
+                "{}",
+                serde_json::json!({ "calls": calls, "messages": messages })
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Import {
             command: ImportCommand::Flexiapi(args),

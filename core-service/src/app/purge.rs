@@ -1,6 +1,7 @@
 //! The background sweep: expired nonces and devices often (every nonce
-//! TTL, at most a minute), used and expired onboarding and provisioning
-//! tokens and codes hourly, and files no voicemail names (part 6) hourly.
+//! TTL, at most a minute); hourly, used and expired onboarding and
+//! provisioning tokens and codes, files no voicemail names, and statistics
+//! past their retention (part 6).
 
 use std::time::Duration;
 
@@ -14,19 +15,24 @@ use crate::{
         devices::store::DeviceStore,
         onboarding::store::OnboardingStore,
         provisioning::store::ProvisioningStore,
+        statistics,
         voicemails::{random_part, store::VoicemailStore},
     },
 };
 
+/// What the sweep removes, and when.
+pub struct Plan {
+    pub nonce_ttl_seconds: i64,
+    pub onboarding_retention_seconds: i64,
+    pub files: FilesDir,
+    /// `--statistics-retention-days`; 0 keeps every record.
+    pub statistics_retention_days: u32,
+}
+
 /// Deletes expired nonces (after their grace TTL) and expired devices, often
 /// enough that the tables stay small, until `stopped` closes.
-pub async fn purge_expired(
-    store: SqlStore,
-    ttl_seconds: i64,
-    onboarding_retention_seconds: i64,
-    files: FilesDir,
-    mut stopped: watch::Receiver<()>,
-) {
+pub async fn purge_expired(store: SqlStore, plan: Plan, mut stopped: watch::Receiver<()>) {
+    let ttl_seconds = plan.nonce_ttl_seconds;
     let every = Duration::from_secs(ttl_seconds.clamp(1, 60).unsigned_abs());
     let mut ticker = tokio::time::interval(every);
     // Tokens and codes age in hours, not seconds: an hourly sweep will do.
@@ -52,7 +58,7 @@ pub async fn purge_expired(
         }
         if onboarding_swept.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
             onboarding_swept = Some(std::time::Instant::now());
-            let horizon = now - onboarding_retention_seconds;
+            let horizon = now - plan.onboarding_retention_seconds;
             match store.purge_onboarding(now, horizon).await {
                 Ok(0) => {}
                 Ok(count) => {
@@ -65,7 +71,8 @@ pub async fn purge_expired(
                 Ok(count) => tracing::debug!(count, "purged used and expired provisioning tokens"),
                 Err(error) => tracing::warn!(%error, "could not purge provisioning tokens"),
             }
-            sweep_files(&store, &files).await;
+            sweep_files(&store, &plan.files).await;
+            purge_statistics(&store, plan.statistics_retention_days).await;
         }
     }
 }
@@ -83,5 +90,17 @@ async fn sweep_files(store: &SqlStore, files: &FilesDir) {
         Ok(0) => {}
         Ok(count) => tracing::info!(count, "removed files no voicemail names"),
         Err(error) => tracing::warn!(%error, "could not sweep the files directory"),
+    }
+}
+
+/// Deletes the statistics older than the retention, when there is one.
+async fn purge_statistics(store: &SqlStore, days: u32) {
+    if days == 0 {
+        return;
+    }
+    match statistics::purge(store, days, statistics::now_micros()).await {
+        Ok((0, 0)) => {}
+        Ok((calls, messages)) => tracing::info!(calls, messages, days, "purged old statistics"),
+        Err(error) => tracing::warn!(%error, "could not purge statistics"),
     }
 }

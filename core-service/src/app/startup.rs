@@ -11,7 +11,8 @@ use flexiapi_proto::pb::{
     call_forwarding_service_server::CallForwardingServiceServer,
     device_service_server::DeviceServiceServer, onboarding_service_server::OnboardingServiceServer,
     provisioning_service_server::ProvisioningServiceServer,
-    space_service_server::SpaceServiceServer, voicemail_service_server::VoicemailServiceServer,
+    space_service_server::SpaceServiceServer, statistics_service_server::StatisticsServiceServer,
+    voicemail_service_server::VoicemailServiceServer,
 };
 use tokio::{net::TcpListener, sync::watch};
 use tokio_stream::{wrappers::TcpListenerStream, Stream, StreamExt as _};
@@ -83,6 +84,8 @@ pub struct ServeConfig {
     pub files_dir: PathBuf,
     /// `--voicemail-max-bytes`.
     pub voicemail_max_bytes: u64,
+    /// `--statistics-retention-days` (0: keep).
+    pub statistics_retention_days: u32,
 }
 
 impl Default for ServeConfig {
@@ -111,6 +114,7 @@ impl Default for ServeConfig {
             delivery: DeliveryConfig::default(),
             files_dir: PathBuf::from("files"),
             voicemail_max_bytes: 16_777_216,
+            statistics_retention_days: 0,
         }
     }
 }
@@ -128,6 +132,8 @@ pub struct Application {
     guards: Guards,
     tls: Option<ServerTlsConfig>,
     onboarding: Onboarding,
+    /// What the background sweep keeps, beyond the settings.
+    statistics_retention_days: u32,
 }
 
 impl Application {
@@ -191,6 +197,7 @@ impl Application {
             guards: guards(config),
             tls,
             onboarding,
+            statistics_retention_days: config.statistics_retention_days,
             settings: Settings {
                 default_domain: config.sip_domain.clone(),
                 nonce_ttl_seconds: i64::from(config.nonce_ttl_seconds),
@@ -228,11 +235,15 @@ impl Application {
         // Closed when serving ends: stops the purge, the health watcher and the
         // account epoch follower.
         let (stop_background, background_stopped) = watch::channel(());
+        let plan = super::purge::Plan {
+            nonce_ttl_seconds: self.settings.nonce_ttl_seconds,
+            onboarding_retention_seconds: self.onboarding.settings.retention_seconds(),
+            files: self.settings.files.clone(),
+            statistics_retention_days: self.statistics_retention_days,
+        };
         let purger = tokio::spawn(super::purge::purge_expired(
             self.store.clone(),
-            self.settings.nonce_ttl_seconds,
-            self.onboarding.settings.retention_seconds(),
-            self.settings.files.clone(),
+            plan,
             background_stopped,
         ));
 
@@ -335,6 +346,7 @@ impl Application {
             .add_service(OnboardingServiceServer::new(api.clone()))
             .add_service(ProvisioningServiceServer::new(api.clone()))
             .add_service(VoicemailServiceServer::new(api.clone()))
+            .add_service(StatisticsServiceServer::new(api.clone()))
             .add_service(DeviceServiceServer::new(api))
             .serve_with_incoming_shutdown(without_delay(self.listener), shutdown)
             .await;

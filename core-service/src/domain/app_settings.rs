@@ -350,7 +350,7 @@ mod tests {
         let Err(CoreError::InvalidArgument(violations)) = refused else {
             panic!("accepted")
         };
-        let fields: Vec<_> = violations.iter().map(|v| v.field).collect();
+        let fields: Vec<_> = violations.iter().map(|v| v.field.as_ref()).collect();
         assert_eq!(fields, ["account_transport", "features", "max_account"]);
     }
 

@@ -175,7 +175,7 @@ impl AccountAddress {
                 violations
                     .into_iter()
                     .map(|v| error::FieldViolation {
-                        field: "sip",
+                        field: "sip".into(),
                         message: format!("{}: {}", v.field, v.message),
                     })
                     .collect(),
@@ -220,9 +220,9 @@ impl Algorithm {
 pub(crate) mod tests {
     use super::*;
 
-    pub(crate) fn field_of(result: Result<impl fmt::Debug>) -> &'static str {
+    pub(crate) fn field_of(result: Result<impl fmt::Debug>) -> String {
         match result {
-            Err(CoreError::InvalidArgument(violations)) => violations[0].field,
+            Err(CoreError::InvalidArgument(violations)) => violations[0].field.to_string(),
             other => panic!("expected InvalidArgument, got {other:?}"),
         }
     }

@@ -180,6 +180,16 @@ pub const RPCS: &[(&str, &[Role])] = &[
     ("/flexiapi.v1.VoicemailService/DeleteVoicemail", NOT_PROXY),
     ("/flexiapi.v1.VoicemailService/UploadVoicemail", NOT_PROXY),
     ("/flexiapi.v1.VoicemailService/DownloadFile", NOT_PROXY),
+    ("/flexiapi.v1.StatisticsService/RecordCall", NOT_PROXY),
+    ("/flexiapi.v1.StatisticsService/EndCall", NOT_PROXY),
+    ("/flexiapi.v1.StatisticsService/RecordCallDevice", NOT_PROXY),
+    ("/flexiapi.v1.StatisticsService/RecordMessage", NOT_PROXY),
+    (
+        "/flexiapi.v1.StatisticsService/RecordMessageDevice",
+        NOT_PROXY,
+    ),
+    ("/flexiapi.v1.StatisticsService/ListCalls", NOT_PROXY),
+    ("/flexiapi.v1.StatisticsService/ListMessages", NOT_PROXY),
 ];
 
 /// Services anyone may call: probes (Kubernetes' gRPC probe sends no

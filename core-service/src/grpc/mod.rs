@@ -40,6 +40,7 @@ pub mod gate;
 mod onboarding;
 mod provisioning;
 mod spaces;
+mod statistics;
 mod voicemails;
 mod watch;
 

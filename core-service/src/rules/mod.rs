@@ -6,7 +6,8 @@ use crate::rules::{
     accounts::store::AccountStore, api_keys::store::ApiKeyStore, auth::store::NonceStore,
     call_forwardings::store::CallForwardingStore, devices::store::DeviceStore,
     onboarding::store::OnboardingStore, provisioning::store::ProvisioningStore,
-    spaces::store::SpaceStore, voicemails::store::VoicemailStore,
+    spaces::store::SpaceStore, statistics::store::StatisticsStore,
+    voicemails::store::VoicemailStore,
 };
 
 pub mod accounts;
@@ -17,6 +18,7 @@ pub mod devices;
 pub mod onboarding;
 pub mod provisioning;
 pub mod spaces;
+pub mod statistics;
 pub mod voicemails;
 
 /// Everything the core needs from storage, as one bound.
@@ -30,6 +32,7 @@ pub trait Store:
     + ProvisioningStore
     + CallForwardingStore
     + VoicemailStore
+    + StatisticsStore
     + Clone
     + Send
     + Sync
@@ -47,6 +50,7 @@ impl<T> Store for T where
         + ProvisioningStore
         + CallForwardingStore
         + VoicemailStore
+        + StatisticsStore
         + Clone
         + Send
         + Sync

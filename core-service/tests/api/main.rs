@@ -27,5 +27,6 @@ mod realms;
 mod registrar;
 mod replicas;
 mod spaces;
+mod statistics_store;
 mod storage;
 mod upgrade;

@@ -119,6 +119,9 @@ mod probe;
 mod provisioning;
 mod spaces;
 mod sqlite_nonces;
+mod statistics;
+mod statistics_calls;
+mod statistics_messages;
 pub(super) mod text;
 mod voicemails;
 

@@ -1,5 +1,5 @@
-//! The flags of contract part 6: where uploaded files live and how large
-//! a voicemail may be.
+//! The flags of contract part 6: where uploaded files live, how large a
+//! voicemail may be, how long statistics are kept.
 
 use std::path::PathBuf;
 
@@ -30,4 +30,16 @@ pub struct FlexisipDataArgs {
         global = true
     )]
     pub voicemail_max_bytes: u64,
+
+    /// Days of call and message statistics to keep: older calls (by
+    /// `initiated_at`) and messages (by `sent_at`) are deleted hourly.
+    /// 0 keeps everything.
+    #[arg(
+        long,
+        env = "FLEXIAPI_STATISTICS_RETENTION_DAYS",
+        default_value_t = 0,
+        value_parser = clap::value_parser!(u32).range(0..=36_500),
+        global = true
+    )]
+    pub statistics_retention_days: u32,
 }

@@ -27,10 +27,26 @@ pub enum Command {
         #[command(subcommand)]
         command: SpacesCommand,
     },
+    /// Call and message statistics (what Flexisip's event logs report).
+    Statistics {
+        #[command(subcommand)]
+        command: StatisticsCommand,
+    },
     /// Copy accounts from another account manager into this database.
     Import {
         #[command(subcommand)]
         command: ImportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatisticsCommand {
+    /// Delete the calls initiated and messages sent more than N days ago,
+    /// once, and print how many (what serve's
+    /// --statistics-retention-days does hourly).
+    Purge {
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=36_500))]
+        older_than_days: u32,
     },
 }
 

@@ -34,9 +34,10 @@ pub struct Page {
     pub per_page: i64,
 }
 
-pub async fn list(store: &impl AccountStore, actor: &Actor, query: ListQuery<'_>) -> Result<Page> {
-    actor.require_admin()?;
-    let page = match query.page {
+/// A page request's number (from 1) and size (1 to 100; `default` when
+/// absent), or INVALID_ARGUMENT naming the one out of bounds.
+pub fn page_bounds(page: Option<i64>, per_page: Option<i64>, default: i64) -> Result<(i64, i64)> {
+    let page = match page {
         None => 1,
         Some(p) if (1..=1_000_000_000).contains(&p) => p,
         Some(_) => {
@@ -46,11 +47,17 @@ pub async fn list(store: &impl AccountStore, actor: &Actor, query: ListQuery<'_>
             ))
         }
     };
-    let per_page = match query.per_page {
-        None => DEFAULT_PER_PAGE,
+    let per_page = match per_page {
+        None => default,
         Some(n) if (1..=MAX_PER_PAGE).contains(&n) => n,
         Some(_) => return Err(CoreError::invalid("per_page", "must be between 1 and 100")),
     };
+    Ok((page, per_page))
+}
+
+pub async fn list(store: &impl AccountStore, actor: &Actor, query: ListQuery<'_>) -> Result<Page> {
+    actor.require_admin()?;
+    let (page, per_page) = page_bounds(query.page, query.per_page, DEFAULT_PER_PAGE)?;
     if query.search.chars().count() > 255 || query.search.chars().any(char::is_control) {
         return Err(CoreError::invalid(
             "search",
