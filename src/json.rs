@@ -100,6 +100,68 @@ pub fn voicemail(voicemail: &pb::Voicemail, origin: &str, slot: bool) -> Value {
     value
 }
 
+/// A call of the statistics (contract part 6 §3): FlexiAPI's columns plus
+/// `sip_call_id`, and the devices it was forked to.
+pub fn call(call: &pb::CallRecord) -> Value {
+    let devices: Vec<Value> = call
+        .devices
+        .iter()
+        .map(|device| {
+            json!({
+                "call_id": call.id,
+                "device_id": device.device_id,
+                "rang_at": time(device.rang_at.as_ref()),
+                "invite_terminated_at": time(device.invite_terminated_at.as_ref()),
+                "invite_terminated_state": device.invite_terminated_state,
+                "created_at": time(device.created_at.as_ref()),
+                "updated_at": time(device.updated_at.as_ref()),
+            })
+        })
+        .collect();
+    json!({
+        "id": call.id,
+        "sip_call_id": call.sip_call_id,
+        "from_username": call.from_username,
+        "from_domain": call.from_domain,
+        "to_username": call.to_username,
+        "to_domain": call.to_domain,
+        "initiated_at": time(call.initiated_at.as_ref()),
+        "ended_at": time(call.ended_at.as_ref()),
+        "conference_id": call.conference_id,
+        "created_at": time(call.created_at.as_ref()),
+        "updated_at": time(call.updated_at.as_ref()),
+        "devices": devices,
+    })
+}
+
+/// A message of the statistics, with its recipients' devices.
+pub fn message(message: &pb::MessageRecord) -> Value {
+    let devices: Vec<Value> = message
+        .devices
+        .iter()
+        .map(|device| {
+            json!({
+                "to_username": device.to_username,
+                "to_domain": device.to_domain,
+                "device_id": device.device_id,
+                "last_status": device.last_status,
+                "received_at": time(device.received_at.as_ref()),
+            })
+        })
+        .collect();
+    json!({
+        "id": message.id,
+        "from_username": message.from_username,
+        "from_domain": message.from_domain,
+        "sent_at": time(message.sent_at.as_ref()),
+        "encrypted": message.encrypted,
+        "conference_id": message.conference_id,
+        "created_at": time(message.created_at.as_ref()),
+        "updated_at": time(message.updated_at.as_ref()),
+        "devices": devices,
+    })
+}
+
 /// A space as FlexiAPI shows it (`super`, not the proto's `is_super`),
 /// then its app settings (contract part 5), each a key of its own.
 pub fn space(space: &pb::Space) -> Value {

@@ -22,7 +22,8 @@ use flexiapi_proto::pb::{
     call_forwarding_service_client::CallForwardingServiceClient,
     device_service_client::DeviceServiceClient, onboarding_service_client::OnboardingServiceClient,
     provisioning_service_client::ProvisioningServiceClient,
-    space_service_client::SpaceServiceClient, voicemail_service_client::VoicemailServiceClient,
+    space_service_client::SpaceServiceClient, statistics_service_client::StatisticsServiceClient,
+    voicemail_service_client::VoicemailServiceClient,
 };
 use hyper::{body::Incoming, Uri};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -66,6 +67,7 @@ mod devices;
 pub(crate) mod onboarding;
 pub(crate) mod provisioning;
 mod spaces;
+mod statistics;
 mod tls;
 pub(crate) mod voicemails;
 
@@ -163,6 +165,7 @@ struct Clients {
     /// An upload's answer comes once the whole file is sent: its timeout
     /// is [`TRANSFER_TIMEOUT`].
     uploads: VoicemailServiceClient<Traced>,
+    statistics: StatisticsServiceClient<Traced>,
     health: HealthClient<Transport>,
 }
 
@@ -309,6 +312,10 @@ impl CoreClient {
                     call_timeout: TRANSFER_TIMEOUT,
                     ..transport.clone()
                 }),
+                origin.clone(),
+            ),
+            statistics: StatisticsServiceClient::with_origin(
+                traced(transport.clone()),
                 origin.clone(),
             ),
             health: HealthClient::with_origin(transport, origin),

@@ -54,24 +54,33 @@ pub struct PageLink {
     pub active: bool,
 }
 
-/// Laravel's LengthAwarePaginator: URLs are paths, with the query kept.
-#[derive(ToSchema, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AccountPage {
-    pub current_page: i64,
-    pub data: Vec<Account>,
-    pub first_page_url: String,
-    pub from: Option<i64>,
-    pub last_page: i64,
-    pub last_page_url: String,
-    pub links: Vec<PageLink>,
-    pub next_page_url: Option<String>,
-    pub path: String,
-    pub per_page: i64,
-    pub prev_page_url: Option<String>,
-    pub to: Option<i64>,
-    pub total: i64,
+/// Laravel's LengthAwarePaginator of `$item`s, named `$name`: URLs are
+/// paths, with the query kept.
+macro_rules! paginator_schema {
+    ($name:ident, $item:ty) => {
+        /// Laravel's LengthAwarePaginator: URLs are paths, with the query kept.
+        #[derive(utoipa::ToSchema, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            pub current_page: i64,
+            pub data: Vec<$item>,
+            pub first_page_url: String,
+            pub from: Option<i64>,
+            pub last_page: i64,
+            pub last_page_url: String,
+            pub links: Vec<$crate::openapi::PageLink>,
+            pub next_page_url: Option<String>,
+            pub path: String,
+            pub per_page: i64,
+            pub prev_page_url: Option<String>,
+            pub to: Option<i64>,
+            pub total: i64,
+        }
+    };
 }
+pub(crate) use paginator_schema;
+
+paginator_schema!(AccountPage, Account);
 
 /// A registered SIP binding.
 #[derive(ToSchema, serde::Deserialize)]

@@ -33,6 +33,7 @@ const SHARED: [(&str, &str, &str); 10] = [
 pub fn complete(document: &mut Value) {
     cross_field_rules(document);
     grammars(document);
+    super::statistics::grammars(document);
     merge_strict_extensions(document);
     links(document);
     let responses = document["components"]

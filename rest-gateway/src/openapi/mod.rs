@@ -19,6 +19,7 @@ mod fields;
 mod onboarding;
 mod provisioning;
 mod spaces;
+mod statistics;
 mod voicemails;
 
 pub use accounts::*;
@@ -27,6 +28,7 @@ pub use complete::complete;
 pub use onboarding::*;
 pub use provisioning::*;
 pub use spaces::*;
+pub use statistics::*;
 pub use voicemails::*;
 
 #[derive(OpenApi)]

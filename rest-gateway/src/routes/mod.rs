@@ -37,6 +37,7 @@ mod ping;
 pub(crate) mod provisioning;
 pub(crate) mod spaces;
 mod static_answer;
+mod statistics;
 mod voicemails;
 
 /// Every route with its documentation, before the state is given.
@@ -48,6 +49,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(accounts::router())
         .merge(call_forwardings::router())
         .merge(voicemails::router())
+        .merge(statistics::router())
         .merge(devices::router())
         .merge(spaces::router())
         .layer(layers::compression());

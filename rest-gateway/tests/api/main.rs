@@ -38,6 +38,7 @@ mod registrar;
 mod resilience;
 mod rolling_restart;
 mod spaces;
+mod statistics;
 mod tls_diagnosis;
 mod tracing;
 mod voicemails;

@@ -101,6 +101,29 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/files/{uuid}"),
     ("get", "/f/{uuid}/{name}"),
     ("get", "/f/{uuid}/{name}/download"),
+    ("post", "/api/stats/calls"),
+    ("patch", "/api/stats/calls/{call_id}"),
+    ("patch", "/api/stats/calls/{call_id}/devices/{device_id}"),
+    ("post", "/api/stats/messages"),
+    (
+        "patch",
+        "/api/stats/messages/{message_id}/to/{to}/devices/{device_id}",
+    ),
+    ("post", "/api/statistics/calls"),
+    ("patch", "/api/statistics/calls/{call_id}"),
+    (
+        "patch",
+        "/api/statistics/calls/{call_id}/devices/{device_id}",
+    ),
+    ("post", "/api/statistics/messages"),
+    (
+        "patch",
+        "/api/statistics/messages/{message_id}/to/{to}/devices/{device_id}",
+    ),
+    ("get", "/api/accounts/me/statistics/calls"),
+    ("get", "/api/accounts/me/statistics/messages"),
+    ("get", "/api/accounts/{id}/statistics/calls"),
+    ("get", "/api/accounts/{id}/statistics/messages"),
 ];
 
 async fn document(system: &crate::helpers::TestSystem) -> Value {

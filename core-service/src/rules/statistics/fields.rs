@@ -112,10 +112,10 @@ pub fn text(field: &'static str, raw: Option<&str>) -> Result<Option<String>> {
 /// An RFC 3339 time (Flexisip sends `YYYY-MM-DDTHH:MM:SSZ`), as Unix
 /// microseconds.
 pub fn time(field: impl Into<Field>, raw: &str) -> Result<i64> {
+    // Years 0000 to 9999 all fit: before 1970 is a negative count.
     let parsed = chrono::DateTime::parse_from_rfc3339(raw)
         .ok()
-        .map(|t| t.timestamp_micros())
-        .filter(|micros| *micros >= 0);
+        .map(|t| t.timestamp_micros());
     parsed.ok_or_else(|| {
         let field = field.into();
         let message = format!("The {} field must be an RFC 3339 time.", spoken(&field));

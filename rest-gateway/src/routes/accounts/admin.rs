@@ -99,44 +99,21 @@ async fn list(
 ) -> Answer {
     let Query(query) =
         query.map_err(|_| ApiError::BadRequest("The query string is not valid".into()))?;
+    let (page, per_page) = pagination::page_request(&query)?;
     let value = |name: &str| {
-        query
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        pagination::query_value(&query, name)
+            .unwrap_or_default()
+            .to_owned()
     };
-    let integer = |name: &str| -> Result<Option<i64>, (String, String)> {
-        match value(name) {
-            None | Some("") => Ok(None),
-            Some(raw) => raw.parse::<i64>().map(Some).map_err(|_| {
-                (
-                    name.to_owned(),
-                    format!("The {name} field must be an integer."),
-                )
-            }),
-        }
-    };
-    let mut fields = crate::body::Fields::default();
-    let page = fields.take(integer("page"));
-    let per_page = fields.take(integer("per_page"));
-    let request = fields.finish(pb::ListAccountsRequest {
+    let request = pb::ListAccountsRequest {
         actor: Some(auth.actor()),
         page,
         per_page,
-        search: value("search").unwrap_or_default().to_owned(),
-        domain: value("domain").unwrap_or_default().to_owned(),
-    })?;
-    let answer = state.core.list_accounts(request).await?;
-    let kept = query
-        .iter()
-        .filter(|(k, _)| k != "page")
-        .map(|(k, v)| (k.as_str(), v.clone()))
-        .collect();
-    let page_query = pagination::PageQuery {
-        path: "/api/accounts",
-        kept,
+        search: value("search"),
+        domain: value("domain"),
     };
+    let answer = state.core.list_accounts(request).await?;
+    let page_query = pagination::PageQuery::of("/api/accounts", &query);
     let data = answer.accounts.iter().map(json::account).collect();
     Ok(Json(pagination::paginator(
         &page_query,

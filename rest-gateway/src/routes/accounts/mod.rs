@@ -11,7 +11,7 @@ use crate::{error::ApiError, state::AppState};
 mod admin;
 pub(crate) mod fields;
 mod me;
-mod pagination;
+pub(crate) mod pagination;
 mod search;
 
 /// The routes a pending account may call too: its own account.

@@ -5,6 +5,8 @@
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
+use crate::{body::Fields, error::ApiError};
+
 /// The query a page was asked with, to rebuild the other pages' URLs.
 pub struct PageQuery<'a> {
     pub path: &'a str,
@@ -12,7 +14,17 @@ pub struct PageQuery<'a> {
     pub kept: Vec<(&'a str, String)>,
 }
 
-impl PageQuery<'_> {
+impl<'a> PageQuery<'a> {
+    /// The query of a page of `path`: every parameter but `page` is kept.
+    pub fn of(path: &'a str, query: &'a [(String, String)]) -> Self {
+        let kept = query
+            .iter()
+            .filter(|(k, _)| k != "page")
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        Self { path, kept }
+    }
+
     /// Laravel puts `page` after the kept parameters.
     fn url(&self, page: i64) -> String {
         let mut query: Vec<String> = self
@@ -23,6 +35,35 @@ impl PageQuery<'_> {
         query.push(format!("page={page}"));
         format!("{}?{}", self.path, query.join("&"))
     }
+}
+
+/// The last value of `name` in a query string.
+pub fn query_value<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// `page` and `per_page` as integers (empty is absent); their bounds are
+/// the core's.
+pub fn page_request(query: &[(String, String)]) -> Result<(Option<i64>, Option<i64>), ApiError> {
+    let integer = |name: &str| -> Result<Option<i64>, (String, String)> {
+        match query_value(query, name) {
+            None | Some("") => Ok(None),
+            Some(raw) => raw.parse::<i64>().map(Some).map_err(|_| {
+                (
+                    name.to_owned(),
+                    format!("The {name} field must be an integer."),
+                )
+            }),
+        }
+    };
+    let mut fields = Fields::default();
+    let page = fields.take(integer("page"));
+    let per_page = fields.take(integer("per_page"));
+    fields.finish((page, per_page))
 }
 
 pub fn paginator(
