@@ -16,6 +16,7 @@ const PROTOS: &[&str] = &[
     "proto/flexiapi/v1/spaces.proto",
     "proto/flexiapi/v1/voicemails.proto",
     "proto/flexiapi/v1/statistics.proto",
+    "proto/flexiapi/v1/push_notifications.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -11,6 +11,7 @@ use flexiapi_proto::pb::{
     call_forwarding_service_server::CallForwardingServiceServer,
     device_service_server::DeviceServiceServer, onboarding_service_server::OnboardingServiceServer,
     provisioning_service_server::ProvisioningServiceServer,
+    push_notification_service_server::PushNotificationServiceServer,
     space_service_server::SpaceServiceServer, statistics_service_server::StatisticsServiceServer,
     voicemail_service_server::VoicemailServiceServer,
 };
@@ -347,6 +348,7 @@ impl Application {
             .add_service(ProvisioningServiceServer::new(api.clone()))
             .add_service(VoicemailServiceServer::new(api.clone()))
             .add_service(StatisticsServiceServer::new(api.clone()))
+            .add_service(PushNotificationServiceServer::new(api.clone()))
             .add_service(DeviceServiceServer::new(api))
             .serve_with_incoming_shutdown(without_delay(self.listener), shutdown)
             .await;

@@ -190,6 +190,10 @@ pub const RPCS: &[(&str, &[Role])] = &[
     ),
     ("/flexiapi.v1.StatisticsService/ListCalls", NOT_PROXY),
     ("/flexiapi.v1.StatisticsService/ListMessages", NOT_PROXY),
+    (
+        "/flexiapi.v1.PushNotificationService/SendPushNotification",
+        NOT_PROXY,
+    ),
 ];
 
 /// Services anyone may call: probes (Kubernetes' gRPC probe sends no

@@ -24,6 +24,7 @@ const DELIVERING: &[&str] = &[
     "/flexiapi.v1.OnboardingService/RequestPhoneCode",
     "/flexiapi.v1.OnboardingService/StartRecovery",
     "/flexiapi.v1.ProvisioningService/SendProvisioningEmail",
+    "/flexiapi.v1.PushNotificationService/SendPushNotification",
 ];
 
 /// An upload streams a file of up to `--voicemail-max-bytes` from the

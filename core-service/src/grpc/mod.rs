@@ -39,6 +39,7 @@ mod devices;
 pub mod gate;
 mod onboarding;
 mod provisioning;
+mod push_notifications;
 mod spaces;
 mod statistics;
 mod voicemails;

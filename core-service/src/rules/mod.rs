@@ -17,6 +17,7 @@ pub mod call_forwardings;
 pub mod devices;
 pub mod onboarding;
 pub mod provisioning;
+pub mod push_notifications;
 pub mod spaces;
 pub mod statistics;
 pub mod voicemails;

@@ -22,6 +22,7 @@ use flexiapi_proto::pb::{
     call_forwarding_service_client::CallForwardingServiceClient,
     device_service_client::DeviceServiceClient, onboarding_service_client::OnboardingServiceClient,
     provisioning_service_client::ProvisioningServiceClient,
+    push_notification_service_client::PushNotificationServiceClient,
     space_service_client::SpaceServiceClient, statistics_service_client::StatisticsServiceClient,
     voicemail_service_client::VoicemailServiceClient,
 };
@@ -66,6 +67,7 @@ pub(crate) mod call_forwardings;
 mod devices;
 pub(crate) mod onboarding;
 pub(crate) mod provisioning;
+mod push_notifications;
 mod spaces;
 mod statistics;
 mod tls;
@@ -161,6 +163,8 @@ struct Clients {
     onboarding: OnboardingServiceClient<Traced>,
     /// Its provisioning email waits on the SMTP relay too.
     provisioning: ProvisioningServiceClient<Traced>,
+    /// Waits on FCM or APNs.
+    push_notifications: PushNotificationServiceClient<Traced>,
     voicemails: VoicemailServiceClient<Traced>,
     /// An upload's answer comes once the whole file is sent: its timeout
     /// is [`TRANSFER_TIMEOUT`].
@@ -300,6 +304,10 @@ impl CoreClient {
                 origin.clone(),
             ),
             provisioning: ProvisioningServiceClient::with_origin(
+                traced(delivering.clone()),
+                origin.clone(),
+            ),
+            push_notifications: PushNotificationServiceClient::with_origin(
                 traced(delivering),
                 origin.clone(),
             ),

@@ -35,6 +35,7 @@ pub(crate) mod onboarding;
 pub(crate) mod path;
 mod ping;
 pub(crate) mod provisioning;
+mod push_notifications;
 pub(crate) mod spaces;
 mod static_answer;
 mod statistics;
@@ -56,6 +57,7 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
     let protected = OpenApiRouter::new()
         .merge(ping::router())
         .merge(api_keys::router())
+        .merge(push_notifications::router())
         .merge(onboarding::protected_router())
         .merge(provisioning::protected_router())
         // Never compressed: audio, streamed.

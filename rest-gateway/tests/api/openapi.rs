@@ -124,6 +124,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/accounts/me/statistics/messages"),
     ("get", "/api/accounts/{id}/statistics/calls"),
     ("get", "/api/accounts/{id}/statistics/messages"),
+    ("post", "/api/push_notification"),
 ];
 
 async fn document(system: &crate::helpers::TestSystem) -> Value {

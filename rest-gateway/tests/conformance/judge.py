@@ -10,8 +10,8 @@ Every failure counts but these, which the contract itself explains:
   accounts, the default domain's space that must stay super, a token or
   code the server does not hold (part 4, also as a browser page);
 - `not_a_server_error` on part 4's 503 `Token not sent`, `Email not sent`,
-  `SMS not sent`: this run configures no push, mail or SMS provider, and
-  the contract answers that;
+  `SMS not sent` and part 6's `Push notification not sent`: this run
+  configures no push, mail or SMS provider, and the contract answers that;
 - a case Schemathesis misjudged, as `jsonschema` reads the document again:
   a "schema-violating" body that is valid, or a "schema-valid" one that is
   not;
@@ -132,7 +132,7 @@ def explained(check, interaction):
     if failure["code"] == "ST201" and status == 413:
         return "a body over --body-limit-bytes, refused 413 before its fields are read"
     if failure["code"] == "ST101" and status == 503 and any(m in text(interaction) for m in NOT_SENT):
-        return "part 4: 503 not sent (this run configures no push, mail or SMS provider)"
+        return "parts 4 and 6: 503 not sent (this run configures no push, mail or SMS provider)"
     page = interaction.get("request", {}).get("uri", "").split("/api/")[0] == interaction.get("request", {}).get("uri", "")
     if failure["code"] == "ST202" and page and status in (403, 404, 410, 422):
         if any(state in text(interaction) for state in STATES):
@@ -179,8 +179,8 @@ STATES = (
     "cannot be enabled at the same time",
 )
 
-# Part 4's 503s when a channel is off.
-NOT_SENT = ("Token not sent", "Email not sent", "SMS not sent")
+# Part 4's 503s when a channel is off, and part 6's for Flexisip's pushes.
+NOT_SENT = ("Token not sent", "Email not sent", "SMS not sent", "Push notification not sent")
 
 
 def main(events_path, output_path):

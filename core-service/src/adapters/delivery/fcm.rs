@@ -14,7 +14,9 @@ use super::{
     jwt::{unix_now, Cached},
     FcmAccount,
 };
-use crate::rules::onboarding::delivery::{abridged, PushPayload, PushTarget, Undelivered};
+use crate::rules::onboarding::delivery::{
+    abridged, Notification, PushPayload, PushTarget, Undelivered,
+};
 
 const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
 /// FCM keeps a message at most 28 days: a token that never expires asks that.
@@ -129,18 +131,14 @@ impl Fcm {
                 tracing::warn!(provider = "fcm", pn_param = %target.param, %error, "no FCM access token");
                 Undelivered::Failed
             })?;
-        let ttl = match payload.ttl_seconds {
-            0 => LONGEST_TTL_SECONDS,
-            ttl => ttl.min(LONGEST_TTL_SECONDS),
-        };
-        let custom = json!({ "token": payload.token.expose() }).to_string();
+        let (ttl, data) = message(&payload);
         let body = json!({
             "message": {
                 "token": target.prid,
                 "android": {
                     "priority": "high",
                     "ttl": format!("{ttl}s"),
-                    "data": { "custom-payload": custom },
+                    "data": data,
                 }
             }
         });
@@ -195,6 +193,42 @@ impl Fcm {
         let token: AccessToken = answer.json().await?;
         let reuse = token.expires_in.saturating_sub(60);
         Ok((token.access_token, Duration::from_secs(reuse)))
+    }
+}
+
+/// A message's lifetime (capped at FCM's 28 days) and its data: part 4's
+/// token in `custom-payload`, or a notification as Flexisip's own pusher
+/// writes it (`firebase-v1-request.cc`: every value a string).
+fn message(payload: &PushPayload<'_>) -> (i64, serde_json::Value) {
+    match payload {
+        PushPayload::Token { token, ttl_seconds } => {
+            let ttl = match ttl_seconds {
+                0 => LONGEST_TTL_SECONDS,
+                ttl => (*ttl).min(LONGEST_TTL_SECONDS),
+            };
+            let custom = json!({ "token": token.expose() }).to_string();
+            (ttl, json!({ "custom-payload": custom }))
+        }
+        PushPayload::Notification(notification) => {
+            let Notification {
+                kind,
+                call_id,
+                send_time,
+            } = notification;
+            let ttl = kind.lifetime_seconds().min(LONGEST_TTL_SECONDS);
+            let data = json!({
+                "uuid": "",
+                "from-uri": "",
+                "display-name": "",
+                "call-id": call_id,
+                "sip-from": "",
+                "loc-key": kind.loc_key(),
+                "loc-args": "",
+                "send-time": send_time,
+                "custom-payload": "{}",
+            });
+            (ttl, data)
+        }
     }
 }
 

@@ -76,10 +76,63 @@ pub enum Undelivered {
     Failed,
 }
 
-/// What a push carries: the token and how long it lives.
-pub struct PushPayload<'a> {
-    pub token: &'a Secret,
-    pub ttl_seconds: i64,
+/// What a push carries.
+pub enum PushPayload<'a> {
+    /// Part 4: a token for the app, in a silent push, and how long it lives.
+    Token { token: &'a Secret, ttl_seconds: i64 },
+    /// Part 6: a notification Flexisip hands over, sent as Flexisip's own
+    /// pusher would.
+    Notification(&'a Notification),
+}
+
+/// Which notification Flexisip asks for (`type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    /// A VoIP push: an incoming call.
+    Call,
+    /// A visible message push.
+    Message,
+    /// A silent push.
+    Background,
+}
+
+impl NotificationKind {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "call" => Some(Self::Call),
+            "message" => Some(Self::Message),
+            "background" => Some(Self::Background),
+            _ => None,
+        }
+    }
+
+    /// Flexisip's `loc-key`.
+    pub fn loc_key(self) -> &'static str {
+        match self {
+            Self::Call => "IC_MSG",
+            Self::Message | Self::Background => "IM_MSG",
+        }
+    }
+
+    /// How long the provider keeps it: a call rings for 90 s; a message
+    /// waits 30 days.
+    pub fn lifetime_seconds(self) -> i64 {
+        match self {
+            Self::Call => 90,
+            Self::Message | Self::Background => 2_592_000,
+        }
+    }
+}
+
+/// A notification with no SIP event behind it: Flexisip's fields that
+/// name a caller or a chat room are empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub kind: NotificationKind,
+    /// `""` when Flexisip gave none.
+    pub call_id: String,
+    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub send_time: String,
 }
 
 /// A mail: UTF-8 plain text.

@@ -67,7 +67,7 @@ pub fn parse_target(request: &PushRequest<'_>) -> Result<PushTarget> {
     }
 }
 
-fn checked<'a>(
+pub(crate) fn checked<'a>(
     field: &'static str,
     raw: &'a str,
     allowed: impl Fn(char) -> bool,
@@ -143,7 +143,7 @@ pub async fn send(
         }
     }
     let issued = issue(store, settings, kind, Some(&device), requester, now).await?;
-    let payload = PushPayload {
+    let payload = PushPayload::Token {
         token: &issued.token,
         ttl_seconds: settings.ttl_of(kind),
     };

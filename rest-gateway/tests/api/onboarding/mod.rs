@@ -15,6 +15,7 @@ mod limits;
 mod pages;
 mod processes;
 mod providers;
+mod push_notifications;
 mod refusals;
 mod smtp;
 

@@ -15,7 +15,7 @@ use std::{
 
 use axum::{
     extract::{Path, State},
-    http::{HeaderMap, StatusCode, Version},
+    http::{HeaderMap, StatusCode, Uri, Version},
     routing::post,
     Form, Json, Router,
 };
@@ -36,6 +36,8 @@ pub const SMS_TOKEN: &str = "sms-gateway-secret";
 pub struct Seen {
     pub version: Version,
     pub path: String,
+    /// The whole request path.
+    pub uri: String,
     pub headers: HeaderMap,
     pub body: Value,
 }
@@ -154,6 +156,9 @@ impl Providers {
     pub fn fail_fcm(&self, status: u16) {
         self.shared.fcm_status.store(status, Ordering::SeqCst);
     }
+    pub fn fail_apns(&self, status: u16) {
+        self.shared.apns_status.store(status, Ordering::SeqCst);
+    }
     pub fn fail_sms(&self, status: u16) {
         self.shared.sms_status.store(status, Ordering::SeqCst);
     }
@@ -227,6 +232,7 @@ async fn fcm(
     State(shared): State<Arc<Shared>>,
     Path(project): Path<String>,
     version: Version,
+    uri: Uri,
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> (StatusCode, Json<Value>) {
@@ -242,6 +248,7 @@ async fn fcm(
     }
     shared.fcm.lock().unwrap().push(Seen {
         version,
+        uri: uri.path().to_owned(),
         path: project,
         headers,
         body,
@@ -257,6 +264,7 @@ async fn apns(
     State(shared): State<Arc<Shared>>,
     Path(prid): Path<String>,
     version: Version,
+    uri: Uri,
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> (StatusCode, Json<Value>) {
@@ -281,6 +289,7 @@ async fn apns(
     }
     shared.apns.lock().unwrap().push(Seen {
         version,
+        uri: uri.path().to_owned(),
         path: prid,
         headers,
         body,
@@ -298,11 +307,13 @@ async fn siteverify(Form(form): Form<std::collections::HashMap<String, String>>)
 async fn sms(
     State(shared): State<Arc<Shared>>,
     version: Version,
+    uri: Uri,
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> StatusCode {
     shared.sms.lock().unwrap().push(Seen {
         version,
+        uri: uri.path().to_owned(),
         path: "/sms".into(),
         headers,
         body,
