@@ -2,6 +2,8 @@
 //! `statistics_calls.rs` and `statistics_messages.rs`; each write is one
 //! transaction, then the record is read back as a client will see it.
 
+use sqlx::{mysql::MySqlRow, postgres::PgRow, sqlite::SqliteRow, FromRow};
+
 use super::SqlStore;
 use crate::{
     error::Result,
@@ -13,6 +15,92 @@ use crate::{
         },
     },
 };
+
+/// A row type every backend can read.
+pub(super) trait AnyRow:
+    for<'r> FromRow<'r, SqliteRow>
+    + for<'r> FromRow<'r, PgRow>
+    + for<'r> FromRow<'r, MySqlRow>
+    + Send
+    + Unpin
+{
+}
+
+impl<T> AnyRow for T where
+    T: for<'r> FromRow<'r, SqliteRow>
+        + for<'r> FromRow<'r, PgRow>
+        + for<'r> FromRow<'r, MySqlRow>
+        + Send
+        + Unpin
+{
+}
+
+/// `$first, $first+1, …`: one placeholder per value of an `IN` list.
+fn placeholders(first: usize, count: usize) -> String {
+    let numbers: Vec<String> = (first..first + count).map(|n| format!("${n}")).collect();
+    numbers.join(", ")
+}
+
+impl SqlStore {
+    /// One page of the records of `address`: `select` has `{WHERE}` where
+    /// `matches` goes (whose `$1`-`$4` are the user and domain, twice) and
+    /// ends with `LIMIT $5 OFFSET $6`; and how many match in all.
+    pub(super) async fn address_page<R: AnyRow>(
+        &self,
+        table: &str,
+        columns: &str,
+        matches: &str,
+        order: &str,
+        address: &Address,
+        window: Window,
+    ) -> Result<(Vec<R>, i64)> {
+        let count = format!("SELECT COUNT(*) FROM {table} WHERE {matches}");
+        let page = format!(
+            "SELECT {columns} FROM {table} WHERE {matches} ORDER BY {order} LIMIT $5 OFFSET $6"
+        );
+        let (count, page) = (self.sql(&count), self.sql(&page));
+        let (user, domain) = (address.username.as_str(), address.domain.as_str());
+        Ok(on_pool!(self, read, pool => {
+            let total = sqlx::query_scalar(&count)
+                .bind(user).bind(domain).bind(user).bind(domain)
+                .fetch_one(pool)
+                .await?;
+            let rows = sqlx::query_as(&page)
+                .bind(user).bind(domain).bind(user).bind(domain)
+                .bind(window.limit)
+                .bind(window.offset)
+                .fetch_all(pool)
+                .await?;
+            (rows, total)
+        }))
+    }
+
+    /// The rows of `table` whose `key` is one of `ids`, in `order`.
+    pub(super) async fn rows_of<R: AnyRow>(
+        &self,
+        table: &str,
+        columns: &str,
+        key: &str,
+        order: &str,
+        ids: &[&str],
+    ) -> Result<Vec<R>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {columns} FROM {table} WHERE {key} IN ({}) ORDER BY {order}",
+            placeholders(1, ids.len())
+        );
+        let sql = self.sql(&sql);
+        Ok(on_pool!(self, read, pool => {
+            let mut query = sqlx::query_as(&sql);
+            for id in ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        }))
+    }
+}
 
 /// The record just written: gone only if a purge took it meanwhile.
 fn written<T>(record: Option<T>, what: &str) -> Result<T> {

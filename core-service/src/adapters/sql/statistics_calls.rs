@@ -107,12 +107,6 @@ fn stored(row: CallRow, devices: Vec<StoredCallDevice>) -> StoredCall {
     }
 }
 
-/// `$first, $first+1, …`: one placeholder per value of an `IN` list.
-pub(super) fn placeholders(first: usize, count: usize) -> String {
-    let numbers: Vec<String> = (first..first + count).map(|n| format!("${n}")).collect();
-    numbers.join(", ")
-}
-
 impl SqlStore {
     pub(super) async fn upsert_call(&self, new: &NewCall, now: i64) -> Result<()> {
         let call_sql = self.sql(
@@ -215,47 +209,32 @@ impl SqlStore {
         address: &Address,
         window: Window,
     ) -> Result<(Vec<StoredCall>, i64)> {
-        let count = format!("SELECT COUNT(*) FROM statistics_calls WHERE {OF_ADDRESS}");
-        let page = format!(
-            "SELECT {CALL_COLUMNS} FROM statistics_calls WHERE {OF_ADDRESS} \
-             ORDER BY initiated_at DESC, id DESC LIMIT $5 OFFSET $6"
-        );
-        let (count, page) = (self.sql(&count), self.sql(&page));
-        let (user, domain) = (address.username.as_str(), address.domain.as_str());
-        let (total, rows): (i64, Vec<CallRow>) = on_pool!(self, read, pool => {
-            let total = sqlx::query_scalar(&count)
-                .bind(user).bind(domain).bind(user).bind(domain)
-                .fetch_one(pool)
-                .await?;
-            let rows = sqlx::query_as(&page)
-                .bind(user).bind(domain).bind(user).bind(domain)
-                .bind(window.limit)
-                .bind(window.offset)
-                .fetch_all(pool)
-                .await?;
-            (total, rows)
-        });
+        let order = "initiated_at DESC, id DESC";
+        let (rows, total) = self
+            .address_page(
+                "statistics_calls",
+                CALL_COLUMNS,
+                OF_ADDRESS,
+                order,
+                address,
+                window,
+            )
+            .await?;
         Ok((self.with_devices(rows).await?, total))
     }
 
     /// The calls of `rows`, in their order, each with its devices.
     async fn with_devices(&self, rows: Vec<CallRow>) -> Result<Vec<StoredCall>> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT {DEVICE_COLUMNS} FROM statistics_call_devices WHERE call_id IN ({}) \
-             ORDER BY call_id, device_id",
-            placeholders(1, rows.len())
-        );
-        let sql = self.sql(&sql);
-        let devices: Vec<DeviceRow> = on_pool!(self, read, pool => {
-            let mut query = sqlx::query_as(&sql);
-            for row in &rows {
-                query = query.bind(row.id.0.as_str());
-            }
-            query.fetch_all(pool).await?
-        });
+        let ids: Vec<&str> = rows.iter().map(|row| row.id.0.as_str()).collect();
+        let devices: Vec<DeviceRow> = self
+            .rows_of(
+                "statistics_call_devices",
+                DEVICE_COLUMNS,
+                "call_id",
+                "call_id, device_id",
+                &ids,
+            )
+            .await?;
         let mut calls: Vec<StoredCall> = rows
             .into_iter()
             .map(|row| stored(row, Vec::new()))

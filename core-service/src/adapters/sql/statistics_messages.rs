@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{statistics_calls::placeholders, text::Text, SqlStore};
+use super::{text::Text, SqlStore};
 use crate::{
     error::Result,
     rules::statistics::{
@@ -183,48 +183,34 @@ impl SqlStore {
         address: &Address,
         window: Window,
     ) -> Result<(Vec<StoredMessage>, i64)> {
-        let count = format!("SELECT COUNT(*) FROM statistics_messages WHERE {OF_ADDRESS}");
-        let page = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM statistics_messages WHERE {OF_ADDRESS} \
-             ORDER BY sent_at DESC, id DESC LIMIT $5 OFFSET $6"
-        );
-        let (count, page) = (self.sql(&count), self.sql(&page));
-        let (user, domain) = (address.username.as_str(), address.domain.as_str());
-        let (total, rows): (i64, Vec<MessageRow>) = on_pool!(self, read, pool => {
-            let total = sqlx::query_scalar(&count)
-                .bind(user).bind(domain).bind(user).bind(domain)
-                .fetch_one(pool)
-                .await?;
-            let rows = sqlx::query_as(&page)
-                .bind(user).bind(domain).bind(user).bind(domain)
-                .bind(window.limit)
-                .bind(window.offset)
-                .fetch_all(pool)
-                .await?;
-            (total, rows)
-        });
+        let order = "sent_at DESC, id DESC";
+        let (rows, total) = self
+            .address_page(
+                "statistics_messages",
+                MESSAGE_COLUMNS,
+                OF_ADDRESS,
+                order,
+                address,
+                window,
+            )
+            .await?;
         Ok((self.with_recipients(rows).await?, total))
     }
 
     /// The messages of `rows`, in their order, each with its recipients'
     /// devices.
     async fn with_recipients(&self, rows: Vec<MessageRow>) -> Result<Vec<StoredMessage>> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT {DEVICE_COLUMNS} FROM statistics_message_devices WHERE message_id IN ({}) \
-             ORDER BY message_id, to_username, to_domain, device_id",
-            placeholders(1, rows.len())
-        );
-        let sql = self.sql(&sql);
-        let devices: Vec<DeviceRow> = on_pool!(self, read, pool => {
-            let mut query = sqlx::query_as(&sql);
-            for row in &rows {
-                query = query.bind(row.id.0.as_str());
-            }
-            query.fetch_all(pool).await?
-        });
+        let ids: Vec<&str> = rows.iter().map(|row| row.id.0.as_str()).collect();
+        let order = "message_id, to_username, to_domain, device_id";
+        let devices: Vec<DeviceRow> = self
+            .rows_of(
+                "statistics_message_devices",
+                DEVICE_COLUMNS,
+                "message_id",
+                order,
+                &ids,
+            )
+            .await?;
         let mut messages: Vec<StoredMessage> = rows.into_iter().map(stored).collect();
         for device in devices {
             let id = device.message_id.0.clone();
