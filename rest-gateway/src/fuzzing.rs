@@ -19,7 +19,7 @@ use tower::ServiceExt as _;
 use crate::{
     body::JsonObject,
     error::ApiError,
-    routes::{accounts::fields, path::PathText, spaces},
+    routes::{accounts::fields, path::PathText, push_notifications, spaces, statistics},
 };
 
 /// One runtime per fuzzing thread: building one per input would cost more
@@ -35,7 +35,8 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 
 /// Any bytes as a JSON request body: the extractor answers an object or a
 /// 400, and every body reader (account creation and update, password
-/// change, space) answers a request or a 422, never a panic.
+/// change, space, Flexisip's statistics and pushes) answers a request or
+/// a 422, never a panic.
 pub fn json_body(bytes: &[u8]) {
     let request = Request::builder()
         .header(header::CONTENT_TYPE, "application/json")
@@ -56,6 +57,12 @@ pub fn json_body(bytes: &[u8]) {
         fields::update_request(&body, actor, 2).err(),
         fields::password_change(&body, &auth).err(),
         spaces::create_request(&body, actor).err(),
+        statistics::bodies::call(&body, actor).err(),
+        statistics::bodies::call_end(&body, actor, "c".into()).err(),
+        statistics::bodies::call_device_update(&body, actor, "c".into(), "d").err(),
+        statistics::bodies::message(&body, actor).err(),
+        statistics::bodies::message_device_update(&body, actor, "m".into(), "u@h", "d").err(),
+        push_notifications::request(&body, actor).err(),
     ];
     for refusal in refusals.into_iter().flatten() {
         assert!(

@@ -35,10 +35,10 @@ pub(crate) mod onboarding;
 pub(crate) mod path;
 mod ping;
 pub(crate) mod provisioning;
-mod push_notifications;
+pub(crate) mod push_notifications;
 pub(crate) mod spaces;
 mod static_answer;
-mod statistics;
+pub(crate) mod statistics;
 mod voicemails;
 
 /// Every route with its documentation, before the state is given.

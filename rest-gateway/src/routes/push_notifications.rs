@@ -18,7 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(send))
 }
 
-fn request(
+pub(crate) fn request(
     body: &JsonObject,
     actor: pb::Actor,
 ) -> Result<pb::SendPushNotificationRequest, ApiError> {

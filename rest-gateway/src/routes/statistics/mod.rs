@@ -16,7 +16,7 @@ use crate::{
 use queries::Records;
 use records::Answer;
 
-mod bodies;
+pub(crate) mod bodies;
 mod queries;
 mod records;
 
