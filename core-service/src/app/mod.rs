@@ -7,5 +7,6 @@ pub mod config;
 pub mod health;
 pub mod metrics;
 mod purge;
+mod serve_config;
 pub mod startup;
 pub mod tls;
