@@ -280,4 +280,18 @@ def test_internal_tls_is_mutual_from_read_only_secrets_with_probes_on_a_plain_he
         assert secret_file(gateway, variable) == ("rest-gateway-core-client", key), variable
     assert not [d for d in documents if d["kind"] == "Secret"], "certificates come out of band"
     plain = find(render(KUBERNETES), "Deployment", "core-service")["spec"]["template"]["spec"]
-    assert [v["name"] for v in plain["volumes"]] == ["clients"], "the base is unchanged by the component"
+    assert [v["name"] for v in plain["volumes"]] == ["clients", "files"], "the base is unchanged by the component"
+
+
+def test_every_core_replica_writes_voicemails_to_one_shared_volume(rendered):
+    """The root is read-only: --files-dir must be a mounted, writable
+    volume, the same claim for every replica (an upload reaches one, its
+    download may reach another)."""
+    pod = find(rendered, "Deployment", "core-service")["spec"]["template"]["spec"]
+    core = pod["containers"][0]
+    env = {e["name"]: e.get("value") for e in core["env"]}
+    (mount,) = [m for m in core["volumeMounts"] if m["mountPath"] == env["FLEXIAPI_FILES_DIR"]]
+    assert not mount.get("readOnly", False)
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    claim = find(rendered, "PersistentVolumeClaim", volume["persistentVolumeClaim"]["claimName"])
+    assert "ReadWriteMany" in claim["spec"]["accessModes"]
