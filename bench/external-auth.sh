@@ -16,44 +16,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${BENCH_SECONDS:-10}
 proxies=${BENCH_PROXIES:-4}
-pg_admin=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-my_admin=${BENCH_MYSQL_URL:-mysql://root@127.0.0.1:3306/test}
 db=flexiapi_bench_ext
 domain=sip.example.org
 core_addr=127.0.0.1:55061
 gateway_addr=127.0.0.1:58090
 
 cargo build --release --quiet -p core-service -p rest-gateway -p flexiapi-bench
-bin=$PWD/target/release
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-  mariadb -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_for() {
-  for _ in $(seq 1 200); do
-    (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "bench/external-auth.sh: nothing listens on $1" >&2; exit 1
-}
+# shellcheck source=bench/pair.sh
+source bench/pair.sh
 
 for backend in sqlite postgres mysql; do
-  case $backend in
-  sqlite) url="sqlite://$work/ext.sqlite?mode=rwc" ;;
-  postgres) url="${pg_admin%/*}/$db"
-    psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null ;;
-  mysql) url="${my_admin%/*}/$db"
-    mariadb -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db" ;;
-  esac
-  export DATABASE_URL=$url
-  "$bin/core-service" migrate 2>/dev/null
+  fresh_database "$backend"
   for who in "admin01 --admin" "alice001" "bob00001"; do
     # shellcheck disable=SC2086 # the flags are words
     FLEXIAPI_ACCOUNT_PASSWORD=sip-password "$bin/core-service" accounts create --username $who \
@@ -65,12 +38,7 @@ for backend in sqlite postgres mysql; do
     --name flexisip-auth --scope external-auth 2>/dev/null)
   api_key=$("$bin/core-service" api-keys create --username admin01 --domain "$domain" \
     --name tools 2>/dev/null)
-  "$bin/core-service" serve --listen "$core_addr" --sip-domain "$domain" 2>>"$work/core.log" &
-  core=$!; pids+=("$core"); wait_for "$core_addr"
-  "$bin/rest-gateway" --listen "$gateway_addr" --core-url "http://$core_addr" \
-    2>>"$work/gateway.log" &
-  gateway=$!; pids+=("$gateway"); wait_for "$gateway_addr"
-  unset DATABASE_URL
+  start_pair "$domain"
 
   figure() { # LABEL CONNECTIONS USER ALGORITHM SECONDS
     printf '%-40s ' "$1"
@@ -89,5 +57,5 @@ for backend in sqlite postgres mysql; do
         --password sip-password http --addr "$gateway_addr" "${extra[@]}"
     done
   fi
-  kill -TERM "$gateway" "$core"; wait "$gateway" "$core" 2>/dev/null || true
+  stop_pair
 done
