@@ -17,7 +17,7 @@ use tonic_reflection::pb::v1::{
     ServerReflectionRequest,
 };
 
-use crate::helpers::{spawn_app_with, AppOptions, Backend, TestApp, DOMAIN};
+use crate::helpers::{spawn_app_with, wait_until, AppOptions, Backend, TestApp, DOMAIN};
 
 const GATEWAY: &str = "gw-5cb1e0a7d3f24c8e9a01";
 const PROXY: &str = "px-0d9e8f7a6b5c4d3e2f10";
@@ -289,18 +289,4 @@ fn hang_up() {
         .status()
         .unwrap();
     assert!(status.success());
-}
-
-async fn wait_until<F, Fut>(mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..50 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
 }

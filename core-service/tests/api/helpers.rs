@@ -39,6 +39,8 @@ pub struct AppOptions {
     pub max_device_watchers: usize,
     /// `--clients-file`; without it the test's core serves anyone on loopback.
     pub clients_file: Option<std::path::PathBuf>,
+    /// `--statistics-retention-days`.
+    pub statistics_retention_days: u32,
 }
 
 impl Default for AppOptions {
@@ -49,6 +51,7 @@ impl Default for AppOptions {
             registrar_redis_url: None,
             max_device_watchers: 8,
             clients_file: None,
+            statistics_retention_days: 0,
         }
     }
 }
@@ -89,6 +92,7 @@ pub async fn spawn_on(database: TestDatabase, options: AppOptions) -> TestApp {
         registrar_redis_url: options.registrar_redis_url.clone(),
         max_device_watchers: options.max_device_watchers,
         clients_file: options.clients_file.clone(),
+        statistics_retention_days: options.statistics_retention_days,
         ..ServeConfig::default()
     };
     let app = Application::build(&config).await.unwrap();
@@ -352,3 +356,18 @@ pub async fn passed_of(calls: Vec<JoinHandle<pb::VerifyDigestResponse>>) -> usiz
 
 pub use crate::digest_client::{hash, DigestClient};
 pub use crate::relay::CuttableProxy;
+
+/// Whether `check` comes true within 5 s (polled every 100 ms).
+pub async fn wait_until<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..50 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}

@@ -9,13 +9,14 @@ use core_service::rules::statistics::{
 };
 use core_service::testing::Backend;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_on, wait_until, AppOptions};
 
 core_service::on_every_backend!(
     a_call_posted_twice_is_one_call_with_its_devices_merged,
     a_message_and_its_recipients_devices_merge,
     queries_page_newest_first_for_sender_and_recipient,
     the_purge_command_deletes_old_records_with_their_devices,
+    a_core_with_a_retention_sweeps_old_records_by_itself,
 );
 
 const SECOND: i64 = 1_000_000;
@@ -299,4 +300,42 @@ async fn the_purge_command_deletes_old_records_with_their_devices(backend: Backe
         )
         .await;
     assert_eq!(orphans, 0, "the devices went with their message");
+}
+
+async fn a_core_with_a_retention_sweeps_old_records_by_itself(backend: Backend) {
+    let Some(database) = core_service::testing::TestDatabase::create(backend)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let now = core_service::rules::statistics::now_micros();
+    let day = 86_400 * SECOND;
+    let store = core_service::adapters::SqlStore::connect(&database.url)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    for (id, age) in [("old", 40), ("recent", 1)] {
+        let call = new_call(
+            id,
+            "alice@sip.example.org",
+            "bob@sip.example.org",
+            now - age * day,
+        );
+        store.record_call(&call, now).await.unwrap();
+    }
+    store.close().await;
+    // The sweep runs as the core starts, then hourly.
+    let options = AppOptions {
+        statistics_retention_days: 30,
+        ..AppOptions::default()
+    };
+    let app = spawn_on(database, options).await;
+    let alice = address("alice@sip.example.org");
+    let swept = wait_until(|| async {
+        let (calls, _) = app.db.calls_of(&alice, ALL).await.unwrap();
+        calls.iter().map(|c| c.call.id.as_str()).eq(["recent"])
+    })
+    .await;
+    assert!(swept, "the call 40 days old is gone, the other kept");
 }
