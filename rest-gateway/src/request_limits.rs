@@ -50,7 +50,8 @@ pub async fn enforce(
     // A request that makes the core send a push, a mail or an SMS may wait
     // on the provider as well.
     let delivers = crate::routes::onboarding::delivers(method, path)
-        || crate::routes::provisioning::delivers(method, path);
+        || crate::routes::provisioning::delivers(method, path)
+        || crate::routes::push_notifications::delivers(method, path);
     let timeout = if transfers {
         crate::core_client::TRANSFER_TIMEOUT
     } else if delivers {

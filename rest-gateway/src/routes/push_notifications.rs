@@ -14,6 +14,12 @@ use crate::{
     state::AppState,
 };
 
+/// Whether a request waits on FCM or APNs: its deadline is longer by
+/// their timeout (`request_limits`).
+pub fn delivers(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST && path == "/api/push_notification"
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(send))
 }

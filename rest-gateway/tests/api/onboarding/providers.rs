@@ -51,6 +51,8 @@ struct Shared {
     tokens_issued: AtomicUsize,
     /// The status each provider answers (200 unless a test says otherwise).
     fcm_status: AtomicU16,
+    /// Seconds FCM takes to answer (0: at once).
+    fcm_delay: AtomicU16,
     apns_status: AtomicU16,
     sms_status: AtomicU16,
     base: Mutex<String>,
@@ -156,6 +158,10 @@ impl Providers {
     pub fn fail_fcm(&self, status: u16) {
         self.shared.fcm_status.store(status, Ordering::SeqCst);
     }
+    /// FCM answers only after `seconds`.
+    pub fn slow_fcm(&self, seconds: u16) {
+        self.shared.fcm_delay.store(seconds, Ordering::SeqCst);
+    }
     pub fn fail_apns(&self, status: u16) {
         self.shared.apns_status.store(status, Ordering::SeqCst);
     }
@@ -246,6 +252,8 @@ async fn fcm(
             Json(json!({"error": {"code": 401}})),
         );
     }
+    let delay = shared.fcm_delay.load(Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_secs(u64::from(delay))).await;
     shared.fcm.lock().unwrap().push(Seen {
         version,
         uri: uri.path().to_owned(),

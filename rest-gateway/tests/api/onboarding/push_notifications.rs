@@ -229,3 +229,29 @@ async fn pushes_that_cannot_go_are_503_and_only_admins_may_ask(backend: Backend)
         );
     }
 }
+
+/// A provider that takes longer than 10 s: the core gives up and says so,
+/// and the gateway waits for that answer instead of timing the request
+/// out first (its deadline is longer by the providers' timeout).
+#[tokio::test]
+async fn a_provider_slower_than_ten_seconds_is_not_sent() {
+    let Some(o) = super::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let key = o.system.named_key(ADMIN, "flexisip").await;
+    o.providers.slow_fcm(15);
+    let started = std::time::Instant::now();
+    let body =
+        json!({"pn_provider": "fcm", "pn_param": FCM_PARAM, "pn_prid": "abc", "type": "call"});
+    let answer = o
+        .system
+        .with_key(&key, Method::POST, "/api/push_notification", Some(body))
+        .await;
+    let refused = body_of(answer, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(refused, json!({"message": "Push notification not sent"}));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(14),
+        "{:?}",
+        started.elapsed()
+    );
+}
