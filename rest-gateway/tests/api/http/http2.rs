@@ -117,3 +117,36 @@ async fn rapid_resets_end_the_connection_and_spare_other_clients() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+/// Flexisip's conference events (not stored, contract part 6 §3) get the
+/// JSON 404 whole: the stream ends with the answer's body, and the client
+/// reads it to its end without a reset.
+#[tokio::test]
+async fn a_conference_post_ends_with_its_404_not_a_reset() {
+    let system = system().await;
+    let address = system.base.trim_start_matches("http://").to_owned();
+    let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
+    let (mut client, connection) = h2::client::handshake(tcp).await.unwrap();
+    tokio::spawn(connection);
+    let body = r#"{"created_at":"2017-07-21T17:32:28Z","id":"c1","schedule":null}"#;
+    let request = http::Request::post(system.url("/api/stats/conferences"))
+        .header("content-type", "application/json")
+        .header("content-length", body.len())
+        .body(())
+        .unwrap();
+    let (response, mut stream) = client.send_request(request, false).unwrap();
+    stream
+        .send_data(axum::body::Bytes::from_static(body.as_bytes()), true)
+        .unwrap();
+    let response = response.await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let mut answer = response.into_body();
+    let mut read = Vec::new();
+    while let Some(chunk) = answer.data().await {
+        read.extend_from_slice(&chunk.unwrap());
+    }
+    let json: serde_json::Value = serde_json::from_slice(&read).unwrap();
+    assert_eq!(json["message"], "No route for /api/stats/conferences");
+    // The end of the stream is an end, not a reset.
+    assert!(answer.trailers().await.is_ok());
+}
