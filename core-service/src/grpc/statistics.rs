@@ -104,7 +104,9 @@ impl<S: Store> Api<S> {
         query: &pb::StatisticsQuery,
     ) -> Result<crate::domain::model::Account> {
         let actor = self.actor(query.actor.as_ref()).await?;
-        rules::owner(&self.store, &actor, query.account_id).await
+        actor
+            .own_or_administered(&self.store, query.account_id)
+            .await
     }
 }
 

@@ -42,7 +42,9 @@ impl<S: Store> Api<S> {
     async fn voicemail_owner(&self, owner: Option<&pb::VoicemailOwner>) -> Result<Account> {
         let owner = owner.cloned().unwrap_or_default();
         let actor = self.actor(owner.actor.as_ref()).await?;
-        rules::owner(&self.store, &actor, owner.account_id).await
+        actor
+            .own_or_administered(&self.store, owner.account_id)
+            .await
     }
 
     /// Removes the file of a voicemail that had one.

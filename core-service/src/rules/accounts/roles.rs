@@ -109,6 +109,16 @@ impl Actor {
             .ok_or(CoreError::NotFound("account"))
     }
 
+    /// Whose records a call is about: the actor's own (`0`), or an account
+    /// it administers (NOT_FOUND `account` otherwise). What the per-account
+    /// routes of part 6 name as `me` or `{id}`.
+    pub async fn own_or_administered(&self, store: &impl AccountStore, id: i64) -> Result<Account> {
+        match id {
+            0 => Ok(self.account.clone()),
+            id => self.administered(store, id).await,
+        }
+    }
+
     /// Creating (or listing) in `domain`: an admin's own domain, any for a
     /// super admin.
     pub fn may_act_in(&self, domain: &Domain) -> Result<()> {

@@ -6,7 +6,7 @@
 use crate::{
     domain::{app_settings::parse_proxy, model::Account},
     error::{CoreError, Result},
-    rules::accounts::{roles::Actor, store::AccountStore},
+    rules::accounts::store::AccountStore,
 };
 use store::{CallForwardingStore, ForwardingWrite, StoredForwarding, WriteRefusal};
 
@@ -99,15 +99,6 @@ pub fn valid_sip_uri(raw: &str) -> bool {
     };
     let host = rest.split([';', '?']).next().unwrap_or_default();
     !user.is_empty() && parse_proxy(host).is_ok()
-}
-
-/// Whose forwardings a call is about: the actor's own (`0`) or one it
-/// administers (NOT_FOUND `account` otherwise).
-pub async fn owner(store: &impl AccountStore, actor: &Actor, account_id: i64) -> Result<Account> {
-    match account_id {
-        0 => Ok(actor.account.clone()),
-        id => actor.administered(store, id).await,
-    }
 }
 
 pub async fn list(

@@ -12,7 +12,6 @@ use crate::{
     rules::accounts::{
         manage::page_bounds,
         roles::{Actor, UNAUTHORIZED_AREA},
-        store::AccountStore,
     },
 };
 use fields::{Address, TerminatedState};
@@ -299,15 +298,6 @@ pub async fn record_message_device(
         .record_message_device(message_id, &device, now)
         .await?
         .ok_or(CoreError::Missing(MESSAGE_NOT_FOUND))
-}
-
-/// Whose records a query reads: the actor's own (`0`) or an account it
-/// administers (NOT_FOUND `account` otherwise).
-pub async fn owner(store: &impl AccountStore, actor: &Actor, account_id: i64) -> Result<Account> {
-    match account_id {
-        0 => Ok(actor.account.clone()),
-        id => actor.administered(store, id).await,
-    }
 }
 
 /// A page of `owner`'s records: the page, its size, its window.

@@ -94,15 +94,6 @@ impl ContentType {
     }
 }
 
-/// Whose voicemails a call is about: the actor's own (`0`) or one it
-/// administers (NOT_FOUND `account` otherwise).
-pub async fn owner(store: &impl AccountStore, actor: &Actor, account_id: i64) -> Result<Account> {
-    match account_id {
-        0 => Ok(actor.account.clone()),
-        id => actor.administered(store, id).await,
-    }
-}
-
 /// The caller's address as Flexisip gives it (`asStringUriOnly`): a
 /// `sip:` or `sips:` URI, at most 255 characters, no blank or control
 /// character; an anonymous caller may have no user part, so none is
