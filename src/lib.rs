@@ -6,6 +6,7 @@
 pub mod app_settings;
 pub mod codec;
 pub mod json;
+pub mod routing;
 
 /// Metadata the core sets on a refusal of the *caller* (its bearer token or
 /// its role), so a client tells "you, the service, may not call this" from a

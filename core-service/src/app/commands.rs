@@ -1,6 +1,6 @@
 //! What each subcommand does: `serve` (the default), `migrate`,
 //! `accounts create`, `api-keys create|list|revoke`, `spaces list|set`,
-//! `import flexiapi` (in `import`). The one-shot commands work on the
+//! `nonce-keys rotate`, `import flexiapi` (in `import`). The one-shot commands work on the
 //! database directly, with the same rules as the API.
 
 use std::process::ExitCode;
@@ -12,7 +12,7 @@ use crate::{
     app::{
         config::{
             AccountsCommand, ApiKeysCommand, Cli, Command, CreateAccountArgs, ImportCommand,
-            KeyOwnerArgs, SetSpaceArgs, SpacesCommand, StatisticsCommand,
+            KeyOwnerArgs, NonceKeysCommand, SetSpaceArgs, SpacesCommand, StatisticsCommand,
         },
         startup::{Application, ServeConfig},
     },
@@ -25,6 +25,7 @@ use crate::{
     rules::{
         accounts::{self, store::AccountStore},
         api_keys,
+        auth::{account_cache::CHANGE_FENCE, signed_nonces},
         spaces::{self, store::SpaceStore, SpaceInput},
         statistics,
     },
@@ -87,6 +88,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(database_url, default_domain).await?;
             let outcome = create_account(&store, default_domain, args).await;
             store.close().await;
+            fence().await;
             report(outcome)
         }
         Some(Command::ApiKeys { command }) => {
@@ -99,6 +101,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(database_url, default_domain).await?;
             let outcome = spaces_command(&store, default_domain, command).await;
             store.close().await;
+            fence().await;
             report(outcome)
         }
         Some(Command::Statistics {
@@ -115,6 +118,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::NonceKeys {
+            command: NonceKeysCommand::Rotate,
+        }) => {
+            let store = open(database_url, default_domain).await?;
+            let rotated = signed_nonces::rotate(&store, unix_now()).await;
+            store.close().await;
+            println!("{}", rotated?);
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Import {
             command: ImportCommand::Flexiapi(args),
         }) => {
@@ -125,6 +137,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 user_key_minutes: i64::from(cli.serve.api_key_idle_minutes),
             };
             let report = crate::import::flexiapi(target, &args).await?;
+            fence().await;
             Ok(match report.refused.first() {
                 None => ExitCode::SUCCESS,
                 Some(first) => {
@@ -139,12 +152,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The database, migrated, with its spaces: what every command works on.
+/// The database, migrated, with its spaces and a nonce key: what every
+/// command works on.
 async fn open(database_url: &str, default_domain: &Domain) -> anyhow::Result<SqlStore> {
     let store = SqlStore::connect(database_url).await?;
     store.migrate().await?;
     store.ensure_spaces(default_domain, unix_now()).await?;
+    signed_nonces::ensure_key(&store, unix_now()).await?;
     Ok(store)
+}
+
+/// A command that changed accounts returns only once no running core
+/// trusts a copy read before the change (`rules::auth::account_cache`).
+async fn fence() {
+    tokio::time::sleep(CHANGE_FENCE).await;
 }
 
 /// A refusal (bad input, a duplicate, no such thing) is exit status 1 with

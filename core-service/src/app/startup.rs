@@ -25,13 +25,17 @@ use crate::{
     app::{health, metrics, tls::TlsFiles},
     grpc::{
         deadline::CALL_DEADLINE,
+        fence::Fence,
         gate::{self, Access, Gate},
+        replica::Replica,
         unix_now, Api, Settings, Watchers,
     },
     rules::{
         auth::{
             account_cache::AccountCache,
+            signed_nonces::{self, Keyring},
             throttle::{Guards, Limits},
+            NonceState,
         },
         onboarding::Onboarding,
         spaces::store::SpaceStore,
@@ -41,6 +45,9 @@ use crate::{
 
 pub struct Application {
     listener: TcpListener,
+    /// The nonce keys (read at start: none is a failed start) and the
+    /// answered nonces of this replica.
+    nonces: Arc<NonceState>,
     metrics_listener: Option<TcpListener>,
     health_listener: Option<TcpListener>,
     store: SqlStore,
@@ -84,6 +91,8 @@ impl Application {
         store.migrate().await?;
         let files = FilesDir::open(&config.files_dir).await?;
         store.ensure_spaces(&config.sip_domain, unix_now()).await?;
+        signed_nonces::ensure_key(&store, unix_now()).await?;
+        let nonces = Arc::new(NonceState::new(Keyring::load(&store).await?));
         let listener = TcpListener::bind(config.listen).await.with_context(|| {
             format!(
                 "cannot listen on {} (--listen / FLEXIAPI_CORE_LISTEN)",
@@ -107,6 +116,7 @@ impl Application {
         };
         Ok(Self {
             listener,
+            nonces,
             metrics_listener,
             health_listener,
             store,
@@ -198,6 +208,12 @@ impl Application {
             let stopped = stop_background.subscribe();
             async move { accounts.follow_epoch(store, stopped).await }
         });
+        let nonce_follower = tokio::spawn({
+            let (nonces, store) = (self.nonces.clone(), self.store.clone());
+            let (ttl_seconds, stopped) =
+                (self.settings.nonce_ttl_seconds, stop_background.subscribe());
+            async move { nonces.follow(store, ttl_seconds, stopped).await }
+        });
         let clients_reloader = match (&self.access, self.clients_file) {
             (Access::Callers(callers), Some(path)) => Some(tokio::spawn(gate::reload_callers(
                 path,
@@ -221,9 +237,12 @@ impl Application {
             drop(stop_watchers);
         };
         let watchers = Watchers::new(self.max_device_watchers, watchers_stopping);
+        let instance = self.nonces.keyring.instance();
+        let fenced = (self.store.clone(), accounts.clone());
         let api = Api::new(
             self.store.clone(),
             accounts,
+            self.nonces,
             self.settings,
             self.registrar,
             watchers,
@@ -254,7 +273,13 @@ impl Application {
                 span
             })
             .layer(tower::layer::layer_fn(metrics::GrpcMetrics))
+            .layer(tower::layer::layer_fn(move |inner| {
+                Replica::new(inner, instance)
+            }))
             .layer(Gate::layer(self.access, CALL_DEADLINE))
+            .layer(tower::layer::layer_fn(move |inner| {
+                Fence::new(inner, fenced.0.clone(), fenced.1.clone())
+            }))
             .add_service(health_service)
             .add_service(reflection)
             .add_service(reflection_v1alpha)
@@ -275,6 +300,7 @@ impl Application {
         drop(stop_background);
         let _ = purger.await;
         let _ = follower.await;
+        let _ = nonce_follower.await;
         let _ = health.await;
         if let Some(watcher) = registrar_health {
             let _ = watcher.await;

@@ -1,7 +1,7 @@
 use flexiapi_proto::pb::{self, auth_service_server::AuthService, VerifyOutcome};
 use tonic::{Request, Response, Status};
 
-use super::{unix_now, Api};
+use super::{unix_now_ms, Api};
 use crate::{
     domain::model::Account,
     rules::{
@@ -27,10 +27,10 @@ impl<S: Store> AuthService for Api<S> {
         let challenges = auth::challenge(
             &self.store,
             &self.accounts,
+            &self.nonces,
             &address,
             super::pending_access(request.pending),
-            self.settings.nonce_ttl_seconds,
-            unix_now(),
+            unix_now_ms(),
         )
         .await?;
         Ok(Response::new(pb::ChallengeResponse {
@@ -100,6 +100,7 @@ impl<S: Store> Api<S> {
         let verdict = auth::verify(
             &self.store,
             &self.accounts,
+            &self.nonces,
             &address,
             answer,
             guard,
@@ -107,7 +108,7 @@ impl<S: Store> Api<S> {
                 ttl_seconds: self.settings.nonce_ttl_seconds,
                 proxy_retention_seconds: self.settings.proxy_nonce_retention_seconds,
             },
-            unix_now(),
+            unix_now_ms(),
         )
         .await?;
         let (outcome, message, field) = match &verdict.outcome {

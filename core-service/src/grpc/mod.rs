@@ -21,6 +21,7 @@ use crate::{
         auth::{
             account_cache::AccountCache,
             throttle::{Client, Guards},
+            NonceState,
         },
         onboarding::Onboarding,
         provisioning::Settings as ProvisioningSettings,
@@ -36,10 +37,12 @@ mod call_forwardings;
 pub mod callers;
 pub mod deadline;
 mod devices;
+pub mod fence;
 pub mod gate;
 mod onboarding;
 mod provisioning;
 mod push_notifications;
+pub mod replica;
 mod spaces;
 mod statistics;
 mod voicemails;
@@ -71,6 +74,8 @@ pub struct Settings {
 pub struct Api<S> {
     store: S,
     accounts: Arc<AccountCache>,
+    /// The nonce keys and answered nonces of this replica.
+    nonces: Arc<NonceState>,
     settings: Arc<Settings>,
     /// Flexisip's registrar, when it is the source of devices.
     registrar: Option<RedisRegistrar>,
@@ -86,6 +91,7 @@ impl<S: Clone> Clone for Api<S> {
         Self {
             store: self.store.clone(),
             accounts: self.accounts.clone(),
+            nonces: self.nonces.clone(),
             settings: self.settings.clone(),
             registrar: self.registrar.clone(),
             watchers: self.watchers.clone(),
@@ -96,9 +102,11 @@ impl<S: Clone> Clone for Api<S> {
 }
 
 impl<S> Api<S> {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: S,
         accounts: Arc<AccountCache>,
+        nonces: Arc<NonceState>,
         settings: Settings,
         registrar: Option<RedisRegistrar>,
         watchers: Watchers,
@@ -108,6 +116,7 @@ impl<S> Api<S> {
         Self {
             store,
             accounts,
+            nonces,
             settings: Arc::new(settings),
             registrar,
             watchers,
@@ -192,6 +201,14 @@ pub fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}
+
+/// The wall clock in milliseconds, which signed nonces carry.
+pub fn unix_now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or_default()
 }
 

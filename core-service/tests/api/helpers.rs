@@ -239,8 +239,15 @@ impl TestApp {
     }
 
     /// Runs one statement on the test's database (`$n` placeholders, each once
-    /// and in order, as MariaDB binds them).
+    /// and in order, as MariaDB binds them), as an operator's SQL: it is
+    /// seen by every core within the change fence, which this waits.
     pub async fn execute(&self, sql: &str, binds: &[&str]) {
+        self.execute_now(sql, binds).await;
+        tokio::time::sleep(core_service::rules::auth::account_cache::CHANGE_FENCE).await;
+    }
+
+    /// [`Self::execute`] without the wait.
+    pub async fn execute_now(&self, sql: &str, binds: &[&str]) {
         match &self.db {
             core_service::adapters::SqlStore::Sqlite { write: pool, .. } => {
                 let mut query = sqlx::query(sql);
@@ -334,7 +341,8 @@ impl TestApp {
 }
 
 /// How many of these concurrent checks passed; every other one must have
-/// been refused as a replay (or a nonce that another one moved on).
+/// been refused as a replay (or a nonce that another one moved on), or as
+/// stale by a replica that does not hold the nonce.
 pub async fn passed_of(calls: Vec<JoinHandle<pb::VerifyDigestResponse>>) -> usize {
     let mut passed = 0;
     for call in calls {
@@ -345,7 +353,9 @@ pub async fn passed_of(calls: Vec<JoinHandle<pb::VerifyDigestResponse>>) -> usiz
             assert!(
                 matches!(
                     response.outcome(),
-                    pb::VerifyOutcome::NonceReplayed | pb::VerifyOutcome::NonceInvalid
+                    pb::VerifyOutcome::NonceReplayed
+                        | pb::VerifyOutcome::NonceInvalid
+                        | pb::VerifyOutcome::NonceExpired
                 ),
                 "{response:?}"
             );

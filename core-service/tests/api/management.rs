@@ -22,7 +22,11 @@ async fn deleting_an_account_leaves_nothing_of_it(backend: Backend) {
         .create_account_in("admin001", "", "admin-pw", "SHA-256", true)
         .await;
     let alice = app.create_account("alice01", "alice-pw", "MD5").await;
-    app.challenge("alice01").await;
+    // A proxy's nonce, recorded at its first answer (the core's own are
+    // signed, never stored).
+    let client = crate::caller_nonces::register("alice-pw");
+    let answer = crate::caller_nonces::sip_answer(&client, "proxy-nonce", 1);
+    assert!(app.verify(answer).await.ok);
     app.devices
         .clone()
         .upsert_device(pb::UpsertDeviceRequest {

@@ -60,10 +60,19 @@ async fn accounts_survive_a_restart(backend: Backend) {
 
     let app = spawn_on(database, AppOptions::default()).await;
     let client = DigestClient::new("alice01", "secret-pw");
+    // The nonce's counts were the old process's: the client is told to
+    // take a new challenge (stale), once, and the account is all there.
     let response = app.verify(client.answer(&challenge, 1)).await;
+    assert_eq!(
+        response.outcome(),
+        pb::VerifyOutcome::NonceExpired,
+        "{response:?}"
+    );
+    assert!(response.challenges.iter().all(|c| c.stale), "{response:?}");
+    let response = app.verify(client.answer(&response.challenges[0], 1)).await;
     assert!(
         response.ok,
-        "the account and its nonce outlive the process: {response:?}"
+        "the account outlives the process: {response:?}"
     );
 }
 
@@ -94,14 +103,16 @@ async fn an_in_memory_sqlite_url_is_refused_by_name() {
     }
 }
 
-/// Nonces are written without waiting for the disk (their loss only means a
-/// new challenge); accounts and passwords are not.
+/// A proxy's nonces are written without waiting for the disk (their loss
+/// only means a new challenge); accounts and passwords are not.
 async fn nonces_are_kept_apart_from_durable_accounts(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
     app.create_account("alice01", "secret-pw", "MD5").await;
-    app.challenge("alice01").await;
+    let client = crate::caller_nonces::register("secret-pw");
+    let answer = crate::caller_nonces::sip_answer(&client, "proxy-nonce", 1);
+    assert!(app.verify(answer).await.ok);
     match &app.db {
         SqlStore::Sqlite { write, .. } => {
             let main: Vec<String> =

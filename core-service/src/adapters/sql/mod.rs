@@ -21,7 +21,7 @@ use sqlx::{
     },
 };
 
-use self::{pg_nonces::PgNonces, sqlite_nonces::SqliteNonces};
+use self::sqlite_nonces::SqliteNonces;
 use crate::error::Result;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -35,8 +35,6 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub const DEFAULT_POSTGRES_CONNECTIONS: u32 = 16;
 
-/// Grouped nonce statements of each kind (issue, accept) running at once.
-const NONCE_STATEMENTS_IN_FLIGHT: u32 = 1;
 /// Account reads on SQLite (the nonces have a connection of their own).
 const SQLITE_READERS: u32 = 4;
 
@@ -50,15 +48,10 @@ pub enum SqlStore {
         write: SqlitePool,
         nonces: SqliteNonces,
     },
-    /// The nonce statements go through `nonces`, which groups concurrent
-    /// callers into one statement; the API-key lookup, a keyed read on
-    /// every request by key, uses `keyed` (cached plans, keyed lookups
-    /// only); everything else uses `pool` directly.
-    Postgres {
-        pool: PgPool,
-        keyed: PgPool,
-        nonces: PgNonces,
-    },
+    /// The API-key lookup, a keyed read on every request by key, uses
+    /// `keyed` (cached plans, keyed lookups only); everything else uses
+    /// `pool` directly.
+    Postgres { pool: PgPool, keyed: PgPool },
     /// MariaDB or MySQL: one pool for everything (`mysql`). Its nonces live
     /// in a MEMORY table, so no nonce statement waits for a disk flush.
     Mysql { pool: MySqlPool },
@@ -106,7 +99,6 @@ mod api_keys;
 mod call_forwardings;
 mod devices;
 mod dialect;
-mod grouped;
 mod import;
 mod import_pg;
 mod import_rows;
@@ -114,7 +106,6 @@ mod mysql;
 mod nonce_sql;
 pub(super) mod nonces;
 mod onboarding;
-mod pg_nonces;
 mod probe;
 mod provisioning;
 mod spaces;
@@ -193,18 +184,11 @@ impl SqlStore {
         let pool_of_accounts = pool(custom_plans, connections.max(1))
             .await
             .with_context(cannot_connect)?;
-        // The grouped nonce statements would cost more to plan (0.4-0.6 ms
-        // each) than to run, so they keep their cached plans, and on their
-        // own connections the planner is left one shape that suits every
-        // table size: keyed index lookups in a nested loop. (JIT off: the
-        // cost penalty of a disabled plan node would otherwise trigger a
-        // 100 ms compilation on every run.)
-        // Bitmap scans are off too: each answered nonce leaves a dead entry
-        // in the partial index of unanswered ones until a vacuum, and only a
-        // plain index scan marks such entries dead as it passes them. With
-        // bitmap scans the count in every insert visited them all again:
-        // fresh challenges fell from 4,800/s to 1,100/s within 20 s, 1.8 ms
-        // per count over 24,000 dead entries, 0.05 ms once marked.
+        // The key lookup's own connections keep cached plans, and the
+        // planner is left one shape that suits every table size: keyed
+        // index lookups in a nested loop. (JIT off: the cost penalty of a
+        // disabled plan node would otherwise trigger a 100 ms compilation
+        // on every run.)
         let keyed_plans = base.options([
             ("enable_seqscan", "off"),
             ("enable_bitmapscan", "off"),
@@ -212,15 +196,6 @@ impl SqlStore {
             ("enable_mergejoin", "off"),
             ("jit", "off"),
         ]);
-        // One statement in flight per kind: whatever queues meanwhile goes
-        // into the next one. With more in flight, batches were smaller and
-        // their UPDATEs fought over the same heap pages: at 32 connections,
-        // 18,000-20,000 checks/s with one against 15,000-19,000 with two or
-        // four (BENCHMARKS.md, "Defaults").
-        let pool_of_nonces = pool(keyed_plans.clone(), 2 * NONCE_STATEMENTS_IN_FLIGHT)
-            .await
-            .with_context(cannot_connect)?;
-        let nonces = PgNonces::start(pool_of_nonces, NONCE_STATEMENTS_IN_FLIGHT as usize);
         // The key lookup, planned afresh on every request on the account
         // connections, ran at 0.45x the Digest check it must match (bench
         // run of this session); with a cached keyed plan it is one index
@@ -231,7 +206,6 @@ impl SqlStore {
         Ok(Self::Postgres {
             pool: pool_of_accounts,
             keyed,
-            nonces,
         })
     }
 

@@ -1,16 +1,14 @@
-//! What only MariaDB/MySQL needs: the session its connections run in, the
-//! size of its MEMORY nonce table, and the two nonce statements every
-//! Digest exchange runs there.
+//! What only MariaDB/MySQL needs: the session its connections run in and the
+//! size of its MEMORY nonce table (a proxy's nonces, recorded at their
+//! first answer).
 //!
 //! Why MEMORY (BENCHMARKS.md has the figures): an InnoDB commit waits for a
 //! redo-log flush (`innodb_flush_log_at_trx_commit=1`, a global setting an
 //! application may not lower for itself), 0.24 ms per autocommit UPDATE on
 //! the development machine, against 0.012 ms in a MEMORY table
 //! (`bench/mariadb-nonce-engines.sh`). Nonces are short-lived
-//! security state: a server restart empties the table, and clients then
-//! take a new challenge, as after a PostgreSQL crash empties its UNLOGGED
-//! table. A MEMORY table locks the whole table per statement, which makes
-//! the nc compare-and-set atomic across every replica of the core.
+//! security state: a server restart empties the table, as a PostgreSQL
+//! crash empties its UNLOGGED one.
 
 use std::{str::FromStr, time::Duration};
 
@@ -20,26 +18,13 @@ use sqlx::{
     Executor as _,
 };
 
-use super::{dialect, nonce_sql, redact_url, text::Text, SqlStore, ACQUIRE_TIMEOUT};
-use crate::{
-    error::Result,
-    rules::auth::{
-        nonces::{NonceRecord, UNANSWERED_PER_ACCOUNT},
-        store::NonceUse,
-    },
-};
+use super::{redact_url, SqlStore, ACQUIRE_TIMEOUT};
 
 /// The nonce table's size limit, set when the table is (re)built: MEMORY
 /// tables take it from `max_heap_table_size` (16 MiB by default, about
 /// 60,000 nonces; 1 GiB holds 3.7 million), and a server restart rebuilds
 /// them with the global one.
 const NONCE_TABLE_BYTES: u64 = 1 << 30;
-
-/// The nc compare-and-set of `nonce_sql::ACCEPT`, with each parameter used
-/// once and in order, as MariaDB binds them (the new nc is bound twice).
-const ACCEPT: &str = "UPDATE nonces SET nc = ? \
-    WHERE nonce = ? AND account_id = ? AND opaque = ? AND nc < ? \
-    AND expires_at > ? AND (SELECT epoch FROM account_epoch) = ?";
 
 impl SqlStore {
     pub(super) async fn connect_mysql(url: &str, connections: u32) -> anyhow::Result<Self> {
@@ -106,64 +91,4 @@ pub(super) async fn size_nonce_table(pool: &MySqlPool) -> anyhow::Result<()> {
         "sized the MEMORY nonce table"
     );
     Ok(())
-}
-
-pub(super) async fn insert_nonce(
-    pool: &MySqlPool,
-    record: &NonceRecord,
-    epoch: i64,
-) -> Result<bool> {
-    let sql = dialect::mysql(nonce_sql::INSERT);
-    let inserted = nonce_sql::bind_record!(sqlx::query(&sql), record, epoch)
-        .execute(pool)
-        .await?;
-    if inserted.rows_affected() != 1 {
-        return Ok(false);
-    }
-    // The newest unanswered nonce past those kept, if the account is over
-    // the cap; then everything of the account's unanswered at or below it.
-    let cutoff: Option<(i64, Text)> = sqlx::query_as(EVICTION_CUTOFF)
-        .bind(record.account_id)
-        .bind(&record.nonce)
-        .bind(UNANSWERED_PER_ACCOUNT - 1)
-        .fetch_optional(pool)
-        .await?;
-    if let Some((expires_at, nonce)) = cutoff {
-        sqlx::query(EVICT_UP_TO)
-            .bind(record.account_id)
-            .bind(&record.nonce)
-            .bind(expires_at)
-            .bind(expires_at)
-            .bind(nonce.0)
-            .execute(pool)
-            .await?;
-    }
-    Ok(true)
-}
-
-/// The eviction of `nonce_sql::EVICT` in two keyed statements. Its
-/// `IN (subquery)` made MariaDB read the whole nonce table for every
-/// challenge, under the MEMORY table's lock: 600 fresh challenges/s at 16
-/// connections, falling as answered nonces piled up. Concurrent evictions
-/// each keep the newest they saw, so together they never keep fewer.
-const EVICTION_CUTOFF: &str = "SELECT expires_at, nonce FROM nonces \
-    WHERE account_id = ? AND nc = 0 AND nonce <> ? \
-    ORDER BY expires_at DESC, nonce DESC LIMIT 1 OFFSET ?";
-const EVICT_UP_TO: &str = "DELETE FROM nonces \
-    WHERE account_id = ? AND nc = 0 AND nonce <> ? \
-    AND (expires_at < ? OR (expires_at = ? AND nonce <= ?))";
-
-pub(super) async fn accept_nonce(pool: &MySqlPool, used: &NonceUse<'_>) -> Result<bool> {
-    let nc = i64::from(used.nc);
-    let accepted = sqlx::query(ACCEPT)
-        .bind(nc)
-        .bind(used.nonce)
-        .bind(used.account_id)
-        .bind(used.opaque)
-        .bind(nc)
-        .bind(used.now)
-        .bind(used.epoch)
-        .execute(pool)
-        .await?;
-    Ok(accepted.rows_affected() == 1)
 }

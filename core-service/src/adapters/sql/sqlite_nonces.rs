@@ -1,21 +1,16 @@
-//! Nonces on SQLite, run on the calling thread through one connection.
+//! A proxy's nonces on SQLite (their first answers, `rules::auth::caller_nonces`),
+//! and the API-key lookup, run on the calling thread through one connection.
 //!
-//! Every Digest check writes a nonce, so this is the hottest statement of
-//! the embedded backend. sqlx runs each SQLite connection on a thread of its
-//! own, and a profile of that showed the core spending most of its CPU time
-//! switching threads, not running SQL. Here the statements run inline under
-//! a mutex instead: they touch a few pages of a file that lives in the page
-//! cache and never wait for the disk (synchronous=OFF), so they take
-//! microseconds, less than the hand-off they replace.
-//!
-//! The accepts of concurrent checks are grouped ([`super::grouped`]) into
-//! one transaction: a commit's locks, file status check and WAL write were
-//! most of what each accept cost (8 `fcntl`, 2 `pwrite` and 1 `fstat` per
-//! check when each committed alone).
+//! sqlx runs each SQLite connection on a thread of its own, and a profile
+//! showed the core spending most of its CPU time switching threads, not
+//! running SQL. Here the statements run inline under a mutex instead: they
+//! touch a few pages of a file that lives in the page cache and never wait
+//! for the disk (synchronous=OFF), so they take microseconds, less than the
+//! hand-off they replace.
 //!
 //! The nonces live in their own file, `<database>-nonces`, with the accounts
-//! database attached read-only in spirit (only `account_epoch` is read), so
-//! the statements are the same SQL text as on PostgreSQL. Nonces are
+//! database attached read-only in spirit, so the statements are the same
+//! SQL text as on PostgreSQL. Nonces are
 //! short-lived security state: a crash may lose the last ones (clients take
 //! a new challenge), and if the machine itself went down mid-write and left
 //! the file damaged, it is replaced by an empty one at the next start.
@@ -27,20 +22,16 @@ use std::{
 };
 
 use anyhow::Context as _;
-use rusqlite::{named_params, Connection, OpenFlags, OptionalExtension as _, TransactionBehavior};
+use rusqlite::{named_params, Connection, OpenFlags, OptionalExtension as _};
 
 use super::{
     account_rows::{AccountRow, KeyOwnerRow, KEY_WITH_OWNER},
-    grouped::{Accept, Grouped},
     nonce_sql,
 };
 use crate::{
     domain::model::{Account, ApiKey},
     error::Result,
-    rules::auth::{
-        nonces::{NonceRecord, UNANSWERED_PER_ACCOUNT},
-        store::NonceUse,
-    },
+    rules::auth::nonces::NonceRecord,
 };
 
 /// Expired nonces are deleted this many at a time, so the purge never holds
@@ -50,7 +41,6 @@ const PURGE_BATCH: usize = 1_000;
 #[derive(Clone)]
 pub struct SqliteNonces {
     connection: Arc<Mutex<Connection>>,
-    accepts: Grouped<Accept>,
 }
 
 impl std::fmt::Debug for SqliteNonces {
@@ -101,59 +91,22 @@ impl SqliteNonces {
                 open_checked(&path, accounts)?
             }
         };
-        let connection = Arc::new(Mutex::new(connection));
-        let writer = Arc::clone(&connection);
-        let accepts = Grouped::start(1, move |rows: Vec<Accept>| {
-            let outcomes = accept_all(&writer, &rows);
-            async move { outcomes }
-        });
         Ok(Self {
-            connection,
-            accepts,
+            connection: Arc::new(Mutex::new(connection)),
         })
     }
 
-    pub fn nonce(&self, nonce: &str) -> Result<Option<NonceRecord>> {
-        let connection = self.lock();
-        let mut statement = connection.prepare_cached(nonce_sql::SELECT)?;
-        let record = statement
-            .query_row(named_params! { "$1": nonce }, |row| {
-                Ok(NonceRecord {
-                    nonce: nonce.to_owned(),
-                    opaque: row.get(0)?,
-                    account_id: row.get(1)?,
-                    nc: row.get(2)?,
-                    expires_at: row.get(3)?,
-                })
-            })
-            .optional()?;
-        Ok(record)
-    }
-
-    /// Inserts the nonce, then evicts the account's oldest unanswered ones
-    /// past [`UNANSWERED_PER_ACCOUNT`] (an index range of at most that
-    /// many rows, in-process: microseconds).
-    pub fn insert(&self, record: &NonceRecord, epoch: i64) -> Result<bool> {
-        let connection = self.lock();
-        let inserted = insert_row(&connection, nonce_sql::INSERT, record, epoch)?;
-        if inserted == 1 {
-            let mut evict = connection.prepare_cached(EVICT)?;
-            evict.execute(named_params! {
-                "$1": record.account_id,
-                "$2": record.nonce,
-                "$3": UNANSWERED_PER_ACCOUNT - 1,
-            })?;
-        }
-        Ok(inserted == 1)
-    }
-
-    pub async fn accept(&self, used: &NonceUse<'_>) -> Result<bool> {
-        self.accepts.submit(Accept::from(used)).await
-    }
-
     /// [`nonce_sql::INSERT_CALLER`]: 1 when stored.
-    pub fn insert_caller(&self, record: &NonceRecord, epoch: i64) -> Result<u64> {
-        let inserted = insert_row(&self.lock(), nonce_sql::INSERT_CALLER, record, epoch)?;
+    pub fn insert_caller(&self, record: &NonceRecord) -> Result<u64> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(nonce_sql::INSERT_CALLER)?;
+        let inserted = statement.execute(named_params! {
+            "$1": record.nonce,
+            "$2": record.opaque,
+            "$3": record.account_id,
+            "$4": record.nc,
+            "$5": record.expires_at,
+        })?;
         Ok(inserted as u64)
     }
 
@@ -164,13 +117,6 @@ impl SqliteNonces {
             row.get(0)
         })?;
         Ok(live)
-    }
-
-    pub fn delete(&self, nonce: &str) -> Result<()> {
-        let connection = self.lock();
-        let mut statement = connection.prepare_cached(nonce_sql::DELETE)?;
-        statement.execute(named_params! { "$1": nonce })?;
-        Ok(())
     }
 
     /// An API key and its owner: the one read of a request by key, inline
@@ -251,62 +197,6 @@ impl SqliteNonces {
     }
 }
 
-/// Runs each accept of a group in one transaction, in order (two of one
-/// nonce: the second sees the first's `nc`). Alone, a row commits by itself.
-fn accept_all(connection: &Mutex<Connection>, rows: &[Accept]) -> Result<Vec<bool>> {
-    let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
-    if let [row] = rows {
-        return Ok(vec![accept_one(&connection, row)?]);
-    }
-    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let outcomes = rows
-        .iter()
-        .map(|row| accept_one(&transaction, row))
-        .collect::<Result<Vec<_>>>()?;
-    transaction.commit()?;
-    Ok(outcomes)
-}
-
-fn accept_one(connection: &Connection, row: &Accept) -> Result<bool> {
-    let mut statement = connection.prepare_cached(nonce_sql::ACCEPT)?;
-    let accepted = statement.execute(named_params! {
-        "$1": row.nonce,
-        "$2": row.account_id,
-        "$3": row.opaque,
-        "$4": row.nc,
-        "$5": row.now,
-        "$6": row.epoch,
-    })?;
-    Ok(accepted == 1)
-}
-
-/// Runs one of the INSERTs of [`nonce_sql`] (`$1`-`$6`: the record, then
-/// the epoch it was read at); returns the rows inserted.
-fn insert_row(
-    connection: &Connection,
-    sql: &str,
-    record: &NonceRecord,
-    epoch: i64,
-) -> Result<usize> {
-    let mut statement = connection.prepare_cached(sql)?;
-    Ok(statement.execute(named_params! {
-        "$1": record.nonce,
-        "$2": record.opaque,
-        "$3": record.account_id,
-        "$4": record.nc,
-        "$5": record.expires_at,
-        "$6": epoch,
-    })?)
-}
-
-/// [`nonce_sql::EVICT`] without its window: SQLite walks the partial index
-/// newest first and skips the kept ones, with no sort (measured with
-/// `bench/cpu-per-request.sh fresh`: the window's co-routines cost about
-/// 40 µs of core CPU per fresh challenge more than this).
-const EVICT: &str = "DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM nonces \
-                     WHERE account_id = $1 AND nc = 0 AND nonce <> $2 \
-                     ORDER BY expires_at DESC LIMIT -1 OFFSET $3)";
-
 const PURGE_SOME: &str = "DELETE FROM nonces WHERE nonce IN \
                           (SELECT nonce FROM nonces WHERE expires_at < $1 LIMIT $2)";
 
@@ -339,10 +229,9 @@ fn open_checked(path: &Path, accounts: &Path) -> anyhow::Result<Connection> {
              expires_at BIGINT NOT NULL
          ) WITHOUT ROWID;
          CREATE INDEX IF NOT EXISTS main.nonces_expires_at_idx ON nonces (expires_at);
-         -- An account's unanswered nonces, for the eviction past the cap:
-         -- partial, so answered ones (however many) are never scanned.
-         CREATE INDEX IF NOT EXISTS main.nonces_unanswered_idx
-             ON nonces (account_id, expires_at) WHERE nc = 0;
+         -- The core's own nonces are signed, not stored, since nonce_keys.
+         DROP INDEX IF EXISTS main.nonces_unanswered_idx;
+         DELETE FROM main.nonces WHERE substr(nonce, 1, 1) <> '~';
          -- An account's caller-issued nonces (crate::rules::auth::caller_nonces), counted
          -- against their cap: the same term as nonce_sql::LIVE_CALLER.
          CREATE INDEX IF NOT EXISTS main.nonces_caller_idx

@@ -62,9 +62,7 @@ pub struct DatabaseArgs {
     pub database_url: String,
 
     /// Most PostgreSQL connections this process opens for accounts and
-    /// devices; the grouped nonce statements take 2 more (one
-    /// statement of each kind at a time), and API-key lookups half as many
-    /// (at least 2). About twice
+    /// devices; API-key lookups take half as many more (at least 2). About twice
     /// the database server's cores in all is a good start; more only adds
     /// switching.
     #[arg(

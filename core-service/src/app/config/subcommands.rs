@@ -37,6 +37,19 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// The keys the core signs its Digest nonces with.
+    NonceKeys {
+        #[command(subcommand)]
+        command: NonceKeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NonceKeysCommand {
+    /// Add a new key: every replica reads it within 10 s and signs with it
+    /// 30 s after this command; nonces signed with the key it replaces stay
+    /// valid for one nonce TTL more. Prints the new key's id.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,17 +1,21 @@
-//! Active accounts kept in memory, so that checking a Digest answer with a
-//! reused nonce costs one statement (the nonce's compare-and-set) instead of
-//! a read of the account and its passwords first.
+//! Active accounts kept in memory, so that a Digest check with a known
+//! nonce costs no statement at all.
 //!
-//! A copy is never trusted on its own: each carries the account epoch it was
-//! read at (see the `account_epoch` migration), and the nonce statements that
-//! decide anything require that epoch unchanged. When any change to accounts
-//! or passwords has moved the epoch on, by this replica, another one or an
-//! operator's SQL, those statements refuse, and the caller reads the account
-//! again. A stale copy can cost a read; it can never let anyone in.
+//! Each copy carries the account epoch it was read at (see the
+//! `account_epoch` migration): every change to accounts or passwords moves
+//! it on, by this replica, another one or an operator's SQL. A copy is used
+//! only while it is current: its epoch is the newest seen, and the epoch
+//! was read by a statement that *started* within the last [`TRUSTED_FOR`]
+//! ([`AccountCache::follow_epoch`] reads it every [`FOLLOW_EVERY`]). Past
+//! that, the account is read again.
 //!
-//! `GetCredentials` runs no such statement: it answers from memory only
-//! while [`AccountCache::follow_epoch`] has read the epoch in the last
-//! [`CONFIRMED_WITHIN`], so a change reaches it within about that long.
+//! That makes a change seen at once by every replica, without a statement
+//! per check, because whoever makes a change waits [`CHANGE_FENCE`] after
+//! its commit before saying it is done (`grpc::fence`, and the CLI): a read
+//! that missed the change started before the commit, so every replica has
+//! stopped trusting it by the time anyone hears of the change. This is a
+//! lease: it assumes only that the replicas' clocks run at about the same
+//! rate, never that they agree on the time.
 
 use std::{
     collections::HashMap,
@@ -30,12 +34,17 @@ use crate::{
     rules::accounts::store::AccountStore,
 };
 
-/// How often [`AccountCache::follow_epoch`] reads the epoch.
-const FOLLOW_EVERY: Duration = Duration::from_millis(100);
-/// How recent the last read of the epoch must be for `GetCredentials` to
-/// answer from memory: a missed read or two, then every call reads again
-/// (and the database being down shows as UNAVAILABLE, not as old data).
-const CONFIRMED_WITHIN: Duration = Duration::from_millis(250);
+/// How often [`AccountCache::follow_epoch`] reads the epoch: 50 one-row
+/// reads a second per replica.
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(20);
+/// How long after the start of a read of the epoch a copy that read showed
+/// current is trusted: a late read or two, then every check reads its
+/// account again (and the database being down shows as UNAVAILABLE, not
+/// as old data).
+pub const TRUSTED_FOR: Duration = Duration::from_millis(50);
+/// How long a change waits after its commit before it is answered: the
+/// trust above, and a margin for clocks that run at slightly different rates.
+pub const CHANGE_FENCE: Duration = Duration::from_millis(55);
 
 #[derive(Debug)]
 pub struct AccountCache {
@@ -44,7 +53,8 @@ pub struct AccountCache {
     capacity: usize,
     /// The newest epoch any read has shown: copies older than it are stale.
     newest_epoch: AtomicI64,
-    /// When a read last showed the epoch, in milliseconds since `started`.
+    /// When the latest read that showed the epoch started, in microseconds
+    /// since `started`.
     confirmed_at: AtomicU64,
     started: Instant,
 }
@@ -69,20 +79,35 @@ impl AccountCache {
         }
     }
 
-    /// For an answer that no statement checks afterwards: the copy in memory
-    /// only while the epoch is known to be current (see [`CONFIRMED_WITHIN`]).
+    /// The account as it stands now: the copy in memory while the epoch is
+    /// known to be current (see [`TRUSTED_FOR`]), else a fresh read.
     pub async fn confirmed(
         &self,
         store: &impl AccountStore,
         address: &AccountAddress,
     ) -> Result<Arc<ActiveAccount>> {
-        let confirmed_at = Duration::from_millis(self.confirmed_at.load(Ordering::Relaxed));
-        if self.started.elapsed().saturating_sub(confirmed_at) < CONFIRMED_WITHIN {
+        if self.trusted() {
             if let Some(active) = self.cached(address) {
                 return Ok(active);
             }
         }
         self.reload(store, address).await
+    }
+
+    /// Whether the latest read of the epoch started recently enough.
+    fn trusted(&self) -> bool {
+        let confirmed_at = Duration::from_micros(self.confirmed_at.load(Ordering::Relaxed));
+        self.started.elapsed().saturating_sub(confirmed_at) < TRUSTED_FOR
+    }
+
+    /// The newest epoch seen (a change made after it moves it on).
+    pub fn newest_epoch(&self) -> i64 {
+        self.newest_epoch.load(Ordering::Relaxed)
+    }
+
+    /// The time a read starting now is counted from.
+    pub fn read_starts(&self) -> Duration {
+        self.started.elapsed()
     }
 
     /// Reads the epoch every [`FOLLOW_EVERY`] until `stopped` closes.
@@ -94,18 +119,20 @@ impl AccountCache {
                 _ = ticker.tick() => {}
                 _ = stopped.changed() => return,
             }
-            match tokio::time::timeout(CONFIRMED_WITHIN, store.account_epoch()).await {
-                Ok(Ok(epoch)) => self.observe(epoch),
+            let start = self.read_starts();
+            match tokio::time::timeout(TRUSTED_FOR, store.account_epoch()).await {
+                Ok(Ok(epoch)) => self.observe(epoch, start),
                 Ok(Err(error)) => tracing::debug!(%error, "cannot read the account epoch"),
                 Err(_) => tracing::debug!("reading the account epoch timed out"),
             }
         }
     }
 
-    fn observe(&self, epoch: i64) {
+    /// Records the epoch a read that started at `start` ([`Self::read_starts`]) showed.
+    pub fn observe(&self, epoch: i64, start: Duration) {
         self.newest_epoch.fetch_max(epoch, Ordering::Relaxed);
-        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.confirmed_at.fetch_max(now, Ordering::Relaxed);
+        let start = u64::try_from(start.as_micros()).unwrap_or(u64::MAX);
+        self.confirmed_at.fetch_max(start, Ordering::Relaxed);
     }
 
     /// The account at this address: the copy in memory unless it is known
@@ -127,13 +154,14 @@ impl AccountCache {
         store: &impl AccountStore,
         address: &AccountAddress,
     ) -> Result<Arc<ActiveAccount>> {
+        let start = self.read_starts();
         match store
             .active_account(&address.username, &address.domain)
             .await?
         {
             Some(active) => {
                 let active = Arc::new(active);
-                self.observe(active.epoch);
+                self.observe(active.epoch, start);
                 self.insert(address, active.clone());
                 Ok(active)
             }

@@ -1,39 +1,38 @@
 //! Digest answers to nonces the caller issued: a SIP proxy that challenges
 //! on its own and forwards each answer, as Flexisip's ExternalAuthentication
 //! plugin does. The proxy keeps no `nc` state in that mode, so the core
-//! does: a nonce is recorded at its first right answer, usable for the nonce
-//! TTL and kept for the proxy retention ([`judged_clock`]), and each later
-//! answer must carry a greater `nc`, accepted by the same
-//! atomic statement as the core's own nonces
-//! ([`crate::rules::auth::store::NonceStore::accept_nonce`]), on any replica.
+//! does. A nonce is claimed in the database at its first right answer, by
+//! the replica that judged it, which keeps its `nc` in memory from then on
+//! ([`super::answered`]): later answers cost no statement, and the gateway
+//! sends every answer to one nonce to the same replica (a hash of the
+//! nonce). A replica that finds a nonce claimed but does not hold it (its
+//! claimer is another replica, or itself before a restart or an eviction)
+//! refuses the answer as stale, and the proxy challenges again: a claimed
+//! nonce is never new again, so a captured answer cannot be replayed.
 //!
-//! - Stored as [`PREFIX`] and a digest of the account and the nonce: the
-//!   core's own nonces (hex) never hold the prefix, so the two kinds never
-//!   meet and the caller's can be counted per account; and one account's
-//!   answers never touch another's record, whatever nonce a client picks
-//!   (the proxy's nonces are predictable, so a client could otherwise
+//! - Claimed as [`PREFIX`] and a digest of the account and the nonce: one
+//!   account's answers never touch another's claim, whatever nonce a client
+//!   picks (the proxy's nonces are predictable, so a client could otherwise
 //!   claim one before its user does).
-//! - Only a right answer is recorded: a guesser stores nothing.
-//! - An account holds at most [`LIVE_PER_ACCOUNT`] live ones. A nonce past
-//!   that is refused until the oldest expires; none is evicted, and a
-//!   replayed one is kept (the core discards its own): a nonce no longer
-//!   stored would be new again, and a captured answer to it could be
-//!   replayed.
+//! - Only a right answer claims: a guesser stores nothing.
+//! - An account holds at most [`LIVE_PER_ACCOUNT`] live claims. A nonce past
+//!   that is refused until the oldest expires; none is evicted early.
+//! - A replayed answer is refused, and its nonce kept (a UDP retransmission
+//!   repeats an `nc`; the core discards its own nonces instead).
 
 use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 
 use crate::{
-    domain::{model::ActiveAccount, AccountAddress},
+    domain::model::ActiveAccount,
     error::Result,
     rules::{
         auth::{
-            account_cache::AccountCache,
             answer::{check_fields, Answer, Verdict},
+            answered::{Answered, NonceRef, Taken, PER_ACCOUNT},
             digest::Rejection,
-            nonces::{self, Lifetimes, NonceRecord, UNANSWERED_PER_ACCOUNT},
-            store::NonceUse,
+            nonces::{self, Lifetimes, NonceRecord},
         },
         Store,
     },
@@ -47,111 +46,99 @@ pub const PREFIX: char = '~';
 /// nonce column holds (MariaDB's is 64 ASCII characters).
 const DIGEST_HEX: usize = 63;
 
-/// The cap of part 3 on an account's nonces, applied to the caller's.
-pub const LIVE_PER_ACCOUNT: i64 = UNANSWERED_PER_ACCOUNT;
+/// The cap of part 3 on an account's answered nonces, applied to the claims.
+pub const LIVE_PER_ACCOUNT: i64 = PER_ACCOUNT as i64;
 
 /// The longest opaque: what every backend's column holds (MariaDB's is 64
 /// ASCII characters).
 const MAX_OPAQUE_LEN: usize = 64;
 
-/// How many times the account is read again when it keeps changing under
-/// an answer before the caller is told to retry.
-const ATTEMPTS: usize = 3;
-
-/// Judges an answer to a caller's nonce and records its `nc`. The common
-/// case, a right answer on a recorded nonce, is one statement against the
-/// cached account; anything else is judged again on fresh reads.
+/// Judges an answer to a caller's nonce: the fields and the response
+/// first, then the nonce's state, claimed at its first right answer.
 pub async fn judge_and_record(
     store: &impl Store,
-    accounts: &AccountCache,
-    address: &AccountAddress,
+    proxies: &Answered,
     active: Arc<ActiveAccount>,
     answer: Answer<'_>,
     lifetimes: Lifetimes,
-    now: i64,
+    now_ms: u64,
 ) -> Result<Verdict> {
-    let (ttl_seconds, now) = judged_clock(lifetimes, now);
-    let key_of = |active: &ActiveAccount| {
-        stored_key(
-            active.account.id,
-            &answer.fields.nonce,
-            &answer.fields.opaque,
-        )
-    };
-    if let (Ok(key), Ok(nc)) = (key_of(&active), check(&answer, &active)) {
-        if store
-            .accept_nonce(&use_of(&key, &answer, &active, nc, now))
-            .await?
-        {
-            return Ok(verdict(&active, Ok(())));
-        }
-    }
-    for _ in 0..ATTEMPTS {
-        // The account may have been replaced (same address, a new id).
-        let active = accounts.reload(store, address).await?;
-        let checked = key_of(&active).and_then(|key| Ok((key, check(&answer, &active)?)));
-        let (key, nc) = match checked {
-            Ok(checked) => checked,
-            Err(rejection) => return Ok(verdict(&active, Err(rejection))),
-        };
-        let outcome = record(store, &key, &answer, &active, nc, ttl_seconds, now).await?;
-        if let Some(outcome) = outcome {
-            return Ok(verdict(&active, outcome));
-        }
-    }
-    Err(
-        anyhow::anyhow!("accounts changed during each of {ATTEMPTS} attempts to record a nonce")
-            .into(),
-    )
+    let outcome = judged(store, proxies, &active, &answer, lifetimes, now_ms).await?;
+    Ok(Verdict {
+        account: active.account.clone(),
+        outcome,
+        // The proxy issues its own challenges.
+        challenges: Vec::new(),
+    })
 }
 
-/// Moves a recorded nonce on, or records a new one. `None`: the account
-/// changed in between (read it again).
-async fn record(
+async fn judged(
     store: &impl Store,
-    key: &str,
-    answer: &Answer<'_>,
+    proxies: &Answered,
     active: &ActiveAccount,
-    nc: u32,
-    ttl_seconds: i64,
-    now: i64,
-) -> Result<Option<Result<(), Rejection>>> {
-    if store
-        .accept_nonce(&use_of(key, answer, active, nc, now))
-        .await?
-    {
-        return Ok(Some(Ok(())));
+    answer: &Answer<'_>,
+    lifetimes: Lifetimes,
+    now_ms: u64,
+) -> Result<Result<(), Rejection>> {
+    let account_id = active.account.id;
+    let key = match stored_key(account_id, &answer.fields.nonce, &answer.fields.opaque) {
+        Ok(key) => key,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    let nc = match check(answer, active) {
+        Ok(nc) => nc,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    let ttl_ms = u64::try_from(lifetimes.ttl_seconds).unwrap_or(0) * 1_000;
+    let nonce = NonceRef {
+        account_id,
+        id: memory_id(&key),
+        issued_ms: now_ms,
+        expires_ms: now_ms.saturating_add(ttl_ms),
+    };
+    match proxies.peek(nonce, nc, now_ms) {
+        Taken::Unknown => {}
+        Taken::Accepted => return Ok(rejection_of(proxies.take(nonce, nc, now_ms))),
+        refused => return Ok(rejection_of(refused)),
     }
-    if let Some(stored) = store.nonce(key).await? {
-        return Ok(
-            match nonces::check(Some(&stored), active.account.id, &answer.fields.nc, now) {
-                Err(rejection) => Some(Err(rejection)),
-                Ok(_) if stored.opaque != answer.fields.opaque => Some(Err(Rejection::field(
-                    "opaque",
-                    "does not match the nonce's first answer",
-                ))),
-                // The read allows what the statement refused: the account (its
-                // epoch) changed, or another answer took this nc in between.
-                Ok(_) => None,
-            },
-        );
-    }
-    if store.live_caller_nonces(active.account.id, now).await? >= LIVE_PER_ACCOUNT {
-        return Ok(Some(Err(Rejection::NonceQuota)));
+    let now = i64::try_from(now_ms / 1_000).unwrap_or(i64::MAX);
+    let (ttl_seconds, judged_now) = judged_clock(lifetimes, now);
+    if store.live_caller_nonces(account_id, judged_now).await? >= LIVE_PER_ACCOUNT {
+        return Ok(Err(Rejection::NonceQuota));
     }
     let first = NonceRecord {
-        nonce: key.to_owned(),
+        nonce: key,
         opaque: answer.fields.opaque.clone(),
-        account_id: active.account.id,
+        account_id,
         nc: i64::from(nc),
-        expires_at: now.saturating_add(ttl_seconds),
+        expires_at: judged_now.saturating_add(ttl_seconds),
     };
-    if store.insert_caller_nonce(&first, active.epoch).await? {
-        return Ok(Some(Ok(())));
+    if store.insert_caller_nonce(&first).await? {
+        return Ok(rejection_of(proxies.take(nonce, nc, now_ms)));
     }
-    // Another first answer recorded it (the next turn judges this nc
-    // against it), or the account changed.
-    Ok(None)
+    // Claimed first by a concurrent answer: this replica's (then judged
+    // against it), or another one's (stale: the proxy challenges again).
+    Ok(match proxies.peek(nonce, nc, now_ms) {
+        Taken::Unknown => Err(Rejection::NonceExpired),
+        Taken::Accepted => rejection_of(proxies.take(nonce, nc, now_ms)),
+        refused => rejection_of(refused),
+    })
+}
+
+fn rejection_of(taken: Taken) -> Result<(), Rejection> {
+    match taken {
+        Taken::Accepted | Taken::Unknown => Ok(()),
+        Taken::Replayed => Err(Rejection::NonceReplayed),
+        Taken::Discarded | Taken::Forgotten | Taken::Expired => Err(Rejection::NonceExpired),
+    }
+}
+
+/// What the claim is kept under in memory: the start of its digest.
+fn memory_id(key: &str) -> [u8; 16] {
+    let digest = Sha256::digest(key.as_bytes());
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&digest[..16]);
+    id
 }
 
 /// The TTL and the clock the records are judged on. A record is stored to
@@ -220,32 +207,6 @@ fn check(answer: &Answer<'_>, active: &ActiveAccount) -> Result<u32, Rejection> 
     };
     check_fields(&answer, active, &fields.opaque)?;
     Ok(nc)
-}
-
-fn use_of<'a>(
-    key: &'a str,
-    answer: &'a Answer<'_>,
-    active: &ActiveAccount,
-    nc: u32,
-    now: i64,
-) -> NonceUse<'a> {
-    NonceUse {
-        nonce: key,
-        opaque: &answer.fields.opaque,
-        account_id: active.account.id,
-        nc,
-        now,
-        epoch: active.epoch,
-    }
-}
-
-/// The proxy issues its own challenges: a verdict here carries none.
-fn verdict(active: &ActiveAccount, outcome: Result<(), Rejection>) -> Verdict {
-    Verdict {
-        account: active.account.clone(),
-        outcome,
-        challenges: Vec::new(),
-    }
 }
 
 #[cfg(test)]

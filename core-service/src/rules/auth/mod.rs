@@ -1,6 +1,10 @@
 //! Digest authentication as a whole: issue challenges, judge an answer, hand
-//! HA1s to SIP proxies. The pure checks live in [`nonces`] and
-//! [`digest`]; this module fetches what they need and records the outcome.
+//! HA1s to SIP proxies. The pure checks live in [`signed_nonces`],
+//! [`answered`] and [`digest`]; this module puts them in the contract's
+//! order. A challenge and a right answer on a known nonce cost no statement:
+//! the nonce is signed ([`signed_nonces`]), its counts are in this
+//! replica's memory ([`answered`]), and the account is the cached copy,
+//! confirmed current by [`AccountCache::confirmed`].
 
 use std::sync::Arc;
 
@@ -12,18 +16,68 @@ use crate::{
 use account_cache::AccountCache;
 use answer::check_fields;
 pub use answer::{Answer, Challenge, Verdict};
+use answered::{Answered, NonceRef, Taken};
 use digest::Rejection;
-use nonces::{Lifetimes, NonceRecord};
-use store::NonceUse;
+use nonces::Lifetimes;
+use signed_nonces::Keyring;
 use throttle::{Client, Key, Throttle};
 
 pub mod account_cache;
 pub mod answer;
+pub mod answered;
 pub mod caller_nonces;
 pub mod digest;
 pub mod nonces;
+pub mod signed_nonces;
 pub mod store;
 pub mod throttle;
+
+/// What this replica's Digest checks hold in memory: the signing keys, and
+/// the answered nonces, its own and a proxy's.
+#[derive(Debug)]
+pub struct NonceState {
+    pub keyring: Keyring,
+    pub answered: Answered,
+    pub proxies: Answered,
+}
+
+impl NonceState {
+    pub fn new(keyring: Keyring) -> Self {
+        Self {
+            keyring,
+            answered: Answered::default(),
+            proxies: Answered::keeping_replayed(),
+        }
+    }
+
+    /// Every [`signed_nonces::KEY_REFRESH`] until `stopped` closes: reads
+    /// the keys again (a failed read keeps those in force), and drops the
+    /// answered nonces no answer can need any more.
+    pub async fn follow(
+        &self,
+        store: impl store::NonceStore,
+        ttl_seconds: i64,
+        mut stopped: tokio::sync::watch::Receiver<()>,
+    ) {
+        let mut ticker = tokio::time::interval(signed_nonces::KEY_REFRESH);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = stopped.changed() => return,
+            }
+            if let Err(error) = self.keyring.refresh(&store).await {
+                tracing::warn!(%error, "cannot read the nonce keys");
+            }
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+            let grace = seconds_ms(ttl_seconds);
+            self.answered.sweep(grace, now_ms);
+            self.proxies.sweep(grace, now_ms);
+        }
+    }
+}
 
 /// Who sent an answer, and the count of wrong answers it is held to.
 #[derive(Clone, Copy)]
@@ -32,35 +86,36 @@ pub struct Guard<'a> {
     pub client: Client,
 }
 
-/// A new nonce for the account, offered once per algorithm it has a password for.
+/// A new nonce for the account as it stands now, offered once per
+/// algorithm it has a password for. Nothing is stored.
 pub async fn challenge(
     store: &impl Store,
     accounts: &AccountCache,
+    state: &NonceState,
     address: &AccountAddress,
     pending: PendingAccess,
-    ttl_seconds: i64,
-    now: i64,
+    now_ms: u64,
 ) -> Result<Vec<Challenge>> {
-    let active = admitted(accounts.active(store, address).await?, pending)?;
-    let (_, challenges) = issue(store, accounts, address, active, ttl_seconds, now, false).await?;
-    Ok(challenges)
+    let active = admitted(accounts.confirmed(store, address).await?, pending)?;
+    issue(state, &active, now_ms, false)
 }
 
-/// Judges an answer. The common case, a right answer on a known nonce, is
-/// checked in memory against the cached account and then accepted by one
-/// statement; anything else is judged again on fresh reads, so the reason
-/// given is exact and in the contract's order. A client past the failure
-/// limit for the account is not judged at all; each wrong password counts.
+/// Judges an answer on the account as it stands now (the copy in memory,
+/// confirmed current). A client past the failure limit for the account is
+/// not judged at all; each wrong password counts.
+#[allow(clippy::too_many_arguments)]
 pub async fn verify(
     store: &impl Store,
     accounts: &AccountCache,
+    state: &NonceState,
     address: &AccountAddress,
     answer: Answer<'_>,
     guard: Guard<'_>,
     lifetimes: Lifetimes,
-    now: i64,
+    now_ms: u64,
 ) -> Result<Verdict> {
-    let active = admitted(accounts.active(store, address).await?, answer.pending)?;
+    let active = admitted(accounts.confirmed(store, address).await?, answer.pending)?;
+    let now = i64::try_from(now_ms / 1_000).unwrap_or(i64::MAX);
     let key = Key::Account(active.account.id, guard.client);
     if let Err(retry_after_seconds) = guard.throttle.check(key, now) {
         return Ok(Verdict {
@@ -72,11 +127,10 @@ pub async fn verify(
         });
     }
     let verdict = if answer.nonce_from_caller {
-        caller_nonces::judge_and_record(store, accounts, address, active, answer, lifetimes, now)
-            .await?
+        let proxies = &state.proxies;
+        caller_nonces::judge_and_record(store, proxies, active, answer, lifetimes, now_ms).await?
     } else {
-        let ttl_seconds = lifetimes.ttl_seconds;
-        judge_and_record(store, accounts, address, active, answer, ttl_seconds, now).await?
+        judge_own(state, &active, &answer, lifetimes.ttl_seconds, now_ms)?
     };
     match &verdict.outcome {
         Ok(()) => guard.throttle.succeeded(key),
@@ -103,119 +157,84 @@ fn admitted(active: Arc<ActiveAccount>, pending: PendingAccess) -> Result<Arc<Ac
     }
 }
 
-async fn judge_and_record(
-    store: &impl Store,
-    accounts: &AccountCache,
-    address: &AccountAddress,
-    active: Arc<ActiveAccount>,
-    answer: Answer<'_>,
-    ttl_seconds: i64,
-    now: i64,
-) -> Result<Verdict> {
-    if let Ok(nc) = check_without_record(&answer, &active) {
-        if store
-            .accept_nonce(&use_of(&answer, &active, nc, now))
-            .await?
-        {
-            return Ok(accepted(&active, &answer));
-        }
-    }
-    let active = accounts.reload(store, address).await?;
-    let record = store.nonce(&answer.fields.nonce).await?;
-    let outcome = match judge(&answer, &active, record.as_ref(), now) {
-        Ok(nc)
-            if store
-                .accept_nonce(&use_of(&answer, &active, nc, now))
-                .await? =>
-        {
-            return Ok(accepted(&active, &answer));
-        }
-        // The statement refused what the read allowed: another request,
-        // perhaps on another replica, took this nc first, or the account
-        // changed in between.
-        Ok(_) => Rejection::NonceReplayed,
-        Err(rejection) => rejection,
-    };
-    if outcome == Rejection::NonceReplayed {
-        store.delete_nonce(&answer.fields.nonce).await?;
-    }
-    let stale = outcome == Rejection::NonceExpired;
-    let (active, challenges) =
-        issue(store, accounts, address, active, ttl_seconds, now, stale).await?;
-    Ok(Verdict {
-        account: active.account.clone(),
-        outcome: Err(outcome),
-        challenges,
-    })
-}
-
-/// Every check that does not need the stored nonce, taking the client's
-/// opaque as the stored one: [`crate::rules::auth::store::NonceStore::accept_nonce`] checks the rest.
-fn check_without_record(answer: &Answer<'_>, active: &ActiveAccount) -> Result<u32, Rejection> {
-    let nc = nonces::parse_nc(&answer.fields.nc)?;
-    check_fields(answer, active, &answer.fields.opaque)?;
-    Ok(nc)
-}
-
-/// The pure decision: nonce state first, then fields and response.
-fn judge(
-    answer: &Answer<'_>,
+/// An answer to one of the core's nonces, in the contract's order: the
+/// nonce genuine and this account's, not replayed, not expired; then the
+/// fields and the response; then its `nc` taken, atomically.
+fn judge_own(
+    state: &NonceState,
     active: &ActiveAccount,
-    record: Option<&NonceRecord>,
-    now: i64,
-) -> Result<u32, Rejection> {
-    let (record, nc) = nonces::check(record, active.account.id, &answer.fields.nc, now)?;
-    check_fields(answer, active, &record.opaque)?;
-    Ok(nc)
-}
-
-fn use_of<'a>(answer: &'a Answer<'_>, active: &ActiveAccount, nc: u32, now: i64) -> NonceUse<'a> {
-    NonceUse {
-        nonce: &answer.fields.nonce,
-        opaque: &answer.fields.opaque,
-        account_id: active.account.id,
-        nc,
-        now,
-        epoch: active.epoch,
-    }
-}
-
-/// Success: the same nonce again, for the client's next `nc`.
-fn accepted(active: &ActiveAccount, answer: &Answer<'_>) -> Verdict {
-    Verdict {
-        account: active.account.clone(),
-        outcome: Ok(()),
-        challenges: challenges_for(active, &answer.fields.nonce, &answer.fields.opaque, false),
-    }
-}
-
-/// How many times a nonce is issued again when accounts keep changing under
-/// it before the caller is told to retry.
-const ISSUE_ATTEMPTS: usize = 3;
-
-/// Stores a new nonce for the account as it stands now: when the copy at
-/// hand turns out stale, the account is read again (it may be gone).
-async fn issue(
-    store: &impl Store,
-    accounts: &AccountCache,
-    address: &AccountAddress,
-    mut active: Arc<ActiveAccount>,
+    answer: &Answer<'_>,
     ttl_seconds: i64,
-    now: i64,
-    stale: bool,
-) -> Result<(Arc<ActiveAccount>, Vec<Challenge>)> {
-    for _ in 0..ISSUE_ATTEMPTS {
-        let record = NonceRecord::issue(active.account.id, now, ttl_seconds)?;
-        if store.insert_nonce(&record, active.epoch).await? {
-            let challenges = challenges_for(&active, &record.nonce, &record.opaque, stale);
-            return Ok((active, challenges));
+    now_ms: u64,
+) -> Result<Verdict> {
+    let outcome = judged(state, active, answer, seconds_ms(ttl_seconds), now_ms);
+    match outcome {
+        Ok(()) => Ok(Verdict {
+            account: active.account.clone(),
+            outcome: Ok(()),
+            challenges: challenges_for(active, &answer.fields.nonce, &answer.fields.opaque, false),
+        }),
+        Err(rejection) => {
+            let stale = rejection == Rejection::NonceExpired;
+            Ok(Verdict {
+                account: active.account.clone(),
+                outcome: Err(rejection),
+                challenges: issue(state, active, now_ms, stale)?,
+            })
         }
-        active = accounts.reload(store, address).await?;
     }
-    Err(anyhow::anyhow!(
-        "accounts changed during each of {ISSUE_ATTEMPTS} attempts to issue a nonce"
-    )
-    .into())
+}
+
+fn judged(
+    state: &NonceState,
+    active: &ActiveAccount,
+    answer: &Answer<'_>,
+    ttl_ms: u64,
+    now_ms: u64,
+) -> Result<(), Rejection> {
+    let account = &active.account;
+    let fields = answer.fields;
+    let opened = state
+        .keyring
+        .open(&fields.nonce, account.id, &account.realm, ttl_ms, now_ms)?;
+    let nc = nonces::parse_nc(&fields.nc)?;
+    let nonce = NonceRef {
+        account_id: account.id,
+        id: opened.id,
+        issued_ms: opened.issued_ms,
+        expires_ms: opened.expires_ms,
+    };
+    rejection_of(state.answered.peek(nonce, nc, now_ms))?;
+    check_fields(answer, active, &opened.opaque)?;
+    rejection_of(state.answered.take(nonce, nc, now_ms))
+}
+
+/// The table's word as the contract's: a forgotten nonce is stale (the
+/// client takes a new challenge with the same password).
+fn rejection_of(taken: Taken) -> Result<(), Rejection> {
+    match taken {
+        Taken::Accepted | Taken::Unknown => Ok(()),
+        Taken::Replayed => Err(Rejection::NonceReplayed),
+        Taken::Discarded => Err(Rejection::NonceInvalid),
+        Taken::Expired | Taken::Forgotten => Err(Rejection::NonceExpired),
+    }
+}
+
+fn seconds_ms(seconds: i64) -> u64 {
+    u64::try_from(seconds).unwrap_or(0).saturating_mul(1_000)
+}
+
+/// A new signed nonce for the account as this copy has it.
+fn issue(
+    state: &NonceState,
+    active: &ActiveAccount,
+    now_ms: u64,
+    stale: bool,
+) -> Result<Vec<Challenge>> {
+    let issued = state
+        .keyring
+        .issue(active.account.id, &active.account.realm, now_ms)?;
+    Ok(challenges_for(active, &issued.nonce, &issued.opaque, stale))
 }
 
 /// One challenge per stored algorithm, in store order (MD5 first).

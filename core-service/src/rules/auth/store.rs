@@ -1,43 +1,19 @@
-//! The storage Digest authentication (nonces) needs: the rules define it, an adapter
-//! ([`crate::adapters::sql`]) implements it. Times are Unix seconds.
+//! The storage Digest authentication needs: the keys its nonces are signed
+//! with, and a proxy's nonces recorded at their first answer. The rules
+//! define it, an adapter ([`crate::adapters::sql`]) implements it. Times
+//! are Unix seconds.
 
 use std::future::Future;
 
 use crate::{error::Result, rules::auth::nonces::NonceRecord};
 
-/// A use of a nonce to accept, if and only if every stored fact still holds.
-pub struct NonceUse<'a> {
-    pub nonce: &'a str,
-    pub opaque: &'a str,
-    pub account_id: i64,
-    pub nc: u32,
-    pub now: i64,
-    /// The epoch the caller's copy of the account was read at.
-    pub epoch: i64,
-}
-
 pub trait NonceStore {
-    fn nonce(&self, nonce: &str) -> impl Future<Output = Result<Option<NonceRecord>>> + Send;
-    /// Stores the nonce unless the account epoch has moved on from `epoch`
-    /// (then false: the caller's account is stale, and nothing was stored).
-    fn insert_nonce(
-        &self,
-        record: &NonceRecord,
-        epoch: i64,
-    ) -> impl Future<Output = Result<bool>> + Send;
-    /// Accepts the use in one atomic statement: the nonce is the account's,
-    /// with this opaque, unexpired, its last `nc` below this one, and the
-    /// epoch unchanged. Of concurrent callers with the same `nc`, on any
-    /// replica, at most one gets true.
-    fn accept_nonce(&self, used: &NonceUse<'_>) -> impl Future<Output = Result<bool>> + Send;
-    fn delete_nonce(&self, nonce: &str) -> impl Future<Output = Result<()>> + Send;
     /// Stores a nonce the caller issued, at its first right answer, unless
-    /// one of that value is stored or the account epoch has moved on from
-    /// `epoch` (then false, and nothing was stored). Never evicts.
+    /// one of that value is stored (then false: another replica, or this
+    /// one before it forgot it, recorded it first).
     fn insert_caller_nonce(
         &self,
         record: &NonceRecord,
-        epoch: i64,
     ) -> impl Future<Output = Result<bool>> + Send;
     /// How many caller-issued nonces of the account expire after `now`.
     fn live_caller_nonces(
@@ -47,4 +23,20 @@ pub trait NonceStore {
     ) -> impl Future<Output = Result<i64>> + Send;
     /// Deletes nonces that expired before `horizon`; returns how many.
     fn purge_nonces(&self, horizon: i64) -> impl Future<Output = Result<u64>> + Send;
+    /// Every signing key: id, secret (hex), creation time.
+    fn nonce_keys(&self) -> impl Future<Output = Result<Vec<(i64, String, i64)>>> + Send;
+    /// Stores `secret` as key 1 unless a key exists.
+    fn add_first_nonce_key(
+        &self,
+        secret: &str,
+        created_at: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Stores `secret` as the next key; returns its id.
+    fn add_nonce_key(
+        &self,
+        secret: &str,
+        created_at: i64,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// Deletes the keys with an id below `id`.
+    fn delete_nonce_keys_before(&self, id: i64) -> impl Future<Output = Result<()>> + Send;
 }
