@@ -89,7 +89,7 @@ async fn judged(
         Ok(nc) => nc,
         Err(rejection) => return Ok(Err(rejection)),
     };
-    let ttl_ms = u64::try_from(lifetimes.ttl_seconds).unwrap_or(0) * 1_000;
+    let ttl_ms = super::seconds_ms(lifetimes.ttl_seconds);
     let nonce = NonceRef {
         account_id,
         id: memory_id(&key),

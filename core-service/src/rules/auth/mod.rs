@@ -220,6 +220,7 @@ fn rejection_of(taken: Taken) -> Result<(), Rejection> {
     }
 }
 
+/// Seconds as milliseconds (a negative count is 0).
 fn seconds_ms(seconds: i64) -> u64 {
     u64::try_from(seconds).unwrap_or(0).saturating_mul(1_000)
 }
