@@ -271,7 +271,7 @@ def test_internal_tls_is_mutual_from_read_only_secrets_with_probes_on_a_plain_he
 
     gateway = find(documents, "Deployment", "rest-gateway")
     gateway_env = {e["name"]: e.get("value") for e in gateway["spec"]["template"]["spec"]["containers"][0]["env"]}
-    assert gateway_env["FLEXIAPI_CORE_URL"].startswith("https://core-service:"), "env wins over the ConfigMap"
+    assert gateway_env["FLEXIAPI_CORE_URL"].startswith("https://core-service-replicas:"), "env wins over the ConfigMap"
     for variable, key in [
         ("FLEXIAPI_CORE_CA_FILE", "ca.crt"),
         ("FLEXIAPI_CORE_CLIENT_CERT_FILE", "tls.crt"),
@@ -281,6 +281,20 @@ def test_internal_tls_is_mutual_from_read_only_secrets_with_probes_on_a_plain_he
     assert not [d for d in documents if d["kind"] == "Secret"], "certificates come out of band"
     plain = find(render(KUBERNETES), "Deployment", "core-service")["spec"]["template"]["spec"]
     assert [v["name"] for v in plain["volumes"]] == ["clients", "files"], "the base is unchanged by the component"
+
+
+def test_gateways_reach_every_core_pod_through_a_headless_service(rendered):
+    """A Digest answer must reach the core replica that issued its nonce:
+    the gateway's --core-url names a headless Service (one address per ready
+    pod, the core's gRPC port), not the balanced one."""
+    settings = find(rendered, "ConfigMap", "flexiapi-settings")["data"]
+    url = settings["FLEXIAPI_CORE_URL"]
+    host, port = url.removeprefix("http://").split(":")
+    service = find(rendered, "Service", host)["spec"]
+    assert service["clusterIP"] == "None"
+    assert service["selector"] == {"app.kubernetes.io/name": "core-service"}
+    assert [p["port"] for p in service["ports"]] == [int(port)]
+    assert not service.get("publishNotReadyAddresses"), "only ready pods are dialled"
 
 
 def test_every_core_replica_writes_voicemails_to_one_shared_volume(rendered):

@@ -24,7 +24,9 @@ pub struct Config {
     pub listen: SocketAddr,
 
     /// The core service's gRPC URL: http://HOST:PORT (HTTP/2 without TLS)
-    /// or https://HOST:PORT (with --core-ca-file).
+    /// or https://HOST:PORT (with --core-ca-file). Several replicas: URLs
+    /// separated by commas, or a host name resolving to each (a headless
+    /// Service), resolved again every 2 s.
     #[arg(
         long,
         env = "FLEXIAPI_CORE_URL",

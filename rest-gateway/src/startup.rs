@@ -90,13 +90,9 @@ impl Application {
         // Installed before the first request, so no count is lost.
         flexiapi_telemetry::prometheus();
         let core = CoreClient::connect_lazy(config)?;
-        // Over TLS, one health check at once: a core certificate this
-        // gateway refuses is named in its log at start (core_client::tls),
-        // not at the first request.
-        if config.core_url.starts_with("https://") {
-            let probe = core.clone();
-            tokio::spawn(async move { probe.ready().await });
-        }
+        // Every core endpoint and its replica, before the first request:
+        // Digest answers are routed by nonce from the start.
+        core.follow_replicas().await;
         let state = AppState {
             core,
             trust_forwarded_for: config.trust_forwarded_for,

@@ -2,7 +2,7 @@
 
 use flexiapi_proto::pb;
 
-use super::{CoreClient, SipAddress};
+use super::{replicas::Route, CoreClient, SipAddress};
 use crate::error::ApiError;
 
 impl CoreClient {
@@ -51,11 +51,18 @@ impl CoreClient {
         self.verify_digest(request).await
     }
 
-    /// [`Self::verify`], of a request already made.
+    /// [`Self::verify`], of a request already made: sent to the core
+    /// replica that can judge its nonce (`replicas`).
     pub async fn verify_digest(
         &self,
         request: pb::VerifyDigestRequest,
     ) -> Result<pb::VerifyDigestResponse, ApiError> {
+        let nonce = request.digest.as_ref().map(|digest| digest.nonce.as_str());
+        let route = nonce.and_then(|nonce| Route::of_nonce(nonce, request.nonce_from_caller));
+        let mut request = tonic::Request::new(request);
+        if let Some(route) = route {
+            request.extensions_mut().insert(route);
+        }
         rpc!(
             self,
             auth.verify_digest(request),

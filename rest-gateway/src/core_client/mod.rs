@@ -5,17 +5,12 @@
 //! One method per RPC, in a file per service, each with its client span;
 //! every call on someone's behalf carries the acting account.
 
-use std::{
-    future::Future,
-    pin::Pin,
-    sync::Arc,
-    task::{Context, Poll},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 
 use crate::config::Config;
+use connection::Connector;
 use flexiapi_proto::pb::{
     account_service_client::AccountServiceClient, api_key_service_client::ApiKeyServiceClient,
     auth_service_client::AuthServiceClient,
@@ -26,20 +21,14 @@ use flexiapi_proto::pb::{
     space_service_client::SpaceServiceClient, statistics_service_client::StatisticsServiceClient,
     voicemail_service_client::VoicemailServiceClient,
 };
-use hyper::{body::Incoming, Uri};
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::{
-    client::legacy::{connect::HttpConnector, Client},
-    rt::TokioExecutor,
-};
+use hyper::Uri;
+use replicas::{Replicas, Target};
 use tonic::{
     metadata::AsciiMetadataValue,
     service::{interceptor::InterceptedService, Interceptor},
     Status,
 };
-use tonic_health::pb::{
-    health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
-};
+use transport::Transport;
 
 /// Calls one RPC inside a client span named after it (the span the
 /// trace's `traceparent` is taken from), and unwraps the answer.
@@ -64,13 +53,16 @@ macro_rules! rpc {
 mod accounts;
 mod auth;
 pub(crate) mod call_forwardings;
+mod connection;
 mod devices;
 pub(crate) mod onboarding;
 pub(crate) mod provisioning;
 mod push_notifications;
+mod replicas;
 mod spaces;
 mod statistics;
 mod tls;
+mod transport;
 pub(crate) mod voicemails;
 
 /// An account as the core names it: the user part and the domain of its
@@ -90,10 +82,6 @@ fn account_in(
         crate::error::ApiError::Internal(format!("{rpc} answered without an account"))
     })
 }
-
-/// How long connecting to the core may take before the request fails: a
-/// refused or silent core must turn into a 503 quickly, not a hang.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Every call carries the caller's trace (`traceparent` in its metadata),
 /// the request's id (`x-request-id`) and the gateway's bearer token, when
@@ -170,7 +158,8 @@ struct Clients {
     /// is [`TRANSFER_TIMEOUT`].
     uploads: VoicemailServiceClient<Traced>,
     statistics: StatisticsServiceClient<Traced>,
-    health: HealthClient<Transport>,
+    /// Every core endpoint, and where each call goes.
+    replicas: Arc<Replicas>,
 }
 
 /// How much longer a call may take when the core sends a message: the
@@ -182,110 +171,22 @@ pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// hears): 16 MiB at about 1 Mbit/s.
 pub const TRANSFER_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// hyper's pooled client, HTTP/2 only: one connection to the core, opened
-/// on first use and again after it breaks. tonic's `Channel` does the same
-/// behind a buffer task that every call crosses; calling hyper directly
-/// saves that hop (5 µs of CPU per call in the load tool).
-#[derive(Clone, Debug)]
-pub struct Transport {
-    client: Pool,
-    call_timeout: Duration,
-}
-
-/// The pooled client, over plain TCP or TLS (`https://` core URLs).
-#[derive(Clone, Debug)]
-enum Pool {
-    Plain(Client<HttpConnector, tonic::body::Body>),
-    Tls(Client<HttpsConnector<HttpConnector>, tonic::body::Body>),
-}
-
-type Call = Pin<Box<dyn Future<Output = Result<hyper::Response<Incoming>, Status>> + Send>>;
-
-impl tower_service::Service<hyper::Request<tonic::body::Body>> for Transport {
-    type Response = hyper::Response<Incoming>;
-    type Error = Status;
-    type Future = Call;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Status>> {
-        // The pool opens or waits for a connection inside the call itself.
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: hyper::Request<tonic::body::Body>) -> Call {
-        let response = match &self.client {
-            Pool::Plain(client) => client.request(request),
-            Pool::Tls(client) => client.request(request),
-        };
-        let call_timeout = self.call_timeout;
-        Box::pin(async move {
-            match tokio::time::timeout(call_timeout, response).await {
-                Ok(Ok(response)) => Ok(response),
-                Ok(Err(error)) => Err(Status::unavailable(format!(
-                    "cannot reach the core: {}",
-                    error_chain(&error)
-                ))),
-                Err(_) => Err(Status::deadline_exceeded("the core did not answer in time")),
-            }
-        })
-    }
-}
-
-/// "client error (Connect): tcp connect error: Connection refused", not
-/// just the outer "client error (Connect)".
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 impl CoreClient {
     /// `--core-url`, with `--core-token`; `--core-timeout-seconds` bounds
     /// every call, so a core that accepts connections but does not answer is
     /// a 503 too.
     pub fn connect_lazy(config: &Config) -> anyhow::Result<Self> {
-        let url = config.core_url.as_str();
         let call_timeout = Duration::from_secs(config.core_timeout_seconds);
         let outgoing = Outgoing {
             authorization: bearer(config.core_token.as_deref())?,
         };
-        let invalid = || format!("invalid --core-url / FLEXIAPI_CORE_URL: {url}");
-        let origin: Uri = url.parse().with_context(invalid)?;
-        let https = origin.scheme_str() == Some("https");
-        anyhow::ensure!(
-            (https || origin.scheme_str() == Some("http")) && origin.authority().is_some(),
-            "{}: expected http://HOST:PORT or https://HOST:PORT",
-            invalid()
-        );
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        connector.set_nodelay(true);
-        let mut builder = Client::builder(TokioExecutor::new());
-        builder.http2_only(true);
-        let client = match tls::client_config(config, https)? {
-            None => Pool::Plain(builder.build(connector)),
-            Some(tls) => {
-                connector.enforce_http(false);
-                let connector = HttpsConnectorBuilder::new()
-                    .with_tls_config(tls)
-                    .https_only()
-                    .enable_http2()
-                    .wrap_connector(connector);
-                Pool::Tls(builder.build(connector))
-            }
+        let (origin, targets, https) = targets(&config.core_url)?;
+        let connector = Connector {
+            tls: tls::client_config(config, https)?,
         };
-        let transport = Transport {
-            client,
-            call_timeout,
-        };
-        let delivering = Transport {
-            call_timeout: call_timeout + DELIVERY_TIMEOUT,
-            ..transport.clone()
-        };
+        let replicas = Arc::new(Replicas::new(origin.clone(), targets, connector));
+        let transport = Transport::new(replicas.clone(), call_timeout);
+        let delivering = transport.with_timeout(call_timeout + DELIVERY_TIMEOUT);
         let traced = |transport: Transport| -> Traced {
             InterceptedService::new(transport, outgoing.clone())
         };
@@ -316,30 +217,73 @@ impl CoreClient {
                 origin.clone(),
             ),
             uploads: VoicemailServiceClient::with_origin(
-                traced(Transport {
-                    call_timeout: TRANSFER_TIMEOUT,
-                    ..transport.clone()
-                }),
+                traced(transport.with_timeout(TRANSFER_TIMEOUT)),
                 origin.clone(),
             ),
-            statistics: StatisticsServiceClient::with_origin(
-                traced(transport.clone()),
-                origin.clone(),
-            ),
-            health: HealthClient::with_origin(transport, origin),
+            statistics: StatisticsServiceClient::with_origin(traced(transport), origin),
+            replicas,
         })))
     }
 
-    /// Whether the core says it can serve (its database answers).
-    pub async fn ready(&self) -> bool {
-        let request = HealthCheckRequest {
-            service: String::new(),
-        };
-        match self.0.health.clone().check(request).await {
-            Ok(response) => response.into_inner().status() == ServingStatus::Serving,
-            Err(_) => false,
+    /// Finds every core endpoint and the replica behind each, so that the
+    /// first Digest answer is already routed (and, over TLS, a refused core
+    /// certificate is named in the log at start, not at the first
+    /// request); then, when `--core-url` may name several replicas, again
+    /// every 2 s while this client lives.
+    pub async fn follow_replicas(&self) {
+        let replicas = &self.0.replicas;
+        if replicas.may_change() {
+            replicas.resolve().await;
+        }
+        transport::probe(replicas).await;
+        if replicas.may_change() {
+            tokio::spawn(transport::follow(Arc::downgrade(replicas)));
         }
     }
+
+    /// Whether a core endpoint says it can serve (its database answers).
+    pub async fn ready(&self) -> bool {
+        transport::probe(&self.0.replicas).await
+    }
+}
+
+/// `--core-url`: one URL, or several separated by commas, all http:// or
+/// all https://; the first one's origin, each one's target, and whether
+/// they are https.
+fn targets(urls: &str) -> anyhow::Result<(Uri, Vec<Target>, bool)> {
+    let invalid = |url: &str| {
+        format!(
+            "invalid --core-url / FLEXIAPI_CORE_URL: {url}: expected http://HOST:PORT or \
+             https://HOST:PORT, or several separated by commas"
+        )
+    };
+    let mut parsed = Vec::new();
+    for url in urls.split(',').map(str::trim) {
+        let uri: Uri = url.parse().with_context(|| invalid(url))?;
+        let scheme = uri.scheme_str();
+        anyhow::ensure!(
+            matches!(scheme, Some("http" | "https"))
+                && uri.authority().is_some()
+                && matches!(uri.path(), "" | "/")
+                && uri.query().is_none(),
+            "{}",
+            invalid(url)
+        );
+        parsed.push(uri);
+    }
+    let https = parsed[0].scheme_str() == Some("https");
+    anyhow::ensure!(
+        parsed
+            .iter()
+            .all(|uri| (uri.scheme_str() == Some("https")) == https),
+        "invalid --core-url / FLEXIAPI_CORE_URL: {urls}: all http:// or all https://"
+    );
+    let mut targets = Vec::new();
+    for (index, uri) in parsed.iter().enumerate() {
+        let authority = uri.authority().with_context(|| invalid(urls))?;
+        targets.push(Target::new(authority, https, index == 0));
+    }
+    Ok((parsed.swap_remove(0), targets, https))
 }
 
 #[cfg(test)]

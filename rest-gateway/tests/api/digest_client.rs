@@ -84,6 +84,12 @@ impl DigestClient {
         self
     }
 
+    /// The same client, now asking the gateway at `base`: what a client
+    /// behind a load balancer sees from one request to the next.
+    pub fn through(&mut self, base: &str) {
+        base.clone_into(&mut self.base);
+    }
+
     pub fn sip_from(&self) -> String {
         format!("sip:{}@{}", self.username, self.domain)
     }

@@ -23,13 +23,13 @@ pub const ADMIN: &str = "admin01";
 pub const ADMIN_PASSWORD: &str = "admin-password";
 
 /// A server task that stops when told to.
-struct Running {
+pub struct Running {
     stop: oneshot::Sender<()>,
     task: JoinHandle<anyhow::Result<()>>,
 }
 
 impl Running {
-    async fn stop(self) {
+    pub async fn stop(self) {
         let _ = self.stop.send(());
         self.task.await.unwrap().unwrap();
     }
@@ -124,9 +124,29 @@ pub async fn spawn_system_with(backend: Backend, mut options: Options) -> Option
     };
     let (core, core_addr) =
         start_core(&database.url, "127.0.0.1:0".parse().unwrap(), &options).await;
-    let config = Config {
+    let (gateway, base) =
+        start_gateway(&gateway_config(&options, format!("http://{core_addr}"))).await;
+    let system = TestSystem {
+        base,
+        core_addr,
+        http: reqwest::Client::new(),
+        database,
+        core: Some(core),
+        _gateway: gateway,
+        options,
+        _files: files,
+    };
+    system
+        .grpc_create_account(ADMIN, ADMIN_PASSWORD, "SHA-256", true)
+        .await;
+    Some(system)
+}
+
+/// The gateway `options` describe, in front of `core_url`.
+fn gateway_config(options: &Options, core_url: String) -> Config {
+    Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        core_url: format!("http://{core_addr}"),
+        core_url,
         body_limit_bytes: options.body_limit_bytes,
         tls_cert_file: options.tls.as_ref().map(|(cert, _)| cert.clone()),
         tls_key_file: options.tls.as_ref().map(|(_, key)| key.clone()),
@@ -148,8 +168,12 @@ pub async fn spawn_system_with(backend: Backend, mut options: Options) -> Option
             .as_ref()
             .map_or_else(|| Config::default().hcaptcha_verify_url, |h| h.2.clone()),
         ..Config::default()
-    };
-    let gateway = Gateway::build(&config).await.unwrap();
+    }
+}
+
+/// A running gateway and its base URL.
+async fn start_gateway(config: &Config) -> (Running, String) {
+    let gateway = Gateway::build(config).await.unwrap();
     let port = gateway.local_addr().unwrap().port();
     let base = if gateway.is_tls() {
         format!("https://localhost:{port}")
@@ -160,20 +184,7 @@ pub async fn spawn_system_with(backend: Backend, mut options: Options) -> Option
     let task = tokio::spawn(gateway.run_until_stopped(async {
         let _ = stopped.await;
     }));
-    let system = TestSystem {
-        base,
-        core_addr,
-        http: reqwest::Client::new(),
-        database,
-        core: Some(core),
-        _gateway: Running { stop, task },
-        options,
-        _files: files,
-    };
-    system
-        .grpc_create_account(ADMIN, ADMIN_PASSWORD, "SHA-256", true)
-        .await;
-    Some(system)
+    (Running { stop, task }, base)
 }
 
 async fn start_core(
@@ -349,6 +360,18 @@ impl TestSystem {
         if let Some(core) = self.core.take() {
             core.stop().await;
         }
+    }
+
+    /// Another core replica on the same database, as the first was started.
+    pub async fn another_core(&self) -> (Running, SocketAddr) {
+        let listen = "127.0.0.1:0".parse().unwrap();
+        start_core(&self.database.url, listen, &self.options).await
+    }
+
+    /// Another gateway, as the first was started, in front of `core_url`
+    /// (several core URLs separated by commas); its base URL.
+    pub async fn another_gateway(&self, core_url: &str) -> (Running, String) {
+        start_gateway(&gateway_config(&self.options, core_url.to_owned())).await
     }
 
     /// Starts a core again on the same address and database.

@@ -35,6 +35,7 @@ mod openapi;
 mod operations;
 mod provisioning;
 mod registrar;
+mod replicas;
 mod resilience;
 mod rolling_restart;
 mod spaces;

@@ -12,29 +12,29 @@ use crate::{
 };
 
 /// The README's `remote-auth-uri`, after the scheme and host.
-pub(super) const TEMPLATE: &str = "/api/flexisip/external-auth?key=KEY&method={method}&from={from}\
+pub(crate) const TEMPLATE: &str = "/api/flexisip/external-auth?key=KEY&method={method}&from={from}\
     &domain={domain}&username={username}&realm={realm}&nonce={nonce}&uri={uri}&nc={nc}\
     &cnonce={cnonce}&qop={qop}&response={response}&opaque={opaque}&algorithm={algorithm}\
     &via={header:via}";
 
 /// One SIP request's Digest answer, as Flexisip holds it.
 #[derive(Clone)]
-pub(super) struct SipAnswer {
-    pub(super) method: &'static str,
-    pub(super) username: String,
-    pub(super) domain: String,
-    pub(super) realm: String,
-    pub(super) password: String,
-    pub(super) algorithm: Option<&'static str>,
-    pub(super) nonce: String,
-    pub(super) nc: u32,
-    pub(super) uri: String,
-    pub(super) qop: Option<&'static str>,
-    pub(super) via: Option<String>,
+pub(crate) struct SipAnswer {
+    pub(crate) method: &'static str,
+    pub(crate) username: String,
+    pub(crate) domain: String,
+    pub(crate) realm: String,
+    pub(crate) password: String,
+    pub(crate) algorithm: Option<&'static str>,
+    pub(crate) nonce: String,
+    pub(crate) nc: u32,
+    pub(crate) uri: String,
+    pub(crate) qop: Option<&'static str>,
+    pub(crate) via: Option<String>,
 }
 
 impl SipAnswer {
-    pub(super) fn register(username: &str, domain: &str, password: &str) -> Self {
+    pub(crate) fn register(username: &str, domain: &str, password: &str) -> Self {
         Self {
             method: "REGISTER",
             username: username.into(),
@@ -69,7 +69,7 @@ impl SipAnswer {
 
     /// The URL Flexisip requests: each token's value URI-escaped, `null`
     /// for an absent one.
-    pub(super) fn url(&self, system: &TestSystem, key: &str) -> String {
+    pub(crate) fn url(&self, system: &TestSystem, key: &str) -> String {
         let from = format!(
             "\"{0}\" <sip:{0}@{1}>;tag=a73kszlfl",
             self.username, self.domain
@@ -106,7 +106,7 @@ fn escape(value: &str) -> String {
 
 /// Flexisip's request and what it reads: the HTTP status and the body's
 /// `Key: value` lines.
-pub(super) async fn flexisip(
+pub(crate) async fn flexisip(
     system: &TestSystem,
     url: &str,
 ) -> (StatusCode, Vec<(String, String)>) {
@@ -128,7 +128,7 @@ pub(super) async fn flexisip(
     (status, lines)
 }
 
-pub(super) async fn judged(
+pub(crate) async fn judged(
     system: &TestSystem,
     key: &str,
     answer: &SipAnswer,
@@ -145,12 +145,12 @@ fn line<'a>(lines: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-pub(super) fn assert_accepted(lines: &[(String, String)], identity: &str) {
+pub(crate) fn assert_accepted(lines: &[(String, String)], identity: &str) {
     assert_eq!(line(lines, "Status"), Some("200"), "{lines:?}");
     assert_eq!(line(lines, "P-Asserted-Identity"), Some(identity));
 }
 
-pub(super) fn assert_forbidden(lines: &[(String, String)]) {
+pub(crate) fn assert_forbidden(lines: &[(String, String)]) {
     assert_eq!(line(lines, "Status"), Some("403"), "{lines:?}");
     assert_eq!(line(lines, "Phrase"), Some("Forbidden"));
     assert_eq!(
@@ -160,18 +160,18 @@ pub(super) fn assert_forbidden(lines: &[(String, String)]) {
     assert_eq!(line(lines, "P-Asserted-Identity"), None);
 }
 
-pub(super) fn assert_challenged(lines: &[(String, String)], status: &str, reason: &str) {
+pub(crate) fn assert_challenged(lines: &[(String, String)], status: &str, reason: &str) {
     assert_eq!(line(lines, "Status"), Some(status), "{lines:?}");
     let expected = format!("SIP;cause={status};text=\"{reason}\"");
     assert_eq!(line(lines, "Reason"), Some(expected.as_str()), "{lines:?}");
 }
 
 /// A key of scope external-auth, made as the README makes it.
-pub(super) async fn external_auth_key(system: &TestSystem) -> String {
+pub(crate) async fn external_auth_key(system: &TestSystem) -> String {
     external_auth_key_of(system, ADMIN).await
 }
 
-pub(super) async fn external_auth_key_of(system: &TestSystem, admin: &str) -> String {
+pub(crate) async fn external_auth_key_of(system: &TestSystem, admin: &str) -> String {
     let mut keys =
         pb::api_key_service_client::ApiKeyServiceClient::new(system.core_channel().await);
     keys.create_api_key(pb::CreateApiKeyRequest {
@@ -191,7 +191,7 @@ pub(super) async fn external_auth_key_of(system: &TestSystem, admin: &str) -> St
 
 /// bob00001 (SHA-256) in sip.example.com, a space whose realm is
 /// `example-realm`.
-pub(super) async fn bob_in_another_realm(system: &TestSystem, admin_key: &str) -> pb::Account {
+pub(crate) async fn bob_in_another_realm(system: &TestSystem, admin_key: &str) -> pb::Account {
     let space = json!({"domain": "sip.example.com", "realm": "example-realm"});
     let created = system
         .with_key(admin_key, Method::POST, "/api/spaces", Some(space))

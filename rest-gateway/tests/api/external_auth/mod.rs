@@ -5,7 +5,7 @@
 //! the tests' own Digest code and, in `a_python_sip_client…`, by Python's
 //! hashlib.
 
-mod flexisip_request;
+pub(crate) mod flexisip_request;
 mod python;
 
 use core_service::testing::Backend;
