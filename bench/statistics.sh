@@ -4,7 +4,7 @@
 # each a new id) and the device `PATCH` that follows, by API key, with
 # BENCH_CONNECTIONS connections at once (a Flexisip proxy keeps one);
 # the core on SQLite, PostgreSQL and MariaDB, every server with the
-# defaults. The client is bench/statistics.py (Python, standard library).
+# defaults. The client is bench/event_log_load.py (Python, standard library).
 #
 #   bench/statistics.sh
 #   BENCH_SECONDS=3 bench/statistics.sh   # a quicker look
@@ -30,9 +30,9 @@ for backend in sqlite postgres mysql; do
   key=$("$bin/core-service" api-keys create --username admin01 --domain "$domain" \
     --name flexisip 2>/dev/null)
   start_pair "$domain"
-  python3 bench/statistics.py --addr "$gateway_addr" --key "$key" --seconds 2 \
+  python3 bench/event_log_load.py --addr "$gateway_addr" --key "$key" --seconds 2 \
     --connections 1 --label "$backend: warm-up" >/dev/null
-  python3 bench/statistics.py --addr "$gateway_addr" --key "$key" --seconds "$seconds" \
+  python3 bench/event_log_load.py --addr "$gateway_addr" --key "$key" --seconds "$seconds" \
     --connections "$connections" --label "$backend: call + device update, $connections conn."
   stop_pair
 done

@@ -58,7 +58,9 @@ impl CoreClient {
         request: pb::VerifyDigestRequest,
     ) -> Result<pb::VerifyDigestResponse, ApiError> {
         let nonce = request.digest.as_ref().map(|digest| digest.nonce.as_str());
-        let route = nonce.and_then(|nonce| Route::of_nonce(nonce, request.nonce_from_caller));
+        let route = nonce
+            .filter(|_| self.0.replicas.routed())
+            .and_then(|nonce| Route::of_nonce(nonce, request.nonce_from_caller));
         let mut request = tonic::Request::new(request);
         if let Some(route) = route {
             request.extensions_mut().insert(route);

@@ -232,11 +232,11 @@ impl CoreClient {
     /// every 2 s while this client lives.
     pub async fn follow_replicas(&self) {
         let replicas = &self.0.replicas;
-        if replicas.may_change() {
+        if replicas.routed() {
             replicas.resolve().await;
         }
         transport::probe(replicas).await;
-        if replicas.may_change() {
+        if replicas.routed() {
             tokio::spawn(transport::follow(Arc::downgrade(replicas)));
         }
     }

@@ -30,13 +30,16 @@ use std::{
 
 use arc_swap::ArcSwap;
 use flexiapi_proto::routing;
-use hyper::{http::uri::Authority, HeaderMap, Uri};
+use hyper::{header::HeaderName, http::uri::Authority, HeaderMap, Uri};
 use sha2::{Digest as _, Sha256};
 
 use super::connection::{Connector, Pool, CONNECT_TIMEOUT};
 
 /// How often the hosts are resolved again and every endpoint probed.
 pub(super) const REFRESH: Duration = Duration::from_secs(2);
+
+/// The header every core answer names its replica in, parsed once.
+static INSTANCE_HEADER: HeaderName = HeaderName::from_static(routing::INSTANCE_HEADER);
 
 /// Where a call must go, put in its request's extensions by the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,7 +127,7 @@ impl Endpoint {
     /// Learns from an answer which replica this endpoint reaches.
     pub(super) fn answered(&self, headers: &HeaderMap) {
         let instance = headers
-            .get(routing::INSTANCE_HEADER)
+            .get(&INSTANCE_HEADER)
             .and_then(|value| value.to_str().ok())
             .and_then(routing::parse_instance);
         if let Some(instance) = instance {
@@ -172,6 +175,10 @@ pub(super) struct Replicas {
     /// The first URL's scheme and authority: what tonic's clients carry.
     pub(super) origin: Uri,
     targets: Vec<Target>,
+    /// Whether there may be several replicas: only then are calls routed
+    /// and answers read for their instance (one IP address URL, the
+    /// default, has nothing to route).
+    routed: bool,
     connector: Connector,
     endpoints: ArcSwap<Vec<Arc<Endpoint>>>,
     /// The round robin's position.
@@ -182,9 +189,11 @@ impl Replicas {
     /// Before the first resolution: one endpoint per URL, connecting where
     /// its host resolves (what a single-core gateway always does).
     pub(super) fn new(origin: Uri, targets: Vec<Target>, connector: Connector) -> Self {
+        let routed = targets.len() > 1 || targets.iter().any(|target| target.fixed().is_none());
         let replicas = Self {
             origin,
             targets,
+            routed,
             connector,
             endpoints: ArcSwap::from_pointee(Vec::new()),
             next: AtomicUsize::new(0),
@@ -221,10 +230,10 @@ impl Replicas {
         }
     }
 
-    /// Whether there is anything to follow: more than one URL, or a host
-    /// name that may resolve to several replicas.
-    pub(super) fn may_change(&self) -> bool {
-        self.targets.len() > 1 || self.targets.iter().any(|target| target.fixed().is_none())
+    /// Whether there is anything to follow and route: more than one URL,
+    /// or a host name that may resolve to several replicas.
+    pub(super) fn routed(&self) -> bool {
+        self.routed
     }
 
     /// The endpoint for a call with `route`.

@@ -85,11 +85,13 @@ impl tower_service::Service<hyper::Request<tonic::body::Body>> for Transport {
         };
         endpoint.aim(&mut request);
         let response = endpoint.pool.send(request);
-        let call_timeout = self.call_timeout;
+        let (call_timeout, routed) = (self.call_timeout, self.replicas.routed());
         Box::pin(async move {
             match tokio::time::timeout(call_timeout, response).await {
                 Ok(Ok(response)) => {
-                    endpoint.answered(response.headers());
+                    if routed {
+                        endpoint.answered(response.headers());
+                    }
                     Ok(response)
                 }
                 Ok(Err(error)) => {

@@ -125,8 +125,8 @@ async fn the_instance_is_learned_from_the_answer_header() {
 #[test]
 fn only_several_urls_or_a_host_name_are_followed() {
     let one = replicas(&["127.0.0.1:50051"]);
-    assert!(!one.may_change());
-    assert!(replicas(&["127.0.0.1:1", "127.0.0.1:2"]).may_change());
-    assert!(replicas(&["localhost:50051"]).may_change());
-    assert!(!replicas(&["[::1]:50051"]).may_change());
+    assert!(!one.routed());
+    assert!(replicas(&["127.0.0.1:1", "127.0.0.1:2"]).routed());
+    assert!(replicas(&["localhost:50051"]).routed());
+    assert!(!replicas(&["[::1]:50051"]).routed());
 }

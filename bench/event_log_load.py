@@ -1,6 +1,9 @@
 """Flexisip's statistics traffic against a gateway: on each connection, a
 call posted (a new id, two devices) then one device's PATCH, as its
-event-log writer sends them; requests per second and latencies."""
+event-log writer sends them; requests per second and latencies.
+
+Not named statistics.py: Python looks in a script's own directory first, so
+that name hid the standard library's statistics from bench/report.py."""
 
 import argparse
 import http.client
