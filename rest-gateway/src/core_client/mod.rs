@@ -1,6 +1,8 @@
-//! The gateway's only way to the state: gRPC calls to the core over one lazy
-//! HTTP/2 connection. Lazy means the gateway starts (and answers 503) while
-//! the core is down, and reconnects by itself when it comes back.
+//! The gateway's only way to the state: gRPC calls to the core, over one
+//! lazy HTTP/2 connection per core endpoint (`replicas`: each Digest answer
+//! goes to the replica that issued its nonce). Lazy means the gateway starts
+//! (and answers 503) while the core is down, and reconnects by itself when
+//! it comes back.
 //!
 //! One method per RPC, in a file per service, each with its client span;
 //! every call on someone's behalf carries the acting account.
@@ -292,7 +294,15 @@ mod tests {
 
     #[test]
     fn a_core_url_that_is_not_http_host_port_names_the_flag() {
-        for url in ["core:50051", "ftp://core:50051", "not a url", "http://"] {
+        for url in [
+            "core:50051",
+            "ftp://core:50051",
+            "not a url",
+            "http://",
+            "http://core:50051/path",
+            "http://a:50051,https://b:50051",
+            "http://a:50051,",
+        ] {
             let config = Config {
                 core_url: url.into(),
                 ..Config::default()
@@ -303,6 +313,17 @@ mod tests {
                 "{url}: {error:#}"
             );
         }
+    }
+
+    #[test]
+    fn several_core_urls_are_several_targets_of_one_scheme() {
+        let (origin, found, https) =
+            targets("http://core-0:50051, http://[::1]:50052,http://10.0.0.3").unwrap();
+        assert_eq!(origin, "http://core-0:50051/");
+        assert_eq!(found.len(), 3);
+        assert!(!https);
+        let (_, _, https) = targets("https://core-service-replicas:50051").unwrap();
+        assert!(https);
     }
 
     #[test]
