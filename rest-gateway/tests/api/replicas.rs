@@ -6,7 +6,7 @@
 //! `stale=true`, so every right answer here must pass, and every replay
 //! fail.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, time::Duration};
 
 use core_service::testing::Backend;
 use flexiapi_proto::routing;
@@ -17,7 +17,7 @@ use crate::{
     external_auth::flexisip_request::{
         assert_accepted, assert_challenged, external_auth_key, flexisip, SipAnswer,
     },
-    helpers::{json, spawn_system, Running, TestSystem, DOMAIN},
+    helpers::{json, spawn_system, wait_until, DigestClient, Running, TestSystem, DOMAIN},
 };
 
 mod answers_reach_the_issuing_replica_through_either_gateway {
@@ -242,8 +242,20 @@ async fn a_stopped_replica_is_skipped_and_its_clients_challenged_again_once(back
     assert_eq!(alice.get("/api/ping").await.status(), StatusCode::OK);
 
     system.stop_core().await;
-    // Within one probe, the gateway serves from the other core alone.
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    // Within a probe (every 2 s), the gateway serves from the other core
+    // alone: calls that went to the stopped one meanwhile were 503.
+    let probe = DigestClient::new(&gateway, "alice01", "alice-pw");
+    let skipped = wait_until(Duration::from_secs(8), async || {
+        // Each challenge goes round robin: 401 six times in a row, never 503.
+        for _ in 0..6 {
+            if probe.fetch_challenge_status().await != StatusCode::UNAUTHORIZED {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    assert!(skipped, "the stopped replica is still dialled");
     let stale = alice.get("/api/ping").await;
     assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
     let challenge = crate::helpers::challenges(&stale).remove(0);
