@@ -7,6 +7,7 @@
 mod digest_client;
 mod helpers;
 mod processes;
+mod servers;
 mod test_ca;
 
 mod accounts;
