@@ -112,6 +112,11 @@ fn otlp_provider(service_name: &'static str) -> anyhow::Result<Option<SdkTracerP
 /// Makes `span` (a request's root span) continue the trace whose
 /// `traceparent` arrived in `headers`, and records its `trace_id` field.
 pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) {
+    // Without an exporter no span has a trace context to join or show:
+    // reading the headers would be work for nothing on every request.
+    if !EXPORTING.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     let parent =
         opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(headers)));
     let _ = span.set_parent(parent);
@@ -163,6 +168,10 @@ pub fn record_trace_id(span: &tracing::Span) {
 
 /// Writes the current span's trace context into outgoing gRPC metadata.
 pub fn inject_current(metadata: &mut tonic::metadata::MetadataMap) {
+    // Without an exporter the current span carries no trace context.
+    if !EXPORTING.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     let context = tracing::Span::current().context();
     opentelemetry::global::get_text_map_propagator(|p| {
         p.inject_context(&context, &mut MetadataInjector(metadata))
