@@ -267,7 +267,7 @@ async fn a_sigtermed_gateway_finishes_what_it_has_in_flight() {
                     body.len()
                 );
                 stream.write_all(head.as_bytes()).await.unwrap();
-                tokio::time::sleep(Duration::from_millis(700)).await;
+                tokio::time::sleep(Duration::from_millis(1500)).await;
                 stream.write_all(body.as_bytes()).await.unwrap();
                 let mut answer = String::new();
                 stream.read_to_string(&mut answer).await.unwrap();
@@ -275,7 +275,9 @@ async fn a_sigtermed_gateway_finishes_what_it_has_in_flight() {
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Long enough for all ten to be read and authenticated under a loaded
+    // CI (300 ms was not, twice in a full run): the signal must find them in flight.
+    tokio::time::sleep(Duration::from_millis(800)).await;
     let signalled = Command::new("kill")
         .args(["-TERM", &gateway.id().to_string()])
         .status()
