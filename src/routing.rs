@@ -31,15 +31,14 @@ pub fn nonce_issuer(nonce: &str) -> Option<u64> {
     if nonce.len() != NONCE_BYTES * 2 {
         return None;
     }
-    let version = hex_byte(nonce, 0)?;
-    if version != NONCE_VERSION {
+    // The version byte and the key id come before the instance id.
+    let mut header = [0u8; NONCE_INSTANCE + 8];
+    hex::decode_to_slice(nonce.get(..header.len() * 2)?, &mut header).ok()?;
+    if header[0] != NONCE_VERSION {
         return None;
     }
-    let mut instance = 0u64;
-    for i in NONCE_INSTANCE..NONCE_INSTANCE + 8 {
-        instance = (instance << 8) | u64::from(hex_byte(nonce, i)?);
-    }
-    Some(instance)
+    let instance = header[NONCE_INSTANCE..].try_into().ok()?;
+    Some(u64::from_be_bytes(instance))
 }
 
 /// The instance id as [`INSTANCE_HEADER`] spells it.
@@ -49,18 +48,9 @@ pub fn instance_text(instance: u64) -> String {
 
 /// [`INSTANCE_HEADER`]'s value back to the id.
 pub fn parse_instance(text: &str) -> Option<u64> {
-    if text.len() != 16 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u64::from_str_radix(text, 16).ok()
-}
-
-fn hex_byte(text: &str, index: usize) -> Option<u8> {
-    let pair = text.get(index * 2..index * 2 + 2)?;
-    if !pair.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u8::from_str_radix(pair, 16).ok()
+    let mut bytes = [0u8; 8];
+    hex::decode_to_slice(text, &mut bytes).ok()?;
+    Some(u64::from_be_bytes(bytes))
 }
 
 #[cfg(test)]

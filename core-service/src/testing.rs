@@ -44,6 +44,24 @@ macro_rules! on_every_backend {
     )*};
 }
 
+/// [`on_every_backend`] for the backends several core replicas can share:
+/// `name::postgres` and `name::mysql`.
+#[macro_export]
+macro_rules! on_shared_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::testing::Backend::Postgres).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() {
+                super::$name($crate::testing::Backend::Mysql).await
+            }
+        }
+    )*};
+}
+
 /// What to drop with a test's database.
 enum Cleanup {
     PostgresSchema { admin_url: String, schema: String },

@@ -9,33 +9,10 @@ use crate::{
     spaces::root,
 };
 
-mod fifty_answers_across_two_replicas_let_exactly_one_through {
-    use super::Backend;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::fifty_answers_across_two_replicas_let_exactly_one_through(Backend::Postgres).await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn mysql() {
-        super::fifty_answers_across_two_replicas_let_exactly_one_through(Backend::Mysql).await
-    }
-}
-
-mod a_password_changed_on_one_replica_decides_the_other {
-    use super::Backend;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::a_password_changed_on_one_replica_decides_the_other(Backend::Postgres).await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn mysql() {
-        super::a_password_changed_on_one_replica_decides_the_other(Backend::Mysql).await
-    }
-}
+core_service::on_shared_backends!(
+    fifty_answers_across_two_replicas_let_exactly_one_through,
+    a_password_changed_on_one_replica_decides_the_other,
+);
 
 /// A first core and a second one on its database.
 async fn two_replicas(backend: Backend) -> Option<(TestApp, TestApp)> {

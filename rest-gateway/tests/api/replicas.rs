@@ -20,45 +20,11 @@ use crate::{
     helpers::{json, spawn_system, wait_until, DigestClient, Running, TestSystem, DOMAIN},
 };
 
-mod answers_reach_the_issuing_replica_through_either_gateway {
-    use super::Backend;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::answers_reach_the_issuing_replica_through_either_gateway(Backend::Postgres).await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn mysql() {
-        super::answers_reach_the_issuing_replica_through_either_gateway(Backend::Mysql).await
-    }
-}
-
-mod a_change_through_one_replica_is_refused_through_the_other_at_once {
-    use super::Backend;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::a_change_through_one_replica_is_refused_through_the_other_at_once(Backend::Postgres)
-            .await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn mysql() {
-        super::a_change_through_one_replica_is_refused_through_the_other_at_once(Backend::Mysql)
-            .await
-    }
-}
-
-mod a_stopped_replica_is_skipped_and_its_clients_challenged_again_once {
-    use super::Backend;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::a_stopped_replica_is_skipped_and_its_clients_challenged_again_once(Backend::Postgres)
-            .await
-    }
-}
+core_service::on_shared_backends!(
+    answers_reach_the_issuing_replica_through_either_gateway,
+    a_change_through_one_replica_is_refused_through_the_other_at_once,
+    a_stopped_replica_is_skipped_and_its_clients_challenged_again_once,
+);
 
 /// Two cores and two gateways each given both; the system's own gateway
 /// (in front of the first core only) is not used.
