@@ -59,14 +59,15 @@ fn http_span(request: &Request) -> tracing::Span {
         .map_or("unmatched", MatchedPath::as_str);
     let span = tracing::info_span!(
         "http",
-        otel.name = format!("{} {route}", request.method()),
-        otel.kind = "server",
+        otel.name = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
         http.request.method = %request.method(),
         http.route = route,
         trace_id = tracing::field::Empty,
         // Set by request_id::AssignLayer, which runs before this span is made.
         request_id = tracing::field::Empty,
     );
+    flexiapi_telemetry::name_span(&span, "server", || format!("{} {route}", request.method()));
     if let Some(id) = flexiapi_telemetry::request_id(request.headers()) {
         span.record("request_id", id);
         // The OpenTelemetry name, on the exported span only.

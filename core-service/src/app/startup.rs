@@ -261,14 +261,19 @@ impl Application {
         let served = server
             .trace_fn(|request| {
                 let path = request.uri().path();
+                // The method stays in the log fields (`rpc`): it is all a log
+                // line of the core says of its call.
+                let rpc = path.trim_start_matches('/');
                 let span = tracing::info_span!(
                     "grpc",
-                    otel.name = path.trim_start_matches('/'),
-                    otel.kind = "server",
-                    rpc.system = "grpc",
+                    rpc,
+                    otel.name = tracing::field::Empty,
+                    otel.kind = tracing::field::Empty,
                     trace_id = tracing::field::Empty,
                     request_id = flexiapi_telemetry::request_id(request.headers()),
                 );
+                flexiapi_telemetry::name_span(&span, "server", || rpc.to_owned());
+                flexiapi_telemetry::set_attribute(&span, "rpc.system", "grpc");
                 flexiapi_telemetry::continue_trace(&span, request.headers());
                 span
             })

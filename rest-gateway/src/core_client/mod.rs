@@ -39,10 +39,11 @@ macro_rules! rpc {
         use tracing::Instrument as _;
         let span = tracing::info_span!(
             "grpc_call",
-            otel.name = $name,
-            otel.kind = "client",
-            rpc.system = "grpc"
+            otel.name = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
         );
+        flexiapi_telemetry::name_span(&span, "client", || $name.to_owned());
+        flexiapi_telemetry::set_attribute(&span, "rpc.system", "grpc");
         async {
             let answer = $core.0.$client.clone().$method($request).await?;
             Ok::<_, crate::error::ApiError>(answer.into_inner())

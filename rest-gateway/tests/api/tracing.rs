@@ -24,11 +24,16 @@ use crate::helpers::{hash, DigestClient, DOMAIN};
 
 const PASSWORD: &str = "Tr4ce-S3cret-pw";
 const NEW_PASSWORD: &str = "another-s3cret-password";
+/// OTLP's `SpanKind` values.
+const SERVER: i32 = 2;
+const CLIENT: i32 = 3;
 
 #[derive(Debug, Clone)]
 struct ReceivedSpan {
     service: String,
     name: String,
+    /// OTLP's SpanKind: 2 server, 3 client.
+    kind: i32,
     trace_id: String,
     dump: String,
 }
@@ -58,6 +63,7 @@ impl TraceService for Receiver {
                 spans.push(ReceivedSpan {
                     service: service.clone(),
                     name: span.name.clone(),
+                    kind: span.kind,
                     trace_id: hex::encode(&span.trace_id),
                     dump: format!("{span:?}"),
                 });
@@ -299,13 +305,26 @@ async fn one_request_is_one_trace_across_both_services_without_secrets() {
     let trace = ping_traces
         .iter()
         .find(|trace| {
-            let in_trace = |service: &str, name: &str| {
-                spans
-                    .iter()
-                    .any(|s| s.trace_id == **trace && s.service == service && s.name == name)
+            let in_trace = |service: &str, name: &str, kind: i32| {
+                spans.iter().any(|s| {
+                    s.trace_id == **trace
+                        && s.service == service
+                        && s.name == name
+                        && s.kind == kind
+                })
             };
-            in_trace("rest-gateway", "flexiapi.v1.AuthService/VerifyDigest")
-                && in_trace("core-service", "flexiapi.v1.AuthService/VerifyDigest")
+            // Named and kinded although no log line formats these fields.
+            in_trace("rest-gateway", "GET /api/ping", SERVER)
+                && in_trace(
+                    "rest-gateway",
+                    "flexiapi.v1.AuthService/VerifyDigest",
+                    CLIENT,
+                )
+                && in_trace(
+                    "core-service",
+                    "flexiapi.v1.AuthService/VerifyDigest",
+                    SERVER,
+                )
         })
         .unwrap_or_else(|| panic!("no trace joins both services; spans: {spans:#?}"));
 
