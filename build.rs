@@ -17,6 +17,7 @@ const PROTOS: &[&str] = &[
     "proto/flexiapi/v1/voicemails.proto",
     "proto/flexiapi/v1/statistics.proto",
     "proto/flexiapi/v1/push_notifications.proto",
+    "proto/flexiapi/v1/sessions.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -47,6 +47,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 health_listen: cli.serve.health_listen,
                 account_cache_entries: cli.serve.account_cache_entries,
                 api_key_idle_minutes: cli.serve.api_key_idle_minutes,
+                panel_sessions: crate::rules::sessions::Lifetimes {
+                    idle_seconds: i64::from(cli.serve.panel_session_idle_minutes) * 60,
+                    max_seconds: i64::from(cli.serve.panel_session_max_hours) * 3600,
+                },
                 registrar_redis_url: cli.serve.registrar_redis_url.clone(),
                 max_device_watchers: cli.serve.max_device_watchers as usize,
                 clients_file: cli.serve.clients_file.clone(),

@@ -15,7 +15,7 @@ use crate::{
         devices::store::DeviceStore,
         onboarding::store::OnboardingStore,
         provisioning::store::ProvisioningStore,
-        statistics,
+        sessions, statistics,
         voicemails::{random_part, store::VoicemailStore},
     },
 };
@@ -27,6 +27,8 @@ pub struct Plan {
     pub files: FilesDir,
     /// `--statistics-retention-days`; 0 keeps every record.
     pub statistics_retention_days: u32,
+    /// The web panel's session lifetimes.
+    pub sessions: sessions::Lifetimes,
 }
 
 /// Deletes expired nonces (after their grace TTL) and expired devices, often
@@ -70,6 +72,11 @@ pub async fn purge_expired(store: SqlStore, plan: Plan, mut stopped: watch::Rece
                 Ok(0) => {}
                 Ok(count) => tracing::debug!(count, "purged used and expired provisioning tokens"),
                 Err(error) => tracing::warn!(%error, "could not purge provisioning tokens"),
+            }
+            match sessions::purge(&store, plan.sessions, now).await {
+                Ok(0) => {}
+                Ok(count) => tracing::debug!(count, "purged expired panel sessions"),
+                Err(error) => tracing::warn!(%error, "could not purge panel sessions"),
             }
             sweep_files(&store, &plan.files).await;
             purge_statistics(&store, plan.statistics_retention_days).await;

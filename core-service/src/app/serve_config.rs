@@ -9,6 +9,7 @@ use crate::{
     domain::Domain,
     rules::{
         onboarding::Settings as OnboardingSettings, provisioning::Settings as ProvisioningSettings,
+        sessions::Lifetimes,
     },
 };
 
@@ -28,6 +29,8 @@ pub struct ServeConfig {
     pub health_listen: Option<SocketAddr>,
     pub account_cache_entries: usize,
     pub api_key_idle_minutes: u32,
+    /// `--panel-session-idle-minutes` and `--panel-session-max-hours`.
+    pub panel_sessions: Lifetimes,
     /// `--registrar-redis-url`: Flexisip's registrar as the source of devices.
     pub registrar_redis_url: Option<String>,
     /// `--max-device-watchers`: open WatchDevices streams per core.
@@ -70,6 +73,7 @@ impl Default for ServeConfig {
             health_listen: None,
             account_cache_entries: 10_000,
             api_key_idle_minutes: 60,
+            panel_sessions: Lifetimes::default(),
             registrar_redis_url: None,
             max_device_watchers: 1000,
             clients_file: None,

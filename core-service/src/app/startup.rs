@@ -12,7 +12,8 @@ use flexiapi_proto::pb::{
     device_service_server::DeviceServiceServer, onboarding_service_server::OnboardingServiceServer,
     provisioning_service_server::ProvisioningServiceServer,
     push_notification_service_server::PushNotificationServiceServer,
-    space_service_server::SpaceServiceServer, statistics_service_server::StatisticsServiceServer,
+    session_service_server::SessionServiceServer, space_service_server::SpaceServiceServer,
+    statistics_service_server::StatisticsServiceServer,
     voicemail_service_server::VoicemailServiceServer,
 };
 use tokio::{net::TcpListener, sync::watch};
@@ -134,6 +135,7 @@ impl Application {
                 proxy_nonce_retention_seconds: i64::from(config.proxy_nonce_retention_seconds),
                 account_cache_entries: config.account_cache_entries,
                 api_key_idle_minutes: i64::from(config.api_key_idle_minutes),
+                sessions: config.panel_sessions,
                 provisioning: config.provisioning.clone(),
                 voicemails: VoicemailSettings {
                     max_bytes: config.voicemail_max_bytes,
@@ -170,6 +172,7 @@ impl Application {
             onboarding_retention_seconds: self.onboarding.settings.retention_seconds(),
             files: self.settings.files.clone(),
             statistics_retention_days: self.statistics_retention_days,
+            sessions: self.settings.sessions,
         };
         let purger = tokio::spawn(super::purge::purge_expired(
             self.store.clone(),
@@ -298,6 +301,7 @@ impl Application {
             .add_service(VoicemailServiceServer::new(api.clone()))
             .add_service(StatisticsServiceServer::new(api.clone()))
             .add_service(PushNotificationServiceServer::new(api.clone()))
+            .add_service(SessionServiceServer::new(api.clone()))
             .add_service(DeviceServiceServer::new(api))
             .serve_with_incoming_shutdown(without_delay(self.listener), shutdown)
             .await;

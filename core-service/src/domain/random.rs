@@ -8,6 +8,9 @@ use crate::{domain::model::Secret, error::Result};
 
 /// Letters and digits: API keys and onboarding tokens.
 pub const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/// base64url's alphabet (RFC 4648 §5): the web panel's session and CSRF
+/// tokens, which travel in cookies and form fields unescaped.
+pub const BASE64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 /// Codes typed into four boxes.
 pub const DIGITS: &[u8] = b"0123456789";
 

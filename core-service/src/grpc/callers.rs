@@ -65,6 +65,9 @@ pub const RPCS: &[(&str, &[Role])] = &[
     ("/flexiapi.v1.ApiKeyService/ListApiKeys", NOT_PROXY),
     ("/flexiapi.v1.ApiKeyService/RevokeApiKey", NOT_PROXY),
     ("/flexiapi.v1.AuthService/Challenge", ALL),
+    ("/flexiapi.v1.SessionService/OpenSession", NOT_PROXY),
+    ("/flexiapi.v1.SessionService/GetSession", NOT_PROXY),
+    ("/flexiapi.v1.SessionService/CloseSession", NOT_PROXY),
     ("/flexiapi.v1.AuthService/VerifyDigest", ALL),
     // The HA1s: a proxy that checks passwords itself needs them; the
     // gateway never does.

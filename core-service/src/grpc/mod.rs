@@ -43,6 +43,7 @@ mod onboarding;
 mod provisioning;
 mod push_notifications;
 pub mod replica;
+mod sessions;
 mod spaces;
 mod statistics;
 mod voicemails;
@@ -62,6 +63,8 @@ pub struct Settings {
     pub account_cache_entries: usize,
     /// `--api-key-idle-minutes`: how long a user key lives unused.
     pub api_key_idle_minutes: i64,
+    /// `--panel-session-idle-minutes` and `--panel-session-max-hours`.
+    pub sessions: crate::rules::sessions::Lifetimes,
     /// Part 5's token lifetimes.
     pub provisioning: ProvisioningSettings,
     /// Part 6's upload limit, and where the files are.

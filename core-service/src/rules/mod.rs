@@ -6,7 +6,7 @@ use crate::rules::{
     accounts::store::AccountStore, api_keys::store::ApiKeyStore, auth::store::NonceStore,
     call_forwardings::store::CallForwardingStore, devices::store::DeviceStore,
     onboarding::store::OnboardingStore, provisioning::store::ProvisioningStore,
-    spaces::store::SpaceStore, statistics::store::StatisticsStore,
+    sessions::store::SessionStore, spaces::store::SpaceStore, statistics::store::StatisticsStore,
     voicemails::store::VoicemailStore,
 };
 
@@ -18,6 +18,7 @@ pub mod devices;
 pub mod onboarding;
 pub mod provisioning;
 pub mod push_notifications;
+pub mod sessions;
 pub mod spaces;
 pub mod statistics;
 pub mod voicemails;
@@ -34,6 +35,7 @@ pub trait Store:
     + CallForwardingStore
     + VoicemailStore
     + StatisticsStore
+    + SessionStore
     + Clone
     + Send
     + Sync
@@ -52,6 +54,7 @@ impl<T> Store for T where
         + CallForwardingStore
         + VoicemailStore
         + StatisticsStore
+        + SessionStore
         + Clone
         + Send
         + Sync

@@ -26,6 +26,7 @@ mod raw_grpc;
 mod realms;
 mod registrar;
 mod replicas;
+mod sessions;
 mod spaces;
 mod statistics_store;
 mod storage;

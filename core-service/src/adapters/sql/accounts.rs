@@ -5,6 +5,7 @@ use super::{
     account_create::{insert_credentials, taken, INSERT_PASSWORD},
     account_rows::{sorted_credentials, AccountRow, CredentialRow, COLUMNS},
     is_unique_violation,
+    sessions::{BLOCK_SESSIONS, END_SESSIONS},
     text::Text,
     SqlStore,
 };
@@ -122,6 +123,8 @@ impl AccountStore for SqlStore {
         let (deleted_sql, update_sql) = (self.sql(WAS_DELETED), self.sql(UPDATE_ACCOUNT));
         let (remember_sql, forget_sql) = (self.sql(REMEMBER_USERNAME), self.sql(DELETE_PASSWORDS));
         let password_sql = self.sql(INSERT_PASSWORD);
+        let (end_sessions_sql, block_sessions_sql) =
+            (self.sql(END_SESSIONS), self.sql(BLOCK_SESSIONS));
         let mut current: Option<(String, String)> = None;
         let written: Result<Written, sqlx::Error> = on_pool!(self, write, pool => {
             async {
@@ -175,6 +178,14 @@ impl AccountStore for SqlStore {
                 if let Some(credentials) = &changes.credentials {
                     sqlx::query(&forget_sql).bind(id).execute(&mut *tx).await?;
                     insert_credentials!(tx, &password_sql, id, credentials);
+                }
+                // The account's panel sessions end with the change that
+                // withdraws its access (rules::sessions), in its transaction.
+                if changes.activated == Some(false) || changes.credentials.is_some() {
+                    sqlx::query(&end_sessions_sql).bind(id).execute(&mut *tx).await?;
+                }
+                if changes.blocked == Some(true) {
+                    sqlx::query(&block_sessions_sql).bind(id).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(Written::Done)

@@ -108,6 +108,7 @@ pub(super) mod nonces;
 mod onboarding;
 mod probe;
 mod provisioning;
+mod sessions;
 mod spaces;
 mod sqlite_nonces;
 mod statistics;

@@ -157,6 +157,27 @@ pub struct ServeArgs {
     )]
     pub api_key_idle_minutes: u32,
 
+    /// How long a web panel session lives without a request, in minutes.
+    #[arg(
+        long,
+        env = "FLEXIAPI_PANEL_SESSION_IDLE_MINUTES",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..=10_080),
+        global = true
+    )]
+    pub panel_session_idle_minutes: u32,
+
+    /// How long a web panel session lives after its login, in hours,
+    /// however busy.
+    #[arg(
+        long,
+        env = "FLEXIAPI_PANEL_SESSION_MAX_HOURS",
+        default_value_t = 12,
+        value_parser = clap::value_parser!(u32).range(1..=8_760),
+        global = true
+    )]
+    pub panel_session_max_hours: u32,
+
     /// Flexisip's registrar (`redis://[:PASSWORD@]HOST:6379/DB`, or
     /// `rediss://`) as the source of devices: they are read from and removed
     /// in its `fs:<user>@<domain>` hashes. Unset: devices live in the
