@@ -160,7 +160,7 @@ pub fn set_attribute(span: &tracing::Span, key: &'static str, value: &str) {
 /// `otel.kind`, which it declares `Empty`) when spans are exported. Without
 /// an exporter nothing reads them, and the log lines carry the same facts
 /// under other fields: formatting them into every span's log fields cost
-/// about 3,000 instructions a request (bench/notes.md). Call it before
+/// about 7,000 of the gateway's instructions a request (bench/notes.md). Call it before
 /// anything reads the span's context (`continue_trace`): a started span's
 /// kind is fixed.
 pub fn name_span(span: &tracing::Span, kind: &'static str, name: impl FnOnce() -> String) {
