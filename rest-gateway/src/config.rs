@@ -165,6 +165,16 @@ pub struct Config {
     #[arg(long, env = "FLEXIAPI_GATEWAY_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
 
+    /// Serve the web panel (`/login`, `/dashboard`…) beside the API;
+    /// `false`: its paths answer 404.
+    #[arg(
+        long,
+        env = "FLEXIAPI_GATEWAY_WEB_PANEL",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub web_panel: bool,
+
     /// The gateway's public origin (https://account.example.org): the
     /// links it hands out (a request token's validation_url) start with
     /// it. Default: the scheme served and the request's Host.
@@ -233,6 +243,7 @@ impl Default for Config {
             tls_reload_seconds: 60,
             worker_threads: None,
             trust_forwarded_for: false,
+            web_panel: true,
             cors_allowed_origins: Vec::new(),
             public_url: None,
             hcaptcha_secret: None,

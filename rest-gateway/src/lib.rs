@@ -26,6 +26,7 @@ pub mod fuzzing;
 pub mod layers;
 pub mod metrics;
 pub mod openapi;
+pub mod panel;
 pub mod request_id;
 pub mod request_limits;
 pub mod routes;

@@ -20,7 +20,8 @@ use flexiapi_proto::pb::{
     device_service_client::DeviceServiceClient, onboarding_service_client::OnboardingServiceClient,
     provisioning_service_client::ProvisioningServiceClient,
     push_notification_service_client::PushNotificationServiceClient,
-    space_service_client::SpaceServiceClient, statistics_service_client::StatisticsServiceClient,
+    session_service_client::SessionServiceClient, space_service_client::SpaceServiceClient,
+    statistics_service_client::StatisticsServiceClient,
     voicemail_service_client::VoicemailServiceClient,
 };
 use hyper::Uri;
@@ -62,6 +63,7 @@ pub(crate) mod onboarding;
 pub(crate) mod provisioning;
 mod push_notifications;
 mod replicas;
+mod sessions;
 mod spaces;
 mod statistics;
 mod tls;
@@ -161,6 +163,8 @@ struct Clients {
     /// is [`TRANSFER_TIMEOUT`].
     uploads: VoicemailServiceClient<Traced>,
     statistics: StatisticsServiceClient<Traced>,
+    /// The web panel's sessions.
+    sessions: SessionServiceClient<Traced>,
     /// Every core endpoint, and where each call goes.
     replicas: Arc<Replicas>,
 }
@@ -223,7 +227,11 @@ impl CoreClient {
                 traced(transport.with_timeout(TRANSFER_TIMEOUT)),
                 origin.clone(),
             ),
-            statistics: StatisticsServiceClient::with_origin(traced(transport), origin),
+            statistics: StatisticsServiceClient::with_origin(
+                traced(transport.clone()),
+                origin.clone(),
+            ),
+            sessions: SessionServiceClient::with_origin(traced(transport), origin),
             replicas,
         })))
     }

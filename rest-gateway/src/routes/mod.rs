@@ -99,6 +99,11 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
     let mut document = serde_json::to_value(&document)?;
     crate::openapi::complete(&mut document);
     let documents = docs::Documents::new(serde_json::to_string_pretty(&document)?);
+    let router = if state.web.panel {
+        router.merge(crate::panel::router())
+    } else {
+        router
+    };
     Ok(router
         .layer(Extension(documents))
         .layer(Extension(explorer::Explorer::load()?))

@@ -19,6 +19,8 @@ pub struct Web {
     /// `--public-url`).
     pub https: bool,
     pub captcha: Option<Captcha>,
+    /// `--web-panel`: whether the panel's pages are served.
+    pub panel: bool,
 }
 
 impl Web {
@@ -35,6 +37,7 @@ impl Web {
             public_url: config.public_url.clone(),
             https: config.tls_cert_file.is_some(),
             captcha,
+            panel: config.web_panel,
         })
     }
 

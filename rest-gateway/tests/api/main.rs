@@ -34,6 +34,7 @@ mod internal_tls;
 mod onboarding;
 mod openapi;
 mod operations;
+mod panel;
 mod provisioning;
 mod registrar;
 mod replicas;

@@ -1,0 +1,55 @@
+//! The web panel (contract panel.md), served by the gateway beside `/api`:
+//! server-rendered pages built from gRPC calls made for the logged-in
+//! account, so the core decides what each page may show or do. The
+//! gateway keeps nothing: sessions are the core's.
+//!
+//! This first part: `/`, the login, the logout and the dashboard; the
+//! admin pages come next.
+
+use axum::{
+    http::{header, HeaderValue},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+
+use crate::state::AppState;
+
+mod dashboard;
+mod digest;
+mod login;
+mod page;
+mod session;
+
+/// The stylesheet's path; the file is built into the binary.
+const STYLESHEET: &str = "/static/panel.css";
+
+/// The panel's routes. Pages are not part of the JSON API, so they are
+/// not in the OpenAPI document: added with `route`, not utoipa's `routes!`.
+#[allow(clippy::disallowed_methods)]
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(login::home))
+        .route("/login", get(login::form).post(login::login))
+        .route("/logout", post(login::logout))
+        .route("/dashboard", get(dashboard::show))
+        .route(STYLESHEET, get(stylesheet))
+}
+
+async fn stylesheet() -> Response {
+    let mut response = include_str!("panel.css").into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}

@@ -1,0 +1,106 @@
+//! The panel's HTML: one layout (landmarks, the stylesheet, the logout
+//! form on private pages), error pages, and the headers every page
+//! carries (contract panel.md "Serving"). Templates are maud's: checked at
+//! build time, every value escaped unless marked otherwise.
+
+use axum::{
+    http::{header, HeaderName, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use maud::{html, Markup, DOCTYPE};
+
+/// Nothing from another origin, no inline script or style, no framing.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// What a private page's chrome needs: the logout form's CSRF token.
+pub struct Chrome<'a> {
+    pub csrf_token: &'a str,
+}
+
+/// A whole page: `title` in `<title>` and `<h1>`.
+pub fn layout(title: &str, chrome: Option<&Chrome<'_>>, main: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · FlexiAPI" }
+                link rel="stylesheet" href=(super::STYLESHEET);
+            }
+            body {
+                header {
+                    nav aria-label="Main" {
+                        a href="/" { "FlexiAPI" }
+                        @if let Some(chrome) = chrome {
+                            a href="/dashboard" { "My account" }
+                            form method="post" action="/logout" class="logout" {
+                                input type="hidden" name="_csrf" value=(chrome.csrf_token);
+                                button type="submit" data-testid="logout" { "Log out" }
+                            }
+                        }
+                    }
+                }
+                main {
+                    h1 { (title) }
+                    (main)
+                }
+            }
+        }
+    }
+}
+
+/// A page answer with the panel's headers; `no-store` always, so that the
+/// back button after a logout shows nothing private.
+pub fn respond(status: StatusCode, page: Markup) -> Response {
+    let mut response = (status, page.into_string()).into_response();
+    let headers = response.headers_mut();
+    let set = [
+        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    for (name, value) in set {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// An error page (403, 404, 429…) holding the message in `error-page`.
+pub fn error(status: StatusCode, message: &str, chrome: Option<&Chrome<'_>>) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let main = html! {
+        div data-testid="error-page" role="alert" { p { (message) } }
+        p { a href="/" { "Back to the start" } }
+    };
+    respond(status, layout(title, chrome, main))
+}
+
+/// A 303 to `location` (Post/Redirect/Get), with the panel's headers.
+pub fn see_other(location: &'static str) -> Response {
+    let mut response = respond(StatusCode::SEE_OTHER, html! {});
+    response
+        .headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_static(location));
+    response
+}
+
+/// Adds a `Set-Cookie` (names and values are ours: header-safe).
+pub fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// `Retry-After`, on a 429 page.
+pub fn with_retry_after(mut response: Response, seconds: u32) -> Response {
+    response.headers_mut().insert(
+        HeaderName::from_static("retry-after"),
+        HeaderValue::from(seconds),
+    );
+    response
+}
