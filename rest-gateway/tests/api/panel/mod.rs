@@ -8,6 +8,8 @@ use reqwest::{header, redirect, Method, StatusCode};
 
 use crate::helpers::{spawn_system, TestSystem, DOMAIN};
 
+mod browser;
+
 core_service::on_every_backend!(logging_in_and_out, what_ends_a_session_or_refuses_one,);
 
 /// A browser without JavaScript: follows nothing, keeps its cookies.
