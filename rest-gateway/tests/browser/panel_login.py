@@ -9,10 +9,25 @@ Prints "ok" when every check passed; any failure raises.
 import os
 import sys
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
 base, username, password, sip_address, shots = sys.argv[1:6]
 chromium = os.environ.get("FLEXIAPI_CHROMIUM", "/usr/bin/chromium")
+
+
+def accessible(page, name):
+    """axe-core (vendored by the axe-playwright-python package, no CDN):
+    no serious or critical violation of WCAG 2.0-2.2 A and AA."""
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{name}: {bad}"
+    assert results.response["passes"], f"{name}: axe checked nothing"
 
 
 def no_horizontal_scroll(page):
@@ -34,6 +49,7 @@ with sync_playwright() as playwright:
     expect(page).to_have_title("Log in · FlexiAPI")
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
     page.screenshot(path=f"{shots}/login.png", full_page=True)
+    accessible(page, "login")
 
     # A wrong password: the error next to the form, the field marked.
     form = page.get_by_test_id("login-form")
@@ -44,6 +60,7 @@ with sync_playwright() as playwright:
     expect(form.get_by_label("SIP address")).to_have_attribute("aria-invalid", "true")
     expect(form.get_by_label("SIP address")).to_have_value(sip_address)
     expect(form.get_by_label("Password")).to_have_value("")
+    accessible(page, "login with an error")
 
     # From the keyboard: the address, Tab to the password, Enter logs in.
     form.get_by_label("SIP address").focus()
@@ -54,6 +71,7 @@ with sync_playwright() as playwright:
     page.wait_for_url(f"{base}/dashboard")
     expect(page.get_by_test_id("sip-address")).to_have_text(sip_address)
     page.screenshot(path=f"{shots}/dashboard.png", full_page=True)
+    accessible(page, "dashboard")
     cookies = context.cookies()
     session = [c for c in cookies if c["name"] == "flexiapi_session"]
     assert len(session) == 1 and session[0]["httpOnly"], cookies

@@ -38,8 +38,8 @@ fn script(name: &str) -> PathBuf {
 /// under CI).
 pub async fn browser_available() -> bool {
     let chromium = std::env::var("FLEXIAPI_CHROMIUM").unwrap_or("/usr/bin/chromium".into());
-    available("python3", &["-c", "import playwright.sync_api"]).await
-        && available(&chromium, &["--version"]).await
+    let modules = "import playwright.sync_api, axe_playwright_python";
+    available("python3", &["-c", modules]).await && available(&chromium, &["--version"]).await
 }
 
 /// Runs a browser script with these arguments; its output must be `ok`.
