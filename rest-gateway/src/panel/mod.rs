@@ -36,6 +36,11 @@ pub fn router() -> Router<AppState> {
         .route(STYLESHEET, get(stylesheet))
 }
 
+/// The HTML 404 of every path outside `/api` that is not a page.
+pub fn not_found() -> Response {
+    page::error(axum::http::StatusCode::NOT_FOUND, "Page not found", None)
+}
+
 async fn stylesheet() -> Response {
     let mut response = include_str!("panel.css").into_response();
     let headers = response.headers_mut();

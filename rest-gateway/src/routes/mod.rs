@@ -6,6 +6,7 @@
 use std::sync::Once;
 
 use axum::{
+    extract::State,
     http::{StatusCode, Uri},
     middleware,
     response::IntoResponse,
@@ -117,8 +118,13 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
 /// `…/api/` gives `/api//api/spaces` and `…/api` gives `/api/api/spaces`.
 const DOUBLED_API: [&str; 2] = ["/api//api/", "/api/api/"];
 
-async fn not_found(uri: Uri) -> impl IntoResponse {
+/// A JSON 404 under `/api` (and everywhere without the panel), else the
+/// panel's HTML 404 page: a person typed that address.
+async fn not_found(State(state): State<AppState>, uri: Uri) -> axum::response::Response {
     let path = uri.path();
+    if state.web.panel && !path.starts_with("/api") {
+        return crate::panel::not_found();
+    }
     let message = if DOUBLED_API.iter().any(|prefix| path.starts_with(prefix)) {
         // Every request of such a Flexisip lands here: one line says why.
         static WARNED: Once = Once::new();
@@ -137,7 +143,7 @@ async fn not_found(uri: Uri) -> impl IntoResponse {
     } else {
         format!("No route for {path}")
     };
-    (StatusCode::NOT_FOUND, Json(json!({ "message": message })))
+    (StatusCode::NOT_FOUND, Json(json!({ "message": message }))).into_response()
 }
 
 async fn method_not_allowed() -> impl IntoResponse {

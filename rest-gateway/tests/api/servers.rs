@@ -62,6 +62,8 @@ pub struct Options {
     /// `None`) and `--voicemail-max-bytes`.
     pub files_dir: Option<PathBuf>,
     pub voicemail_max_bytes: u64,
+    /// The gateway's `--web-panel`.
+    pub web_panel: bool,
 }
 
 impl Default for Options {
@@ -84,6 +86,7 @@ impl Default for Options {
             hcaptcha: None,
             files_dir: None,
             voicemail_max_bytes: 16_777_216,
+            web_panel: true,
         }
     }
 }
@@ -98,6 +101,7 @@ pub(crate) fn gateway_config(options: &Options, core_url: String) -> Config {
         tls_key_file: options.tls.as_ref().map(|(_, key)| key.clone()),
         tls_reload_seconds: options.tls_reload_seconds,
         trust_forwarded_for: options.trust_forwarded_for,
+        web_panel: options.web_panel,
         request_timeout_seconds: options.request_timeout_seconds,
         header_read_timeout_seconds: options.header_read_timeout_seconds,
         keep_alive_timeout_seconds: options.keep_alive_timeout_seconds,

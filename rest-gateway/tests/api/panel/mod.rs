@@ -6,11 +6,29 @@
 use core_service::testing::Backend;
 use reqwest::{header, redirect, Method, StatusCode};
 
-use crate::helpers::{spawn_system, TestSystem, DOMAIN};
+use crate::helpers::{spawn_system, spawn_system_with, Options, TestSystem, DOMAIN};
 
 mod browser;
 
-core_service::on_every_backend!(logging_in_and_out, what_ends_a_session_or_refuses_one,);
+core_service::on_every_backend!(logging_in_and_out, what_ends_a_session_or_refuses_one);
+
+/// `--web-panel false`: the panel's paths are the API's JSON 404s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panel_can_be_switched_off() {
+    let options = Options {
+        web_panel: false,
+        ..Options::default()
+    };
+    let Some(system) = spawn_system_with(Backend::Sqlite, options).await else {
+        return;
+    };
+    for path in ["/", "/login", "/dashboard", "/static/panel.css"] {
+        let answer = system.http.get(system.url(path)).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{path}");
+        let body = answer.text().await.unwrap();
+        assert_eq!(body, format!(r#"{{"message":"No route for {path}"}}"#));
+    }
+}
 
 /// A browser without JavaScript: follows nothing, keeps its cookies.
 struct Browser<'a> {
@@ -174,6 +192,15 @@ async fn logging_in_and_out(backend: Backend) {
         .to_str()
         .unwrap()
         .starts_with("text/css"));
+
+    // A path that is no page: the HTML 404; under /api, the JSON one.
+    let missing = browser.send(Method::GET, "/no-such-page", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains(r#"data-testid="error-page""#));
+    assert_eq!(missing.headers[header::CACHE_CONTROL], "no-store");
+    let api = browser.send(Method::GET, "/api/no-such-route", None).await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.body, r#"{"message":"No route for /api/no-such-route"}"#);
 
     // A private page without a session, and the home: the login.
     for path in ["/dashboard", "/"] {
