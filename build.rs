@@ -39,6 +39,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "flexiapi.v1.CreateApiKeyResponse",
             "flexiapi.v1.VerifyApiKeyRequest",
             "flexiapi.v1.SecretText",
+            "flexiapi.v1.OpenSessionResponse",
+            "flexiapi.v1.GetSessionRequest",
+            "flexiapi.v1.GetSessionResponse",
+            "flexiapi.v1.CloseSessionRequest",
         ])
         .compile_fds(fds)?;
     Ok(())

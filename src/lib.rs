@@ -72,7 +72,43 @@ pub mod pb {
                 .field("password", &"<redacted>")
                 .field("algorithm", &self.algorithm)
                 .field("client_address", &self.client_address)
+                .field("session_token", &"<redacted>")
                 .finish()
+        }
+    }
+
+    // A session's token opens it as a password would; its CSRF token is
+    // half of what a forged form needs.
+    impl fmt::Debug for OpenSessionResponse {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("OpenSessionResponse")
+                .field("verdict", &self.verdict)
+                .field("token", &"<redacted>")
+                .field("csrf_token", &"<redacted>")
+                .field("expires_at", &self.expires_at)
+                .finish()
+        }
+    }
+
+    impl fmt::Debug for GetSessionRequest {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("GetSessionRequest { token: \"<redacted>\" }")
+        }
+    }
+
+    impl fmt::Debug for GetSessionResponse {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("GetSessionResponse")
+                .field("account", &self.account)
+                .field("csrf_token", &"<redacted>")
+                .field("expires_at", &self.expires_at)
+                .finish()
+        }
+    }
+
+    impl fmt::Debug for CloseSessionRequest {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("CloseSessionRequest { token: \"<redacted>\" }")
         }
     }
 
@@ -135,8 +171,27 @@ pub mod pb {
             let change = ChangePasswordRequest {
                 old_password: "s3cret-password".into(),
                 password: "s3cret-password".into(),
+                session_token: "s3cret-password".into(),
                 ..Default::default()
             };
+            let sessions = format!(
+                "{:?} {:?} {:?} {:?}",
+                OpenSessionResponse {
+                    token: "s3cret-password".into(),
+                    csrf_token: "s3cret-password".into(),
+                    ..Default::default()
+                },
+                GetSessionRequest {
+                    token: "s3cret-password".into()
+                },
+                GetSessionResponse {
+                    csrf_token: "s3cret-password".into(),
+                    ..Default::default()
+                },
+                CloseSessionRequest {
+                    token: "s3cret-password".into()
+                },
+            );
             let key = "0123456789abcdefABCDEF0123456789abcdefAB";
             let created = CreateApiKeyResponse {
                 key: key.into(),
@@ -152,7 +207,8 @@ pub mod pb {
                 expire_at: None,
             };
             let printed = format!(
-                "{request:?} {credential:?} {update:?} {change:?} {created:?} {verify:?} {token:?}"
+                "{request:?} {credential:?} {update:?} {change:?} {created:?} {verify:?} {token:?} \
+                 {sessions}"
             );
             assert!(!printed.contains("s3cret-password"), "{printed}");
             assert!(!printed.contains("0123456789abcdef"), "{printed}");

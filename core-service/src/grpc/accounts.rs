@@ -230,6 +230,7 @@ impl<S: Store> AccountService for Api<S> {
             old_password: &request.old_password,
             password: &request.password,
             algorithm: &request.algorithm,
+            session_token: &request.session_token,
         };
         let account = match password::change(&self.store, &actor, change, now).await {
             Ok(account) => account,

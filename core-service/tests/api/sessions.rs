@@ -214,8 +214,25 @@ async fn a_session_ends_with_its_account(backend: Backend) {
     }
     assert!(get(&app, &admins).await.is_ok());
 
+    // Changed from a panel session: that one stays, the others end.
+    let current = login(&app, "dave01", "dave-new-pw").await.token;
+    let other = login(&app, "dave01", "dave-new-pw").await.token;
+    app.accounts
+        .clone()
+        .change_password(pb::ChangePasswordRequest {
+            actor: actor(&dave),
+            old_password: "dave-new-pw".into(),
+            password: "dave-newer-pw".into(),
+            session_token: current.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(get(&app, &current).await.is_ok(), "the changing session stays");
+    assert_eq!(get(&app, &other).await.unwrap_err().code(), Code::NotFound);
+
     // Blocked behind the core's back (an operator's SQL): caught at the next use.
-    let token = login(&app, "dave01", "dave-new-pw").await.token;
+    let token = login(&app, "dave01", "dave-newer-pw").await.token;
     app.execute(
         "UPDATE accounts SET blocked = TRUE WHERE username = $1",
         &["dave01"],
@@ -230,7 +247,7 @@ async fn a_session_ends_with_its_account(backend: Backend) {
     .await;
 
     // Deleted: its sessions go with it.
-    let token = login(&app, "dave01", "dave-new-pw").await.token;
+    let token = login(&app, "dave01", "dave-newer-pw").await.token;
     app.accounts
         .clone()
         .delete_account(pb::DeleteAccountRequest {

@@ -181,8 +181,18 @@ impl AccountStore for SqlStore {
                 }
                 // The account's panel sessions end with the change that
                 // withdraws its access (rules::sessions), in its transaction.
-                if changes.activated == Some(false) || changes.credentials.is_some() {
-                    sqlx::query(&end_sessions_sql).bind(id).execute(&mut *tx).await?;
+                let ended = changes.activated == Some(false) || changes.credentials.is_some();
+                if ended {
+                    // A deactivation keeps no session, a password change its own.
+                    let kept = match changes.activated {
+                        Some(false) => "",
+                        _ => changes.keep_session.as_deref().unwrap_or(""),
+                    };
+                    sqlx::query(&end_sessions_sql)
+                        .bind(id)
+                        .bind(kept)
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 if changes.blocked == Some(true) {
                     sqlx::query(&block_sessions_sql).bind(id).execute(&mut *tx).await?;

@@ -11,8 +11,10 @@ use crate::{
     rules::sessions::store::{NewSession, SessionStore, StoredSession},
 };
 
-/// Ends every session of an account (deactivated, or a new password).
-pub(super) const END_SESSIONS: &str = "DELETE FROM panel_sessions WHERE account_id = $1";
+/// Ends the sessions of an account (deactivated, or a new password) but the
+/// one whose token has the SHA-256 `$2` ('' keeps none).
+pub(super) const END_SESSIONS: &str =
+    "DELETE FROM panel_sessions WHERE account_id = $1 AND token_sha256 <> $2";
 /// Ends them so that their next use answers `Account blocked` (blocked).
 pub(super) const BLOCK_SESSIONS: &str =
     "UPDATE panel_sessions SET blocked = TRUE WHERE account_id = $1";

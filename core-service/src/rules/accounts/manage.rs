@@ -158,6 +158,8 @@ pub async fn update(
         admin: update.admin,
         // An admin deciding the state ends pending (contract part 4).
         pending: update.activated.map(|_| false),
+        // An admin's new password ends every session of the account.
+        keep_session: None,
         updated_at: now,
     };
     let updated = store

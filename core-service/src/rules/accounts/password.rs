@@ -4,7 +4,7 @@
 
 use super::Actor;
 use crate::{
-    domain::{model::Account, Algorithm},
+    domain::{model::Account, random::fingerprint, Algorithm},
     error::{CoreError, Result},
     rules::{
         accounts::{
@@ -20,6 +20,9 @@ pub struct PasswordChange<'a> {
     pub password: &'a str,
     /// Empty keeps the account's algorithms.
     pub algorithm: &'a str,
+    /// The web panel session making the change, which stays open (every
+    /// other one of the account ends); empty: they all end.
+    pub session_token: &'a str,
 }
 
 pub async fn change(
@@ -52,6 +55,7 @@ pub async fn change(
     }
     let changes = AccountChanges {
         credentials: Some(password.credentials(&algorithms, &account.username, &account.realm)),
+        keep_session: (!change.session_token.is_empty()).then(|| fingerprint(change.session_token)),
         updated_at: now,
         ..AccountChanges::default()
     };

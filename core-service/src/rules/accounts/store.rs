@@ -46,8 +46,12 @@ pub struct NewAccount<'a> {
 pub struct AccountChanges {
     pub profile: Option<Profile>,
     pub username: Option<String>,
-    /// Replaces every stored password.
+    /// Replaces every stored password, and ends the account's web panel
+    /// sessions but `keep_session`.
     pub credentials: Option<Vec<Credential>>,
+    /// The SHA-256 of the panel session that changes the password, which
+    /// stays open.
+    pub keep_session: Option<String>,
     pub activated: Option<bool>,
     pub blocked: Option<bool>,
     pub admin: Option<bool>,

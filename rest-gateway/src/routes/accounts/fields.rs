@@ -107,5 +107,7 @@ pub fn password_change(
         password,
         algorithm,
         client_address: auth.client_address.clone(),
+        // Over the API no panel session is kept: they all end.
+        session_token: String::new(),
     })
 }
