@@ -228,7 +228,10 @@ async fn a_session_ends_with_its_account(backend: Backend) {
         })
         .await
         .unwrap();
-    assert!(get(&app, &current).await.is_ok(), "the changing session stays");
+    assert!(
+        get(&app, &current).await.is_ok(),
+        "the changing session stays"
+    );
     assert_eq!(get(&app, &other).await.unwrap_err().code(), Code::NotFound);
 
     // Blocked behind the core's back (an operator's SQL): caught at the next use.

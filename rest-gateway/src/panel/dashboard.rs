@@ -1,11 +1,29 @@
 //! `GET /dashboard`: the logged-in account as the core has it now.
 
-use axum::{http::StatusCode, response::Response};
+use axum::{
+    extract::{rejection::QueryRejection, Query},
+    http::StatusCode,
+    response::Response,
+};
 use maud::html;
+use serde::Deserialize;
 
 use super::{page, session::LoggedIn};
 
-pub async fn show(logged_in: LoggedIn) -> Response {
+/// What the page that sent the user here did (Post/Redirect/Get): a known
+/// word, never text to show, so no page can make this one say anything.
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn show(logged_in: LoggedIn, done: Result<Query<Done>, QueryRejection>) -> Response {
+    // A malformed query is no reason to refuse the page: no message then.
+    let done = done.ok().and_then(|Query(done)| done.done);
+    let flash = match done.as_deref() {
+        Some("password") => Some("Password changed"),
+        _ => None,
+    };
     let account = &logged_in.account;
     let role = if account.super_admin {
         "Super admin"
@@ -15,6 +33,9 @@ pub async fn show(logged_in: LoggedIn) -> Response {
         "User"
     };
     let main = html! {
+        @if let Some(message) = flash {
+            (page::flash(message))
+        }
         dl {
             dt { "SIP address" }
             dd data-testid="sip-address" { "sip:" (account.username) "@" (account.domain) }
@@ -26,6 +47,11 @@ pub async fn show(logged_in: LoggedIn) -> Response {
             dd { (role) }
             dt { "Password algorithms" }
             dd { (account.password_algorithms.join(", ")) }
+        }
+        nav aria-label="Account" {
+            ul {
+                li { a href="/password" { "Change your password" } }
+            }
         }
     };
     page::respond(

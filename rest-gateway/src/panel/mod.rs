@@ -19,6 +19,7 @@ mod dashboard;
 mod digest;
 mod login;
 mod page;
+mod password;
 mod session;
 
 /// The stylesheet's path; the file is built into the binary.
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login::form).post(login::login))
         .route("/logout", post(login::logout))
         .route("/dashboard", get(dashboard::show))
+        .route("/password", get(password::form).post(password::change))
         .route(STYLESHEET, get(stylesheet))
 }
 

@@ -51,6 +51,40 @@ pub fn layout(title: &str, chrome: Option<&Chrome<'_>>, main: Markup) -> Markup 
     }
 }
 
+/// One labelled input; with an error, the message beside it (`error-NAME`)
+/// and the field marked (`aria-invalid`, `aria-describedby`). Password
+/// fields are never given a value.
+pub struct Field<'a> {
+    pub label: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub autocomplete: &'a str,
+    pub value: &'a str,
+    pub error: Option<&'a str>,
+}
+
+impl Field<'_> {
+    pub fn render(&self) -> Markup {
+        let error_id = format!("error-{}", self.name);
+        let value = (self.kind != "password").then_some(self.value);
+        html! {
+            label for=(self.name) { (self.label) }
+            input id=(self.name) name=(self.name) type=(self.kind)
+                autocomplete=(self.autocomplete) value=[value]
+                aria-invalid=[self.error.map(|_| "true")]
+                aria-describedby=[self.error.map(|_| error_id.as_str())];
+            @if let Some(error) = self.error {
+                p id=(error_id) class="field-error" data-testid=(error_id) { (error) }
+            }
+        }
+    }
+}
+
+/// The message after an action (`role="status"`).
+pub fn flash(message: &str) -> Markup {
+    html! { p role="status" data-testid="flash" class="flash" { (message) } }
+}
+
 /// A page answer with the panel's headers; `no-store` always, so that the
 /// back button after a logout shows nothing private.
 pub fn respond(status: StatusCode, page: Markup) -> Response {

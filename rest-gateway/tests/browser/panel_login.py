@@ -79,6 +79,20 @@ with sync_playwright() as playwright:
     # Scripts cannot read it.
     assert "flexiapi_session" not in page.evaluate("document.cookie")
 
+    # The password form: a mismatch is shown beside its field, accessibly.
+    page.get_by_role("link", name="Change your password").click()
+    form = page.get_by_test_id("password-form")
+    form.get_by_label("Current password").fill(password)
+    form.get_by_label("New password", exact=True).fill("a-new-password-1")
+    form.get_by_label("New password, again").fill("a-new-password-2")
+    form.locator("[type=submit]").click()
+    expect(page.get_by_test_id("error-password_confirmation")).to_have_text(
+        "The password confirmation does not match."
+    )
+    accessible(page, "password with an error")
+    page.screenshot(path=f"{shots}/password.png", full_page=True)
+    page.goto(f"{base}/dashboard")
+
     # A phone's width: nothing scrolls sideways.
     page.set_viewport_size({"width": 360, "height": 740})
     no_horizontal_scroll(page)

@@ -10,7 +10,11 @@ use crate::helpers::{spawn_system, spawn_system_with, Options, TestSystem, DOMAI
 
 mod browser;
 
-core_service::on_every_backend!(logging_in_and_out, what_ends_a_session_or_refuses_one);
+core_service::on_every_backend!(
+    logging_in_and_out,
+    what_ends_a_session_or_refuses_one,
+    changing_the_password,
+);
 
 /// `--web-panel false`: the panel's paths are the API's JSON 404s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,4 +370,80 @@ async fn what_ends_a_session_or_refuses_one(backend: Backend) {
         rest.get("/api/ping").await.status(),
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+async fn changing_the_password(backend: Backend) {
+    let Some(system) = spawn_system(backend).await else {
+        return;
+    };
+    alice(&system).await;
+    let (mut here, mut elsewhere) = (Browser::new(&system), Browser::new(&system));
+    for browser in [&mut here, &mut elsewhere] {
+        assert_eq!(
+            browser.log_in("alice01", "alice-pw").await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let form = here.send(Method::GET, "/password", None).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains(r#"data-testid="password-form""#));
+    let csrf = form.csrf();
+    let post = |old: &'static str, new: &'static str, again: &'static str| {
+        [
+            ("old_password", old),
+            ("password", new),
+            ("password_confirmation", again),
+        ]
+    };
+
+    // Refusals: each beside its field, in the API's words; nothing typed shown.
+    let mut fields = post("alice-pw", "new-alice-pw1", "new-alice-pw2").to_vec();
+    fields.push(("_csrf", &csrf));
+    let mismatch = here.send(Method::POST, "/password", Some(&fields)).await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(mismatch.body.contains(
+        r#"data-testid="error-password_confirmation">The password confirmation does not match.<"#
+    ));
+    assert!(mismatch
+        .body
+        .contains(r#"aria-invalid="true" aria-describedby="error-password_confirmation""#));
+    let mut fields = post("not-alice-pw", "new-alice-pw1", "new-alice-pw1").to_vec();
+    fields.push(("_csrf", &csrf));
+    let wrong = here.send(Method::POST, "/password", Some(&fields)).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong
+        .body
+        .contains(r#"data-testid="error-old_password">Incorrect old password<"#));
+    for page in [&mismatch, &wrong] {
+        for typed in ["alice-pw", "new-alice-pw1", "new-alice-pw2"] {
+            assert!(!page.body.contains(&format!("\"{typed}\"")), "{typed}");
+        }
+    }
+    let without_token = post("alice-pw", "new-alice-pw1", "new-alice-pw1");
+    let refused = here
+        .send(Method::POST, "/password", Some(&without_token))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // The change: this session stays, the other one ends; the new password
+    // is the one Digest takes.
+    let mut fields = post("alice-pw", "new-alice-pw1", "new-alice-pw1").to_vec();
+    fields.push(("_csrf", &csrf));
+    let changed = here.send(Method::POST, "/password", Some(&fields)).await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert_eq!(changed.location(), "/dashboard?done=password");
+    let dashboard = here.send(Method::GET, changed.location(), None).await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert!(dashboard
+        .body
+        .contains(r#"role="status" data-testid="flash" class="flash">Password changed<"#));
+    let other = elsewhere.send(Method::GET, "/dashboard", None).await;
+    assert_eq!(other.location(), "/login");
+    let mut old = system.client("alice01", "alice-pw");
+    assert_eq!(
+        old.get("/api/ping").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let mut new = system.client("alice01", "new-alice-pw1");
+    assert_eq!(new.get("/api/ping").await.status(), StatusCode::OK);
 }
