@@ -1,14 +1,15 @@
 //! `GET /dashboard`: the logged-in account as the core has it now.
 
 use axum::{
-    extract::{rejection::QueryRejection, Query},
+    extract::{rejection::QueryRejection, Query, State},
     http::StatusCode,
     response::Response,
 };
 use maud::html;
 use serde::Deserialize;
 
-use super::{page, session::LoggedIn};
+use super::{devices, page, session::LoggedIn};
+use crate::state::AppState;
 
 /// What the page that sent the user here did (Post/Redirect/Get): a known
 /// word, never text to show, so no page can make this one say anything.
@@ -17,11 +18,16 @@ pub struct Done {
     done: Option<String>,
 }
 
-pub async fn show(logged_in: LoggedIn, done: Result<Query<Done>, QueryRejection>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    logged_in: LoggedIn,
+    done: Result<Query<Done>, QueryRejection>,
+) -> Response {
     // A malformed query is no reason to refuse the page: no message then.
     let done = done.ok().and_then(|Query(done)| done.done);
     let flash = match done.as_deref() {
         Some("password") => Some("Password changed"),
+        Some("device") => Some("Device removed"),
         _ => None,
     };
     let account = &logged_in.account;
@@ -48,9 +54,13 @@ pub async fn show(logged_in: LoggedIn, done: Result<Query<Done>, QueryRejection>
             dt { "Password algorithms" }
             dd { (account.password_algorithms.join(", ")) }
         }
+        h2 { "Devices" }
+        (devices::list(&state, &logged_in).await)
         nav aria-label="Account" {
             ul {
                 li { a href="/password" { "Change your password" } }
+                li { a href="/api_key" { "Make an API key" } }
+                li { a href="/delete" { "Delete your account" } }
             }
         }
     };

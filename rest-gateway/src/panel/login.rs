@@ -135,10 +135,11 @@ pub async fn login(
     again(StatusCode::OK)
 }
 
+/// A form that carries nothing but its CSRF token.
 #[derive(Deserialize)]
 pub struct CsrfForm {
     #[serde(default, rename = "_csrf")]
-    csrf: String,
+    pub csrf: String,
 }
 
 /// `POST /logout`: the session ends in the core, the cookie is cleared.

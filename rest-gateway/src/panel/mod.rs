@@ -3,8 +3,8 @@
 //! account, so the core decides what each page may show or do. The
 //! gateway keeps nothing: sessions are the core's.
 //!
-//! This first part: `/`, the login, the logout and the dashboard; the
-//! admin pages come next.
+//! So far: `/`, the login and logout, and a user's own pages (dashboard
+//! with devices, password, API key, deletion); the admin pages come next.
 
 use axum::{
     http::{header, HeaderValue},
@@ -15,7 +15,10 @@ use axum::{
 
 use crate::state::AppState;
 
+mod api_key;
 mod dashboard;
+mod delete;
+mod devices;
 mod digest;
 mod login;
 mod page;
@@ -35,6 +38,12 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/dashboard", get(dashboard::show))
         .route("/password", get(password::form).post(password::change))
+        .route(
+            "/devices/delete",
+            get(devices::confirm).post(devices::remove),
+        )
+        .route("/api_key", get(api_key::form).post(api_key::create))
+        .route("/delete", get(delete::form).post(delete::delete))
         .route(STYLESHEET, get(stylesheet))
 }
 

@@ -80,6 +80,29 @@ impl Field<'_> {
     }
 }
 
+/// A destructive action's confirmation: a page holding one form that
+/// posts `hidden` to `action`; nothing is done before it is sent.
+pub fn confirm(
+    title: &str,
+    question: Markup,
+    action: &str,
+    hidden: &[(&str, &str)],
+    chrome: &Chrome<'_>,
+) -> Response {
+    let main = html! {
+        p { (question) }
+        form method="post" action=(action) {
+            input type="hidden" name="_csrf" value=(chrome.csrf_token);
+            @for (name, value) in hidden {
+                input type="hidden" name=(name) value=(value);
+            }
+            button type="submit" data-testid="confirm-delete" { "Yes, delete" }
+        }
+        p { a href="/dashboard" { "No, go back" } }
+    };
+    respond(StatusCode::OK, layout(title, Some(chrome), main))
+}
+
 /// The message after an action (`role="status"`).
 pub fn flash(message: &str) -> Markup {
     html! { p role="status" data-testid="flash" class="flash" { (message) } }

@@ -9,6 +9,7 @@ use reqwest::{header, redirect, Method, StatusCode};
 use crate::helpers::{spawn_system, spawn_system_with, Options, TestSystem, DOMAIN};
 
 mod browser;
+mod me;
 
 core_service::on_every_backend!(
     logging_in_and_out,
