@@ -29,9 +29,16 @@ const INCORRECT: &str = "Incorrect username or password";
 /// `/`: the home of a live session, else the login.
 pub async fn home(State(state): State<AppState>, parts: Parts) -> Response {
     let name = session::session_cookie(state.web.https);
-    match session::cookie(&parts.headers, name) {
-        Some(token) if state.core.get_session(token).await.is_ok() => page::see_other("/dashboard"),
-        _ => page::see_other("/login"),
+    let Some(token) = session::cookie(&parts.headers, name) else {
+        return page::see_other("/login");
+    };
+    match state.core.get_session(token).await {
+        // Admins land on the accounts they manage, users on their own.
+        Ok(session) if session.account.as_ref().is_some_and(|a| a.admin) => {
+            page::see_other("/admin/accounts")
+        }
+        Ok(_) => page::see_other("/dashboard"),
+        Err(_) => page::see_other("/login"),
     }
 }
 

@@ -3,8 +3,9 @@
 //! account, so the core decides what each page may show or do. The
 //! gateway keeps nothing: sessions are the core's.
 //!
-//! So far: `/`, the login and logout, and a user's own pages (dashboard
-//! with devices, password, API key, deletion); the admin pages come next.
+//! So far: `/`, the login and logout, a user's own pages (dashboard with
+//! devices, password, API key, deletion), and the admin's accounts list and
+//! account page with its state changes.
 
 use axum::{
     http::{header, HeaderValue},
@@ -15,6 +16,7 @@ use axum::{
 
 use crate::state::AppState;
 
+mod admin_accounts;
 mod api_key;
 mod dashboard;
 mod delete;
@@ -44,6 +46,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api_key", get(api_key::form).post(api_key::create))
         .route("/delete", get(delete::form).post(delete::delete))
+        .route("/admin/accounts", get(admin_accounts::list))
+        .route("/admin/accounts/{id}", get(admin_accounts::show))
+        .route(
+            "/admin/accounts/{id}/{action}",
+            post(admin_accounts::set_state),
+        )
         .route(STYLESHEET, get(stylesheet))
 }
 

@@ -13,9 +13,11 @@ use maud::{html, Markup, DOCTYPE};
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// What a private page's chrome needs: the logout form's CSRF token.
+/// What a private page's chrome needs: the logout form's CSRF token, and
+/// whether to link the admin pages.
 pub struct Chrome<'a> {
     pub csrf_token: &'a str,
+    pub admin: bool,
 }
 
 /// A whole page: `title` in `<title>` and `<h1>`.
@@ -34,6 +36,9 @@ pub fn layout(title: &str, chrome: Option<&Chrome<'_>>, main: Markup) -> Markup 
                     nav aria-label="Main" {
                         a href="/" { "FlexiAPI" }
                         @if let Some(chrome) = chrome {
+                            @if chrome.admin {
+                                a href="/admin/accounts" { "Accounts" }
+                            }
                             a href="/dashboard" { "My account" }
                             form method="post" action="/logout" class="logout" {
                                 input type="hidden" name="_csrf" value=(chrome.csrf_token);
@@ -142,6 +147,15 @@ pub fn see_other(location: &'static str) -> Response {
     response
         .headers_mut()
         .insert(header::LOCATION, HeaderValue::from_static(location));
+    response
+}
+
+/// A 303 to a path made for this answer.
+pub fn see_other_to(location: String) -> Response {
+    let mut response = respond(StatusCode::SEE_OTHER, html! {});
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
     response
 }
 

@@ -102,6 +102,7 @@ impl LoggedIn {
     pub fn chrome(&self) -> page::Chrome<'_> {
         page::Chrome {
             csrf_token: &self.csrf_token,
+            admin: self.account.admin,
         }
     }
 }

@@ -11,7 +11,7 @@ use tokio::process::Command;
 
 use crate::{
     clients::available,
-    helpers::{spawn_system, DOMAIN},
+    helpers::{spawn_system, ADMIN, ADMIN_PASSWORD, DOMAIN},
 };
 
 /// On SQLite and PostgreSQL, as the issue asks: the pages do not depend
@@ -24,6 +24,17 @@ mod login_and_logout_in_chromium {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
         super::login_and_logout_in_chromium(super::Backend::Postgres).await
+    }
+}
+
+mod admin_pages_in_chromium {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::admin_pages_in_chromium(super::Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::admin_pages_in_chromium(super::Backend::Postgres).await
     }
 }
 
@@ -75,6 +86,25 @@ async fn login_and_logout_in_chromium(backend: Backend) {
     run_script(
         "panel_login.py",
         &[&system.base, "carol01", "carol pw 2026!", &sip_address],
+    )
+    .await;
+}
+
+async fn admin_pages_in_chromium(backend: Backend) {
+    if !browser_available().await {
+        return;
+    }
+    let Some(system) = spawn_system(backend).await else {
+        return;
+    };
+    system
+        .grpc_create_account("dave01", "dave pw 2026!", "MD5", false)
+        .await;
+    let admin = format!("{ADMIN}@{DOMAIN}");
+    let user = format!("sip:dave01@{DOMAIN}");
+    run_script(
+        "panel_admin.py",
+        &[&system.base, &admin, ADMIN_PASSWORD, &user],
     )
     .await;
 }

@@ -8,6 +8,7 @@ use reqwest::{header, redirect, Method, StatusCode};
 
 use crate::helpers::{spawn_system, spawn_system_with, Options, TestSystem, DOMAIN};
 
+mod admin;
 mod browser;
 mod me;
 

@@ -1,0 +1,144 @@
+//! The admin pages: the accounts in reach, searched and paged; an account's
+//! page and its state changes, refused where the core refuses them over REST.
+
+use core_service::testing::Backend;
+use reqwest::{Method, StatusCode};
+
+use super::{alice, Browser};
+use crate::helpers::{spawn_system, ADMIN, ADMIN_PASSWORD, DOMAIN};
+
+core_service::on_every_backend!(an_admin_manages_accounts_from_the_panel);
+
+async fn an_admin_manages_accounts_from_the_panel(backend: Backend) {
+    let Some(system) = spawn_system(backend).await else {
+        return;
+    };
+    alice(&system).await;
+    let mut ids = Vec::new();
+    for n in 1..=24 {
+        let username = format!("user{n:03}");
+        let account = system
+            .grpc_create_account(&username, "user-password", "MD5", false)
+            .await;
+        ids.push(account.id);
+    }
+    let mut admin = Browser::new(&system);
+    let home = admin.log_in(ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(home.location(), "/");
+    let landing = admin.send(Method::GET, "/", None).await;
+    assert_eq!(landing.location(), "/admin/accounts", "an admin's home");
+
+    // 26 accounts (the admin, alice, 24 users): 20 on the first page.
+    let first = admin.send(Method::GET, "/admin/accounts", None).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(
+        first.body.matches(r#"data-testid="account-row""#).count(),
+        20
+    );
+    assert!(first
+        .body
+        .contains(r#"data-testid="accounts-total">26 accounts<"#));
+    assert!(first.body.contains(r#"data-testid="page-next""#));
+    assert!(!first.body.contains(r#"data-testid="page-prev""#));
+    let second = admin
+        .send(Method::GET, "/admin/accounts?search=&page=2", None)
+        .await;
+    assert_eq!(
+        second.body.matches(r#"data-testid="account-row""#).count(),
+        6
+    );
+    assert!(second.body.contains(r#"data-testid="page-prev""#));
+    let found = admin
+        .send(Method::GET, "/admin/accounts?search=user01", None)
+        .await;
+    assert_eq!(
+        found.body.matches(r#"data-testid="account-row""#).count(),
+        10
+    );
+    assert!(found.body.contains(&format!("sip:user010@{DOMAIN}")));
+    assert!(!found.body.contains(&format!("sip:user001@{DOMAIN}")));
+    let none = admin
+        .send(Method::GET, "/admin/accounts?search=nobody", None)
+        .await;
+    assert!(none.body.contains(r#"data-testid="accounts-empty""#));
+
+    // Block user001 from its page: its Digest is refused over REST at once.
+    let id = ids[0];
+    let page = admin
+        .send(Method::GET, &format!("/admin/accounts/{id}"), None)
+        .await;
+    assert!(page.body.contains(&format!(
+        r#"data-testid="sip-address">sip:user001@{DOMAIN}<"#
+    )));
+    assert!(page.body.contains(r#"data-testid="action-block""#));
+    let csrf = page.csrf();
+    let block = format!("/admin/accounts/{id}/block");
+    let refused = admin
+        .send(Method::POST, &block, Some(&[("_csrf", "x")]))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let mut user = system.client("user001", "user-password");
+    assert_eq!(user.get("/api/ping").await.status(), StatusCode::OK);
+    let blocked = admin
+        .send(Method::POST, &block, Some(&[("_csrf", csrf.as_str())]))
+        .await;
+    assert_eq!(
+        blocked.location(),
+        format!("/admin/accounts/{id}?done=block")
+    );
+    let after = admin.send(Method::GET, blocked.location(), None).await;
+    assert!(after
+        .body
+        .contains(r#"data-testid="flash" class="flash">Account blocked<"#));
+    assert!(after.body.contains("Blocked"));
+    assert!(after.body.contains(r#"data-testid="action-unblock""#));
+    assert_eq!(user.get("/api/ping").await.status(), StatusCode::FORBIDDEN);
+    let unblock = format!("/admin/accounts/{id}/unblock");
+    admin
+        .send(Method::POST, &unblock, Some(&[("_csrf", csrf.as_str())]))
+        .await;
+    assert_eq!(user.get("/api/ping").await.status(), StatusCode::OK);
+
+    // Its own account: no such buttons, and the core refuses the POST.
+    let me = admin.send(Method::GET, "/dashboard", None).await;
+    assert_eq!(me.status, StatusCode::OK);
+    let first_id = first
+        .body
+        .split("href=\"/admin/accounts/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let own_page = admin
+        .send(Method::GET, &format!("/admin/accounts/{first_id}"), None)
+        .await;
+    assert!(own_page.body.contains(&format!("sip:{ADMIN}@{DOMAIN}")));
+    assert!(!own_page.body.contains(r#"data-testid="action-block""#));
+    let refused = admin
+        .send(
+            Method::POST,
+            &format!("/admin/accounts/{first_id}/block"),
+            Some(&[("_csrf", csrf.as_str())]),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused
+        .body
+        .contains("An admin cannot do this to its own account"));
+
+    // An unknown account, and a user on the admin pages.
+    let missing = admin
+        .send(Method::GET, "/admin/accounts/999999", None)
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("Account not found"));
+    let mut alice = Browser::new(&system);
+    alice.log_in("alice01", "alice-pw").await;
+    for path in ["/admin/accounts", &format!("/admin/accounts/{id}")] {
+        let page = alice.send(Method::GET, path, None).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(page.body.contains("Unauthorized area"), "{}", page.body);
+    }
+    let still = alice.send(Method::GET, "/dashboard", None).await;
+    assert_eq!(still.status, StatusCode::OK, "the session stays");
+}

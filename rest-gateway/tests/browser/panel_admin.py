@@ -1,0 +1,46 @@
+"""The admin pages in a real Chromium (contract panel.md): the list, its
+search, an account's page and a block, each scanned by axe-core.
+
+    python3 panel_admin.py BASE_URL ADMIN PASSWORD USER_SIP_ADDRESS SCREENSHOTS_DIR
+Prints "ok" when every check passed; any failure raises.
+"""
+
+import os
+import sys
+
+from playwright.sync_api import expect, sync_playwright
+
+sys.path.insert(0, os.path.dirname(__file__))
+from panel_login import accessible  # noqa: E402  (shared checks)
+
+base, admin, password, user, shots = sys.argv[1:6]
+chromium = os.environ.get("FLEXIAPI_CHROMIUM", "/usr/bin/chromium")
+
+with sync_playwright() as playwright:
+    browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.goto(f"{base}/login")
+    form = page.get_by_test_id("login-form")
+    form.get_by_label("SIP address").fill(admin)
+    form.get_by_label("Password").fill(password)
+    form.locator("[type=submit]").click()
+    page.wait_for_url(f"{base}/admin/accounts")
+    expect(page.get_by_test_id("account-row").first).to_be_visible()
+    accessible(page, "accounts")
+    page.screenshot(path=f"{shots}/accounts.png", full_page=True)
+
+    # The plain form's search, then the account's page.
+    page.get_by_test_id("accounts-search").fill(user.split(":")[1].split("@")[0])
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_test_id("account-row")).to_have_count(1)
+    page.get_by_test_id("account-row").get_by_role("link").click()
+    expect(page.get_by_test_id("sip-address")).to_have_text(user)
+    page.get_by_test_id("action-block").click()
+    expect(page.get_by_test_id("flash")).to_have_text("Account blocked")
+    expect(page.get_by_test_id("account-state")).to_contain_text("Blocked")
+    accessible(page, "account")
+    page.screenshot(path=f"{shots}/account.png", full_page=True)
+    page.get_by_test_id("action-unblock").click()
+    expect(page.get_by_test_id("flash")).to_have_text("Account unblocked")
+    browser.close()
+print("ok")
