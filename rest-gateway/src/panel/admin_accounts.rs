@@ -66,25 +66,27 @@ pub async fn list(
                 data-testid="accounts-search";
             button type="submit" { "Search" }
         }
-        p data-testid="accounts-total" { (answer.total) " accounts" }
-        @if answer.accounts.is_empty() {
-            p data-testid="accounts-empty" { "No account matches." }
-        } @else {
-            ul class="accounts" {
-                @for account in &answer.accounts {
-                    li data-testid="account-row" {
-                        a href={ "/admin/accounts/" (account.id) } { (sip_address(account)) }
-                        " " (badges(account))
+        div id="accounts" aria-live="polite" {
+            p data-testid="accounts-total" { (answer.total) " accounts" }
+            @if answer.accounts.is_empty() {
+                p data-testid="accounts-empty" { "No account matches." }
+            } @else {
+                ul class="accounts" {
+                    @for account in &answer.accounts {
+                        li data-testid="account-row" {
+                            a href={ "/admin/accounts/" (account.id) } { (sip_address(account)) }
+                            " " (badges(account))
+                        }
                     }
                 }
             }
-        }
-        nav aria-label="Pages" class="pages" {
-            @if page_number > 1 {
-                a href=(link(page_number - 1)) data-testid="page-prev" rel="prev" { "Previous page" }
-            }
-            @if page_number < last_page {
-                a href=(link(page_number + 1)) data-testid="page-next" rel="next" { "Next page" }
+            nav aria-label="Pages" class="pages" {
+                @if page_number > 1 {
+                    a href=(link(page_number - 1)) data-testid="page-prev" rel="prev" { "Previous page" }
+                }
+                @if page_number < last_page {
+                    a href=(link(page_number + 1)) data-testid="page-next" rel="next" { "Next page" }
+                }
             }
         }
     };

@@ -27,8 +27,10 @@ mod page;
 mod password;
 mod session;
 
-/// The stylesheet's path; the file is built into the binary.
+/// The stylesheet's and the script's paths; the files are built into the
+/// binary.
 const STYLESHEET: &str = "/static/panel.css";
+const SCRIPT: &str = "/static/panel.js";
 
 /// The panel's routes. Pages are not part of the JSON API, so they are
 /// not in the OpenAPI document: added with `route`, not utoipa's `routes!`.
@@ -53,6 +55,7 @@ pub fn router() -> Router<AppState> {
             post(admin_accounts::set_state),
         )
         .route(STYLESHEET, get(stylesheet))
+        .route(SCRIPT, get(script))
 }
 
 /// The HTML 404 of every path outside `/api` that is not a page.
@@ -61,12 +64,17 @@ pub fn not_found() -> Response {
 }
 
 async fn stylesheet() -> Response {
-    let mut response = include_str!("panel.css").into_response();
+    static_file(include_str!("panel.css"), "text/css; charset=utf-8")
+}
+
+async fn script() -> Response {
+    static_file(include_str!("panel.js"), "text/javascript; charset=utf-8")
+}
+
+fn static_file(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),

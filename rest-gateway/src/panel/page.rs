@@ -9,9 +9,11 @@ use axum::{
 };
 use maud::{html, Markup, DOCTYPE};
 
-/// Nothing from another origin, no inline script or style, no framing.
+/// Nothing from another origin, no inline script or style, no framing;
+/// the script may fetch the panel's own pages (search as you type).
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; \
-                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+                   connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+                   base-uri 'none'";
 
 /// What a private page's chrome needs: the logout form's CSRF token, and
 /// whether to link the admin pages.
@@ -30,6 +32,7 @@ pub fn layout(title: &str, chrome: Option<&Chrome<'_>>, main: Markup) -> Markup 
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · FlexiAPI" }
                 link rel="stylesheet" href=(super::STYLESHEET);
+                script src=(super::SCRIPT) defer {}
             }
             body {
                 header {

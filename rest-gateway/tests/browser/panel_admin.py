@@ -19,6 +19,9 @@ chromium = os.environ.get("FLEXIAPI_CHROMIUM", "/usr/bin/chromium")
 with sync_playwright() as playwright:
     browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
     page = browser.new_page(viewport={"width": 1024, "height": 768})
+    # Script errors and CSP reports, shown with any failure.
+    page.on("console", lambda m: print("console:", m.text, file=sys.stderr))
+    page.on("pageerror", lambda e: print("page error:", e, file=sys.stderr))
     page.goto(f"{base}/login")
     form = page.get_by_test_id("login-form")
     form.get_by_label("SIP address").fill(admin)
@@ -29,8 +32,16 @@ with sync_playwright() as playwright:
     accessible(page, "accounts")
     page.screenshot(path=f"{shots}/accounts.png", full_page=True)
 
-    # The plain form's search, then the account's page.
-    page.get_by_test_id("accounts-search").fill(user.split(":")[1].split("@")[0])
+    # Search as you type: the list follows the box within a second of the
+    # last key, without Enter, and the address follows (shareable).
+    username = user.split(":")[1].split("@")[0]
+    page.get_by_test_id("accounts-search").press_sequentially(username, delay=50)
+    expect(page.get_by_test_id("account-row")).to_have_count(1, timeout=1500)
+    assert page.url.endswith(f"/admin/accounts?search={username}"), page.url
+    page.get_by_test_id("accounts-search").fill("nobody-at-all")
+    expect(page.get_by_test_id("accounts-empty")).to_be_visible(timeout=1500)
+    # The plain form does the same without the script's help.
+    page.get_by_test_id("accounts-search").fill(username)
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_test_id("account-row")).to_have_count(1)
     page.get_by_test_id("account-row").get_by_role("link").click()
