@@ -4,13 +4,16 @@
 //! headers of every page. (Browser tests drive the same pages in Chromium.)
 
 use core_service::testing::Backend;
-use reqwest::{header, redirect, Method, StatusCode};
+use reqwest::{header, Method, StatusCode};
 
-use crate::helpers::{spawn_system, spawn_system_with, Options, TestSystem, DOMAIN};
+use crate::helpers::{spawn_system, spawn_system_with, Options, DOMAIN};
 
 mod admin;
 mod browser;
+mod client;
 mod me;
+
+use client::{alice, Browser};
 
 core_service::on_every_backend!(
     logging_in_and_out,
@@ -34,121 +37,6 @@ async fn the_panel_can_be_switched_off() {
         let body = answer.text().await.unwrap();
         assert_eq!(body, format!(r#"{{"message":"No route for {path}"}}"#));
     }
-}
-
-/// A browser without JavaScript: follows nothing, keeps its cookies.
-struct Browser<'a> {
-    system: &'a TestSystem,
-    http: reqwest::Client,
-    cookies: Vec<(String, String)>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: header::HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers[header::LOCATION].to_str().unwrap()
-    }
-
-    fn set_cookies(&self) -> Vec<&str> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap())
-            .collect()
-    }
-
-    /// The `_csrf` of the page's first form.
-    fn csrf(&self) -> String {
-        let re = regex::Regex::new(r#"name="_csrf" value="([^"]+)""#).unwrap();
-        re.captures(&self.body).unwrap()[1].to_owned()
-    }
-}
-
-impl<'a> Browser<'a> {
-    fn new(system: &'a TestSystem) -> Self {
-        let http = reqwest::Client::builder()
-            .redirect(redirect::Policy::none())
-            .build()
-            .unwrap();
-        Self {
-            system,
-            http,
-            cookies: Vec::new(),
-        }
-    }
-
-    fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    async fn send(&mut self, method: Method, path: &str, form: Option<&[(&str, &str)]>) -> Page {
-        self.send_with(method, path, form, &[]).await
-    }
-
-    async fn send_with(
-        &mut self,
-        method: Method,
-        path: &str,
-        form: Option<&[(&str, &str)]>,
-        headers: &[(&str, &str)],
-    ) -> Page {
-        let mut request = self.http.request(method, self.system.url(path));
-        if !self.cookies.is_empty() {
-            let jar: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(n, v)| format!("{n}={v}"))
-                .collect();
-            request = request.header(header::COOKIE, jar.join("; "));
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        if let Some(form) = form {
-            request = request.form(form);
-        }
-        let response = request.send().await.unwrap();
-        let page = Page {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: response.text().await.unwrap(),
-        };
-        for cookie in page.set_cookies() {
-            let (pair, _) = cookie.split_once(';').unwrap_or((cookie, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != name);
-            if !cookie.contains("Max-Age=0") {
-                self.cookies.push((name.to_owned(), value.to_owned()));
-            }
-        }
-        page
-    }
-
-    /// Opens the login form and sends it.
-    async fn log_in(&mut self, username: &str, password: &str) -> Page {
-        let form = self.send(Method::GET, "/login", None).await;
-        let csrf = form.csrf();
-        let fields = [
-            ("username", username),
-            ("password", password),
-            ("_csrf", &csrf),
-        ];
-        self.send(Method::POST, "/login", Some(&fields)).await
-    }
-}
-
-async fn alice(system: &TestSystem) {
-    system
-        .grpc_create_account("alice01", "alice-pw", "SHA-256", false)
-        .await;
 }
 
 async fn logging_in_and_out(backend: Backend) {
