@@ -67,7 +67,8 @@ pub async fn list(
             button type="submit" { "Search" }
         }
         div id="accounts" aria-live="polite" {
-            p data-testid="accounts-total" { (answer.total) " accounts" }
+            p { a href="/admin/accounts/create" data-testid="account-create" { "New account" } }
+        p data-testid="accounts-total" { (answer.total) " accounts" }
             @if answer.accounts.is_empty() {
                 p data-testid="accounts-empty" { "No account matches." }
             } @else {
@@ -120,6 +121,7 @@ pub async fn show(
         Some("deactivate") => Some("Account deactivated"),
         Some("block") => Some("Account blocked"),
         Some("unblock") => Some("Account unblocked"),
+        Some("created") => Some("Account created"),
         _ => None,
     };
     let own = account.id == logged_in.account.id;
@@ -154,6 +156,10 @@ pub async fn show(
                     button type="submit" data-testid={ "action-" (action) } { (label) }
                 }
             }
+        }
+        @if !own {
+            p { a href={ "/admin/accounts/" (account.id) "/delete" } data-testid="action-delete" {
+                "Delete this account" } }
         }
         p { a href="/admin/accounts" { "All accounts" } }
     };
@@ -191,6 +197,57 @@ pub async fn set_state(
         .await
     {
         Ok(_) => page::see_other_to(format!("/admin/accounts/{id}?done={action}")),
+        Err(error) => refusal(&logged_in, error),
+    }
+}
+
+/// `GET /admin/accounts/{id}/delete`: the confirmation, naming the account.
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    logged_in: LoggedIn,
+    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return not_found(&logged_in);
+    };
+    let account = match state.core.get_account(actor(&logged_in), Some(id)).await {
+        Ok(account) => account,
+        Err(error) => return refusal(&logged_in, error),
+    };
+    let question = html! {
+        "Delete " strong { (sip_address(&account)) } " with its passwords, devices and keys? "
+        "Its address can never be used again."
+    };
+    let (action, back) = (
+        format!("/admin/accounts/{id}/delete"),
+        format!("/admin/accounts/{id}"),
+    );
+    let chrome = logged_in.chrome();
+    page::confirm(
+        "Delete an account",
+        question,
+        (&action, &back),
+        &[],
+        &chrome,
+    )
+}
+
+/// `POST /admin/accounts/{id}/delete`: then the list.
+pub async fn delete(
+    State(state): State<AppState>,
+    logged_in: LoggedIn,
+    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+    parts: Parts,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !session::csrf_ok(&state, &parts.headers, &logged_in.csrf_token, &form.csrf) {
+        return session::invalid_form();
+    }
+    let Ok(Path(id)) = id else {
+        return not_found(&logged_in);
+    };
+    match state.core.delete_account(actor(&logged_in), id).await {
+        Ok(()) => page::see_other("/admin/accounts?done=deleted"),
         Err(error) => refusal(&logged_in, error),
     }
 }

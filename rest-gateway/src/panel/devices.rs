@@ -95,7 +95,7 @@ pub async fn confirm(logged_in: LoggedIn, uuid: Result<Query<Uuid>, QueryRejecti
     page::confirm(
         "Remove a device",
         question,
-        "/devices/delete",
+        ("/devices/delete", "/dashboard"),
         &hidden,
         &logged_in.chrome(),
     )

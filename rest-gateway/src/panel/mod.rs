@@ -4,8 +4,8 @@
 //! gateway keeps nothing: sessions are the core's.
 //!
 //! So far: `/`, the login and logout, a user's own pages (dashboard with
-//! devices, password, API key, deletion), and the admin's accounts list and
-//! account page with its state changes.
+//! devices, password, API key, deletion), and the admin's accounts list,
+//! account creation, and account page with its state changes and deletion.
 
 use axum::{
     http::{header, HeaderValue},
@@ -17,6 +17,7 @@ use axum::{
 use crate::state::AppState;
 
 mod admin_accounts;
+mod admin_create;
 mod api_key;
 mod dashboard;
 mod delete;
@@ -49,7 +50,15 @@ pub fn router() -> Router<AppState> {
         .route("/api_key", get(api_key::form).post(api_key::create))
         .route("/delete", get(delete::form).post(delete::delete))
         .route("/admin/accounts", get(admin_accounts::list))
+        .route(
+            "/admin/accounts/create",
+            get(admin_create::form).post(admin_create::create),
+        )
         .route("/admin/accounts/{id}", get(admin_accounts::show))
+        .route(
+            "/admin/accounts/{id}/delete",
+            get(admin_accounts::confirm_delete).post(admin_accounts::delete),
+        )
         .route(
             "/admin/accounts/{id}/{action}",
             post(admin_accounts::set_state),

@@ -89,11 +89,12 @@ impl Field<'_> {
 }
 
 /// A destructive action's confirmation: a page holding one form that
-/// posts `hidden` to `action`; nothing is done before it is sent.
+/// posts `hidden` to `action`, and a way `back`; nothing is done before
+/// it is sent.
 pub fn confirm(
     title: &str,
     question: Markup,
-    action: &str,
+    (action, back): (&str, &str),
     hidden: &[(&str, &str)],
     chrome: &Chrome<'_>,
 ) -> Response {
@@ -106,7 +107,7 @@ pub fn confirm(
             }
             button type="submit" data-testid="confirm-delete" { "Yes, delete" }
         }
-        p { a href="/dashboard" { "No, go back" } }
+        p { a href=(back) { "No, go back" } }
     };
     respond(StatusCode::OK, layout(title, Some(chrome), main))
 }

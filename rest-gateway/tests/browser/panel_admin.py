@@ -53,5 +53,16 @@ with sync_playwright() as playwright:
     page.screenshot(path=f"{shots}/account.png", full_page=True)
     page.get_by_test_id("action-unblock").click()
     expect(page.get_by_test_id("flash")).to_have_text("Account unblocked")
+
+    # The new account form, from the list's link, with the core's refusal.
+    page.goto(f"{base}/admin/accounts")
+    page.get_by_test_id("account-create").click()
+    form = page.get_by_test_id("account-form")
+    form.get_by_label("Username").fill("ab")
+    form.get_by_label("Password", exact=True).fill("a-password-2026")
+    form.locator("[type=submit]").click()
+    expect(page.get_by_test_id("error-username")).to_be_visible()
+    accessible(page, "new account with an error")
+    page.screenshot(path=f"{shots}/account-create.png", full_page=True)
     browser.close()
 print("ok")

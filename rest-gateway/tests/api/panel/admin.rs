@@ -7,7 +7,10 @@ use reqwest::{Method, StatusCode};
 use super::{alice, Browser};
 use crate::helpers::{spawn_system, ADMIN, ADMIN_PASSWORD, DOMAIN};
 
-core_service::on_every_backend!(an_admin_manages_accounts_from_the_panel);
+core_service::on_every_backend!(
+    an_admin_manages_accounts_from_the_panel,
+    an_admin_creates_and_deletes_an_account,
+);
 
 async fn an_admin_manages_accounts_from_the_panel(backend: Backend) {
     let Some(system) = spawn_system(backend).await else {
@@ -104,7 +107,7 @@ async fn an_admin_manages_accounts_from_the_panel(backend: Backend) {
     assert_eq!(me.status, StatusCode::OK);
     let first_id = first
         .body
-        .split("href=\"/admin/accounts/")
+        .split(r#"data-testid="account-row"><a href="/admin/accounts/"#)
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .unwrap()
@@ -141,4 +144,101 @@ async fn an_admin_manages_accounts_from_the_panel(backend: Backend) {
     }
     let still = alice.send(Method::GET, "/dashboard", None).await;
     assert_eq!(still.status, StatusCode::OK, "the session stays");
+}
+
+async fn an_admin_creates_and_deletes_an_account(backend: Backend) {
+    let Some(system) = spawn_system(backend).await else {
+        return;
+    };
+    let mut admin = Browser::new(&system);
+    admin.log_in(ADMIN, ADMIN_PASSWORD).await;
+    let list = admin.send(Method::GET, "/admin/accounts", None).await;
+    assert!(list
+        .body
+        .contains(r#"href="/admin/accounts/create" data-testid="account-create""#));
+    let form = admin
+        .send(Method::GET, "/admin/accounts/create", None)
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains(r#"data-testid="account-form""#));
+    // A super admin picks a space, its own preselected; SHA-256 preselected.
+    assert!(form
+        .body
+        .contains(&format!(r#"<option value="{DOMAIN}" selected>"#)));
+    assert!(form.body.contains(r#"<option value="SHA-256" selected>"#));
+    let csrf = form.csrf();
+    let fields = |username: &'static str| {
+        vec![
+            ("username", username),
+            ("domain", DOMAIN),
+            ("password", "frank-pw-2026"),
+            ("algorithm", "MD5"),
+            ("email", "frank@example.org"),
+            ("display_name", "Frank Zappa"),
+            ("activated", "on"),
+        ]
+    };
+
+    // The core's refusal, beside its field; the password never echoed.
+    let mut short = fields("ab");
+    short.push(("_csrf", &csrf));
+    let refused = admin
+        .send(Method::POST, "/admin/accounts/create", Some(&short))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains(r#"data-testid="error-username""#),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(r#"value="Frank Zappa""#),
+        "what was typed stays"
+    );
+    assert!(!refused.body.contains("frank-pw-2026"));
+
+    // Created: its page, and its password works over REST.
+    let mut good = fields("frank01");
+    good.push(("_csrf", &csrf));
+    let created = admin
+        .send(Method::POST, "/admin/accounts/create", Some(&good))
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let location = created.location().to_owned();
+    assert!(location.ends_with("?done=created"), "{location}");
+    let page = admin.send(Method::GET, &location, None).await;
+    assert!(page.body.contains("Account created"));
+    assert!(page
+        .body
+        .contains(r#"data-testid="display-name">Frank Zappa<"#));
+    let mut frank = system.client("frank01", "frank-pw-2026");
+    assert_eq!(frank.get("/api/ping").await.status(), StatusCode::OK);
+    let taken = admin
+        .send(Method::POST, "/admin/accounts/create", Some(&good))
+        .await;
+    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(taken.body.contains(r#"data-testid="error-username""#));
+
+    // Deleted after a confirmation naming it; nothing before the POST.
+    let account_page = location.split('?').next().unwrap().to_owned();
+    let confirm = admin
+        .send(Method::GET, &format!("{account_page}/delete"), None)
+        .await;
+    assert!(confirm.body.contains(&format!("sip:frank01@{DOMAIN}")));
+    assert!(confirm.body.contains(r#"data-testid="confirm-delete""#));
+    assert_eq!(frank.get("/api/ping").await.status(), StatusCode::OK);
+    let csrf = confirm.csrf();
+    let deleted = admin
+        .send(
+            Method::POST,
+            &format!("{account_page}/delete"),
+            Some(&[("_csrf", csrf.as_str())]),
+        )
+        .await;
+    assert_eq!(deleted.location(), "/admin/accounts?done=deleted");
+    let list = admin.send(Method::GET, deleted.location(), None).await;
+    assert!(list.body.contains("Account deleted"));
+    assert!(!list.body.contains("sip:frank01@"));
+    let gone = admin.send(Method::GET, &account_page, None).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
