@@ -122,6 +122,7 @@ pub async fn show(
         Some("block") => Some("Account blocked"),
         Some("unblock") => Some("Account unblocked"),
         Some("created") => Some("Account created"),
+        Some("password") => Some("Password set"),
         _ => None,
     };
     let own = account.id == logged_in.account.id;
@@ -157,6 +158,8 @@ pub async fn show(
                 }
             }
         }
+        p { a href={ "/admin/accounts/" (account.id) "/password" } data-testid="account-password" {
+            "Set a password" } }
         @if !own {
             p { a href={ "/admin/accounts/" (account.id) "/delete" } data-testid="action-delete" {
                 "Delete this account" } }
@@ -252,14 +255,14 @@ pub async fn delete(
     }
 }
 
-fn actor(logged_in: &LoggedIn) -> pb::Actor {
+pub(super) fn actor(logged_in: &LoggedIn) -> pb::Actor {
     pb::Actor {
         account_id: logged_in.account.id,
     }
 }
 
 /// The core's refusal as a page: its 403 and 404 words as they are.
-fn refusal(logged_in: &LoggedIn, error: ApiError) -> Response {
+pub(super) fn refusal(logged_in: &LoggedIn, error: ApiError) -> Response {
     let chrome = logged_in.chrome();
     match error {
         ApiError::Forbidden(message) => page::error(StatusCode::FORBIDDEN, &message, Some(&chrome)),

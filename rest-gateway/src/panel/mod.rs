@@ -18,6 +18,7 @@ use crate::state::AppState;
 
 mod admin_accounts;
 mod admin_create;
+mod admin_password;
 mod api_key;
 mod dashboard;
 mod delete;
@@ -55,6 +56,10 @@ pub fn router() -> Router<AppState> {
             get(admin_create::form).post(admin_create::create),
         )
         .route("/admin/accounts/{id}", get(admin_accounts::show))
+        .route(
+            "/admin/accounts/{id}/password",
+            get(admin_password::form).post(admin_password::set),
+        )
         .route(
             "/admin/accounts/{id}/delete",
             get(admin_accounts::confirm_delete).post(admin_accounts::delete),

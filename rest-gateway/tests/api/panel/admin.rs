@@ -219,8 +219,47 @@ async fn an_admin_creates_and_deletes_an_account(backend: Backend) {
     assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(taken.body.contains(r#"data-testid="error-username""#));
 
-    // Deleted after a confirmation naming it; nothing before the POST.
+    // A new password set by the admin: the profile stays as it was.
     let account_page = location.split('?').next().unwrap().to_owned();
+    let password_page = format!("{account_page}/password");
+    let form = admin.send(Method::GET, &password_page, None).await;
+    assert!(form.body.contains(r#"data-testid="admin-password-form""#));
+    let csrf = form.csrf();
+    let empty = [
+        ("password", ""),
+        ("algorithm", "SHA-256"),
+        ("_csrf", csrf.as_str()),
+    ];
+    let refused = admin.send(Method::POST, &password_page, Some(&empty)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains(r#"data-testid="error-password""#),
+        "{}",
+        refused.body
+    );
+    let fields = [
+        ("password", "frank-new-2026"),
+        ("algorithm", "SHA-256"),
+        ("_csrf", csrf.as_str()),
+    ];
+    let set = admin
+        .send(Method::POST, &password_page, Some(&fields))
+        .await;
+    assert_eq!(set.location(), format!("{account_page}?done=password"));
+    let page = admin.send(Method::GET, set.location(), None).await;
+    assert!(page.body.contains("Password set"));
+    assert!(page
+        .body
+        .contains(r#"data-testid="display-name">Frank Zappa<"#));
+    assert!(page.body.contains("frank@example.org"));
+    assert_eq!(
+        frank.get("/api/ping").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let mut frank = system.client("frank01", "frank-new-2026");
+    assert_eq!(frank.get("/api/ping").await.status(), StatusCode::OK);
+
+    // Deleted after a confirmation naming it; nothing before the POST.
     let confirm = admin
         .send(Method::GET, &format!("{account_page}/delete"), None)
         .await;
