@@ -181,7 +181,7 @@ pub async fn set_state(
     parts: Parts,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if !session::csrf_ok(&state, &parts.headers, &logged_in.csrf_token, &form.csrf) {
+    if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
     }
     let new_state = match action.as_str() {
@@ -243,7 +243,7 @@ pub async fn delete(
     parts: Parts,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if !session::csrf_ok(&state, &parts.headers, &logged_in.csrf_token, &form.csrf) {
+    if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
     }
     let Ok(Path(id)) = id else {

@@ -59,7 +59,7 @@ pub async fn create(
     parts: Parts,
     Form(form): Form<CreateForm>,
 ) -> Response {
-    if !session::csrf_ok(&state, &parts.headers, &logged_in.csrf_token, &form.csrf) {
+    if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
     }
     let optional = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_owned());

@@ -50,7 +50,7 @@ pub async fn set(
     parts: Parts,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    if !session::csrf_ok(&state, &parts.headers, &logged_in.csrf_token, &form.csrf) {
+    if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
     }
     let account = match account(&state, &logged_in, id).await {

@@ -39,7 +39,7 @@ pub async fn delete(
     parts: Parts,
     Form(form): Form<DeleteForm>,
 ) -> Response {
-    if !session::csrf_ok(&state, &parts.headers, &logged_in.csrf_token, &form.csrf) {
+    if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
     }
     let account = &logged_in.account;

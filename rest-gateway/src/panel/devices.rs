@@ -116,7 +116,7 @@ pub async fn remove(
     parts: Parts,
     Form(form): Form<RemoveForm>,
 ) -> Response {
-    if !session::csrf_ok(&state, &parts.headers, &logged_in.csrf_token, &form.csrf) {
+    if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
     }
     let actor = pb::Actor {

@@ -80,7 +80,7 @@ pub async fn login(
 ) -> Response {
     let https = state.web.https;
     let expected = session::cookie(&parts.headers, session::csrf_cookie(https)).unwrap_or("");
-    if !session::csrf_ok(&state, &parts.headers, expected, &form.csrf) {
+    if !session::csrf_ok(&state, &parts, expected, &form.csrf) {
         return session::invalid_form();
     }
     let again = |status| login_page(status, expected, &form.username, Some(INCORRECT));
@@ -156,7 +156,7 @@ pub async fn logout(
     parts: Parts,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if !session::csrf_ok(&state, &parts.headers, &logged_in.csrf_token, &form.csrf) {
+    if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
     }
     if let Err(error) = state.core.close_session(&logged_in.token).await {

@@ -45,7 +45,7 @@ pub async fn change(
     parts: Parts,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    if !session::csrf_ok(&state, &parts.headers, &logged_in.csrf_token, &form.csrf) {
+    if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
     }
     if form.password != form.password_confirmation {

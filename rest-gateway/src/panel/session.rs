@@ -62,21 +62,27 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// Whether a POST may change anything: its `_csrf` field (or
 /// `X-CSRF-Token` header) is `expected`, compared in constant time, and
 /// its `Origin`, when the browser sends one, is the panel's own.
-pub fn csrf_ok(state: &AppState, headers: &HeaderMap, expected: &str, sent: &str) -> bool {
-    let sent = headers
+pub fn csrf_ok(state: &AppState, parts: &Parts, expected: &str, sent: &str) -> bool {
+    let sent = parts
+        .headers
         .get("x-csrf-token")
         .and_then(|value| value.to_str().ok())
         .filter(|_| sent.is_empty())
         .unwrap_or(sent);
     let same_token = !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(sent.as_bytes()));
-    same_token && same_origin(state, headers)
+    same_token && same_origin(state, parts)
 }
 
-fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
+fn same_origin(state: &AppState, parts: &Parts) -> bool {
+    let Some(origin) = parts.headers.get(header::ORIGIN) else {
         return true;
     };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    // HTTP/2 carries the host as `:authority` (in the URI), not `Host`.
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()));
     origin.as_bytes() == state.web.origin(host).as_bytes()
 }
 

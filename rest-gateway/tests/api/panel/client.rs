@@ -44,6 +44,11 @@ impl<'a> Browser<'a> {
             .redirect(redirect::Policy::none())
             .build()
             .unwrap();
+        Self::with_client(system, http)
+    }
+
+    /// A browser with this client (which must follow no redirect).
+    pub fn with_client(system: &'a TestSystem, http: reqwest::Client) -> Self {
         Self {
             system,
             http,
