@@ -101,12 +101,7 @@ async fn render(
     form: &CreateForm,
     errors: &[(String, String)],
 ) -> Response {
-    let error = |name: &str| {
-        errors
-            .iter()
-            .find(|(field, _)| field == name)
-            .map(|(_, message)| message.as_str())
-    };
+    let error = |name: &str| page::error_of(errors, name);
     let known = [
         "username",
         "domain",

@@ -107,12 +107,7 @@ fn render(
     status: StatusCode,
     errors: &[(String, String)],
 ) -> Response {
-    let error = |name: &str| {
-        errors
-            .iter()
-            .find(|(field, _)| field == name)
-            .map(|(_, message)| message.as_str())
-    };
+    let error = |name: &str| page::error_of(errors, name);
     let password = Field {
         label: "New password",
         name: "password",

@@ -112,6 +112,14 @@ pub fn confirm(
     respond(StatusCode::OK, layout(title, Some(chrome), main))
 }
 
+/// The core's message for field `name` among a refusal's `(field, message)`s.
+pub fn error_of<'a>(errors: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|(field, _)| field == name)
+        .map(|(_, message)| message.as_str())
+}
+
 /// The message after an action (`role="status"`).
 pub fn flash(message: &str) -> Markup {
     html! { p role="status" data-testid="flash" class="flash" { (message) } }

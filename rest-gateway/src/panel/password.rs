@@ -83,12 +83,7 @@ pub async fn change(
 }
 
 fn render(logged_in: &LoggedIn, status: StatusCode, errors: &[(String, String)]) -> Response {
-    let error = |name: &str| {
-        errors
-            .iter()
-            .find(|(field, _)| field == name)
-            .map(|(_, message)| message.as_str())
-    };
+    let error = |name: &str| page::error_of(errors, name);
     let field = |label, name, autocomplete| Field {
         label,
         name,
