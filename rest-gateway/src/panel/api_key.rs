@@ -7,15 +7,13 @@ use axum::{
     extract::State,
     http::{request::Parts, StatusCode},
     response::Response,
-    Form,
 };
-use flexiapi_proto::pb;
 use maud::html;
 
 use super::{
     login::CsrfForm,
     page,
-    session::{self, LoggedIn},
+    session::{self, LoggedIn, Posted},
 };
 use crate::state::AppState;
 
@@ -41,14 +39,12 @@ pub async fn create(
     State(state): State<AppState>,
     logged_in: LoggedIn,
     parts: Parts,
-    Form(form): Form<CsrfForm>,
+    Posted(form): Posted<CsrfForm>,
 ) -> Response {
     if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
     }
-    let actor = pb::Actor {
-        account_id: logged_in.account.id,
-    };
+    let actor = logged_in.actor();
     let key = match state.core.create_user_key(actor).await {
         Ok(key) => key,
         Err(error) => return session::unavailable(&error),

@@ -55,7 +55,7 @@ pub async fn show(
             dd { (account.password_algorithms.join(", ")) }
         }
         h2 { "Devices" }
-        (devices::list(&state, &logged_in).await)
+        (devices::list(&state, &logged_in, devices::Owner::Own).await)
         nav aria-label="Account" {
             ul {
                 li { a href="/password" { "Change your password" } }

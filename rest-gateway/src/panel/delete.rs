@@ -5,15 +5,13 @@ use axum::{
     extract::State,
     http::{request::Parts, StatusCode},
     response::Response,
-    Form,
 };
-use flexiapi_proto::pb;
 use maud::html;
 use serde::Deserialize;
 
 use super::{
     page::{self, Field},
-    session::{self, LoggedIn},
+    session::{self, LoggedIn, Posted},
 };
 use crate::{error::ApiError, state::AppState};
 
@@ -37,7 +35,7 @@ pub async fn delete(
     State(state): State<AppState>,
     logged_in: LoggedIn,
     parts: Parts,
-    Form(form): Form<DeleteForm>,
+    Posted(form): Posted<DeleteForm>,
 ) -> Response {
     if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
@@ -49,10 +47,7 @@ pub async fn delete(
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return render(&logged_in, status, &form.sip_address, Some(MISMATCH));
     }
-    let actor = pb::Actor {
-        account_id: account.id,
-    };
-    match state.core.delete_account(actor, 0).await {
+    match state.core.delete_account(logged_in.actor(), 0).await {
         Ok(()) => session::forget(&state, page::see_other("/login")),
         Err(ApiError::Forbidden(message)) => {
             page::error(StatusCode::FORBIDDEN, &message, Some(&logged_in.chrome()))

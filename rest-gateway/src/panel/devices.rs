@@ -1,12 +1,11 @@
-//! A user's devices: listed on the dashboard, each removed after a
-//! confirmation (`/devices/delete`), through the same RPCs as
-//! `/api/accounts/me/devices`.
+//! Devices: listed on the dashboard (one's own) and on an account's admin
+//! page, each removed after a confirmation, through the same RPCs as
+//! `/api/accounts/me/devices` and `/api/accounts/{id}/devices`.
 
 use axum::{
     extract::{rejection::QueryRejection, Query, State},
     http::{request::Parts, StatusCode},
     response::Response,
-    Form,
 };
 use flexiapi_proto::pb;
 use maud::{html, Markup};
@@ -14,22 +13,57 @@ use serde::Deserialize;
 
 use super::{
     page,
-    session::{self, LoggedIn},
+    session::{self, LoggedIn, Posted},
 };
 use crate::{error::ApiError, state::AppState};
 
-/// The devices of the logged-in account, for the dashboard.
-pub async fn list(state: &AppState, logged_in: &LoggedIn) -> Markup {
-    let actor = pb::Actor {
-        account_id: logged_in.account.id,
-    };
-    let devices = match state.core.list_devices(actor, 0).await {
+/// Whose devices a page shows: the logged-in account's own, or those of
+/// an account an admin looks after (the core checks it is in reach).
+#[derive(Clone, Copy)]
+pub enum Owner {
+    Own,
+    Account(i64),
+}
+
+impl Owner {
+    /// The RPCs' `account_id`: 0 is the actor's own.
+    fn account_id(self) -> i64 {
+        match self {
+            Self::Own => 0,
+            Self::Account(id) => id,
+        }
+    }
+
+    fn remove_path(self) -> String {
+        match self {
+            Self::Own => "/devices/delete".into(),
+            Self::Account(id) => format!("/admin/accounts/{id}/devices/delete"),
+        }
+    }
+
+    /// The page listing the devices, where a removal returns.
+    fn page(self) -> String {
+        match self {
+            Self::Own => "/dashboard".into(),
+            Self::Account(id) => format!("/admin/accounts/{id}"),
+        }
+    }
+}
+
+/// The devices of `owner`, for its page.
+pub async fn list(state: &AppState, logged_in: &LoggedIn, owner: Owner) -> Markup {
+    let devices = match state
+        .core
+        .list_devices(logged_in.actor(), owner.account_id())
+        .await
+    {
         Ok(devices) => devices,
         Err(error) => {
-            tracing::warn!(%error, "the dashboard without devices");
+            tracing::warn!(%error, "a page without its devices");
             return html! { p role="alert" { "The devices cannot be read now: " (error) } };
         }
     };
+    let remove = owner.remove_path();
     html! {
         @if devices.is_empty() {
             p data-testid="devices-empty" { "No device is registered." }
@@ -39,7 +73,7 @@ pub async fn list(state: &AppState, logged_in: &LoggedIn) -> Markup {
                     li data-testid="device-row" {
                         (describe(device))
                         " "
-                        a href={ "/devices/delete?uuid=" (encode(&device.uuid)) }
+                        a href={ (remove) "?uuid=" (encode(&device.uuid)) }
                             data-testid="device-remove"
                             aria-label={ "Remove " (name_of(device)) } { "Remove" }
                     }
@@ -51,12 +85,7 @@ pub async fn list(state: &AppState, logged_in: &LoggedIn) -> Markup {
 
 /// `APP VERSION (DEVICE)`, and when it last registered.
 fn describe(device: &pb::Device) -> Markup {
-    let updated = device
-        .updated_at
-        .as_ref()
-        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default();
+    let updated = page::time(device.updated_at.as_ref());
     html! {
         strong { (name_of(device)) }
         @if !device.version.is_empty() { " " (device.version) }
@@ -87,16 +116,26 @@ pub struct Uuid {
     uuid: String,
 }
 
+/// The uuid of a confirmation's query; a malformed query names none.
+pub fn uuid_of(uuid: Result<Query<Uuid>, QueryRejection>) -> String {
+    uuid.map(|Query(u)| u.uuid).unwrap_or_default()
+}
+
 /// `GET /devices/delete?uuid=U`: the confirmation.
 pub async fn confirm(logged_in: LoggedIn, uuid: Result<Query<Uuid>, QueryRejection>) -> Response {
-    let uuid = uuid.map(|Query(u)| u.uuid).unwrap_or_default();
+    let uuid = uuid_of(uuid);
     let question = html! { "Remove the device " code { (uuid) } " from your account?" };
-    let hidden = [("uuid", uuid.as_str())];
+    confirm_page(&logged_in, Owner::Own, question, &uuid)
+}
+
+/// The confirmation of removing device `uuid` of `owner`.
+pub fn confirm_page(logged_in: &LoggedIn, owner: Owner, question: Markup, uuid: &str) -> Response {
+    let (action, back) = (owner.remove_path(), owner.page());
     page::confirm(
         "Remove a device",
         question,
-        ("/devices/delete", "/dashboard"),
-        &hidden,
+        (&action, &back),
+        &[("uuid", uuid)],
         &logged_in.chrome(),
     )
 }
@@ -114,26 +153,38 @@ pub async fn remove(
     State(state): State<AppState>,
     logged_in: LoggedIn,
     parts: Parts,
-    Form(form): Form<RemoveForm>,
+    Posted(form): Posted<RemoveForm>,
 ) -> Response {
-    if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
+    remove_of(&state, &logged_in, Owner::Own, &parts, &form).await
+}
+
+/// Removes device `form.uuid` of `owner`, then its page with a message.
+pub async fn remove_of(
+    state: &AppState,
+    logged_in: &LoggedIn,
+    owner: Owner,
+    parts: &Parts,
+    form: &RemoveForm,
+) -> Response {
+    if !session::csrf_ok(state, parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
     }
-    let actor = pb::Actor {
-        account_id: logged_in.account.id,
-    };
-    match state.core.remove_device(actor, 0, &form.uuid).await {
-        Ok(()) => page::see_other("/dashboard?done=device"),
+    let chrome = logged_in.chrome();
+    match state
+        .core
+        .remove_device(logged_in.actor(), owner.account_id(), &form.uuid)
+        .await
+    {
+        Ok(()) => page::see_other_to(format!("{}?done=device", owner.page())),
         Err(ApiError::NotFound(message)) => {
-            page::error(StatusCode::NOT_FOUND, &message, Some(&logged_in.chrome()))
+            page::error(StatusCode::NOT_FOUND, &message, Some(&chrome))
+        }
+        Err(ApiError::Forbidden(message)) => {
+            page::error(StatusCode::FORBIDDEN, &message, Some(&chrome))
         }
         Err(ApiError::Validation(errors)) => {
             let message = errors.first().map_or("Invalid device", |(_, m)| m.as_str());
-            page::error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                message,
-                Some(&logged_in.chrome()),
-            )
+            page::error(StatusCode::UNPROCESSABLE_ENTITY, message, Some(&chrome))
         }
         Err(error) => session::unavailable(&error),
     }

@@ -6,7 +6,6 @@ use axum::{
     extract::State,
     http::{header, request::Parts, StatusCode},
     response::Response,
-    Form,
 };
 use flexiapi_proto::pb;
 use maud::html;
@@ -14,7 +13,7 @@ use serde::Deserialize;
 
 use super::{
     digest, page,
-    session::{self, LoggedIn},
+    session::{self, LoggedIn, Posted},
 };
 use crate::{
     auth::middleware::client_address_of, core_client::SipAddress, error::ApiError, state::AppState,
@@ -28,7 +27,7 @@ const INCORRECT: &str = "Incorrect username or password";
 
 /// `/`: the home of a live session, else the login.
 pub async fn home(State(state): State<AppState>, parts: Parts) -> Response {
-    let name = session::session_cookie(state.web.https);
+    let name = session::session_cookie(state.web.secure_cookies());
     let Some(token) = session::cookie(&parts.headers, name) else {
         return page::see_other("/login");
     };
@@ -44,7 +43,7 @@ pub async fn home(State(state): State<AppState>, parts: Parts) -> Response {
 
 /// `GET /login`: the form, bound to a fresh CSRF cookie.
 pub async fn form(State(state): State<AppState>, parts: Parts) -> Response {
-    let name = session::session_cookie(state.web.https);
+    let name = session::session_cookie(state.web.secure_cookies());
     if let Some(token) = session::cookie(&parts.headers, name) {
         if state.core.get_session(token).await.is_ok() {
             return page::see_other("/dashboard");
@@ -54,7 +53,7 @@ pub async fn form(State(state): State<AppState>, parts: Parts) -> Response {
         return page::error(StatusCode::SERVICE_UNAVAILABLE, "No randomness", None);
     };
     let response = login_page(StatusCode::OK, &csrf, "", None);
-    let https = state.web.https;
+    let https = state.web.secure_cookies();
     let cookie = session::csrf_cookie(https);
     page::with_cookie(
         response,
@@ -76,9 +75,9 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     parts: Parts,
-    Form(form): Form<LoginForm>,
+    Posted(form): Posted<LoginForm>,
 ) -> Response {
-    let https = state.web.https;
+    let https = state.web.secure_cookies();
     let expected = session::cookie(&parts.headers, session::csrf_cookie(https)).unwrap_or("");
     if !session::csrf_ok(&state, &parts, expected, &form.csrf) {
         return session::invalid_form();
@@ -154,7 +153,7 @@ pub async fn logout(
     State(state): State<AppState>,
     logged_in: LoggedIn,
     parts: Parts,
-    Form(form): Form<CsrfForm>,
+    Posted(form): Posted<CsrfForm>,
 ) -> Response {
     if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();

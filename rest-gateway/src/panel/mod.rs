@@ -3,9 +3,9 @@
 //! account, so the core decides what each page may show or do. The
 //! gateway keeps nothing: sessions are the core's.
 //!
-//! So far: `/`, the login and logout, a user's own pages (dashboard with
-//! devices, password, API key, deletion), and the admin's accounts list,
-//! account creation, and account page with its state changes and deletion.
+//! `/`, the login and logout, a user's own pages (dashboard with devices,
+//! password, API key, deletion) at the top; the admin pages (accounts,
+//! spaces) in `admin`.
 
 use axum::{
     http::{header, HeaderValue},
@@ -16,9 +16,7 @@ use axum::{
 
 use crate::state::AppState;
 
-mod admin_accounts;
-mod admin_create;
-mod admin_password;
+mod admin;
 mod api_key;
 mod dashboard;
 mod delete;
@@ -50,26 +48,52 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api_key", get(api_key::form).post(api_key::create))
         .route("/delete", get(delete::form).post(delete::delete))
-        .route("/admin/accounts", get(admin_accounts::list))
+        .merge(admin_router())
+        .route(STYLESHEET, get(stylesheet))
+        .route(SCRIPT, get(script))
+}
+
+/// `/admin/…`: accounts for admins, spaces for super admins.
+#[allow(clippy::disallowed_methods)]
+fn admin_router() -> Router<AppState> {
+    use admin::{account, accounts, create, devices, edit, password, spaces};
+    Router::new()
+        .route("/admin/accounts", get(accounts::list))
         .route(
             "/admin/accounts/create",
-            get(admin_create::form).post(admin_create::create),
+            get(create::form).post(create::create),
         )
-        .route("/admin/accounts/{id}", get(admin_accounts::show))
+        .route("/admin/accounts/{id}", get(account::show))
+        .route(
+            "/admin/accounts/{id}/edit",
+            get(edit::form).post(edit::save),
+        )
         .route(
             "/admin/accounts/{id}/password",
-            get(admin_password::form).post(admin_password::set),
+            get(password::form).post(password::set),
         )
         .route(
             "/admin/accounts/{id}/delete",
-            get(admin_accounts::confirm_delete).post(admin_accounts::delete),
+            get(account::confirm_delete).post(account::delete),
         )
         .route(
-            "/admin/accounts/{id}/{action}",
-            post(admin_accounts::set_state),
+            "/admin/accounts/{id}/devices/delete",
+            get(devices::confirm).post(devices::remove),
         )
-        .route(STYLESHEET, get(stylesheet))
-        .route(SCRIPT, get(script))
+        .route("/admin/accounts/{id}/{action}", post(account::set_state))
+        .route("/admin/spaces", get(spaces::list))
+        .route(
+            "/admin/spaces/create",
+            get(spaces::create_form).post(spaces::create),
+        )
+        .route(
+            "/admin/spaces/{domain}/edit",
+            get(spaces::edit_form).post(spaces::edit),
+        )
+        .route(
+            "/admin/spaces/{domain}/delete",
+            get(spaces::confirm_delete).post(spaces::delete),
+        )
 }
 
 /// The HTML 404 of every path outside `/api` that is not a page.

@@ -16,10 +16,11 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-
                    base-uri 'none'";
 
 /// What a private page's chrome needs: the logout form's CSRF token, and
-/// whether to link the admin pages.
+/// whether to link the admin pages and the spaces.
 pub struct Chrome<'a> {
     pub csrf_token: &'a str,
     pub admin: bool,
+    pub super_admin: bool,
 }
 
 /// A whole page: `title` in `<title>` and `<h1>`.
@@ -41,6 +42,9 @@ pub fn layout(title: &str, chrome: Option<&Chrome<'_>>, main: Markup) -> Markup 
                         @if let Some(chrome) = chrome {
                             @if chrome.admin {
                                 a href="/admin/accounts" { "Accounts" }
+                            }
+                            @if chrome.super_admin {
+                                a href="/admin/spaces" { "Spaces" }
                             }
                             a href="/dashboard" { "My account" }
                             form method="post" action="/logout" class="logout" {
@@ -71,7 +75,24 @@ pub struct Field<'a> {
     pub error: Option<&'a str>,
 }
 
-impl Field<'_> {
+impl<'a> Field<'a> {
+    /// A text field with the error the core gave for `name`, if any.
+    pub fn text(
+        label: &'a str,
+        name: &'a str,
+        value: &'a str,
+        errors: &'a [(String, String)],
+    ) -> Self {
+        Self {
+            label,
+            name,
+            kind: "text",
+            autocomplete: "off",
+            value,
+            error: error_of(errors, name),
+        }
+    }
+
     pub fn render(&self) -> Markup {
         let error_id = format!("error-{}", self.name);
         let value = (self.kind != "password").then_some(self.value);
@@ -118,6 +139,34 @@ pub fn error_of<'a>(errors: &'a [(String, String)], name: &str) -> Option<&'a st
         .iter()
         .find(|(field, _)| field == name)
         .map(|(_, message)| message.as_str())
+}
+
+/// A time as `2026-12-07 22:30 UTC` (minutes are enough for a person);
+/// empty when unknown.
+pub fn time(at: Option<&prost_types::Timestamp>) -> String {
+    at.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// The refusals of no field the form shows, once above it (`role="alert"`).
+pub fn form_errors(errors: &[(String, String)], shown: &[&str]) -> Markup {
+    html! {
+        @for (field, message) in errors {
+            @if !shown.contains(&field.as_str()) {
+                p role="alert" data-testid="form-error" { (message) }
+            }
+        }
+    }
+}
+
+/// `1 account`, `2 accounts`.
+pub fn count(n: i64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// The message after an action (`role="status"`).

@@ -1,19 +1,25 @@
 // The panel's one script: it only improves pages that work without it.
 // Search as you type on /admin/accounts: the same GET as the search form
 // (so the address can be shared), its list swapped in place 300 ms after
-// the last key, the address bar following.
+// the last key or a new domain, the address bar following.
 (function () {
   "use strict";
   var box = document.querySelector('[data-testid="accounts-search"]');
-  if (!box) {
+  if (!box || !box.form) {
     return;
   }
+  var form = box.form;
   var timer = null;
   var asked = 0;
-  box.addEventListener("input", function () {
+  function refresh() {
     clearTimeout(timer);
     timer = setTimeout(function () {
-      var url = "/admin/accounts?search=" + encodeURIComponent(box.value);
+      // Every domain is the filter left empty: not worth an address.
+      var query = new URLSearchParams(new FormData(form));
+      if (query.get("domain") === "") {
+        query.delete("domain");
+      }
+      var url = "/admin/accounts?" + query.toString();
       var mine = ++asked;
       fetch(url, { credentials: "same-origin" })
         .then(function (answer) {
@@ -34,5 +40,10 @@
         })
         .catch(function () {});
     }, 300);
-  });
+  }
+  box.addEventListener("input", refresh);
+  var domain = form.querySelector('[name="domain"]');
+  if (domain) {
+    domain.addEventListener("change", refresh);
+  }
 })();

@@ -7,7 +7,6 @@ use axum::{
     extract::State,
     http::{request::Parts, StatusCode},
     response::Response,
-    Form,
 };
 use flexiapi_proto::pb;
 use maud::html;
@@ -15,7 +14,7 @@ use serde::Deserialize;
 
 use super::{
     page::{self, Field},
-    session::{self, LoggedIn},
+    session::{self, LoggedIn, Posted},
 };
 use crate::{auth::middleware::client_address_of, error::ApiError, state::AppState};
 
@@ -43,7 +42,7 @@ pub async fn change(
     State(state): State<AppState>,
     logged_in: LoggedIn,
     parts: Parts,
-    Form(form): Form<PasswordForm>,
+    Posted(form): Posted<PasswordForm>,
 ) -> Response {
     if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
@@ -53,9 +52,7 @@ pub async fn change(
         return render(&logged_in, StatusCode::UNPROCESSABLE_ENTITY, &errors);
     }
     let request = pb::ChangePasswordRequest {
-        actor: Some(pb::Actor {
-            account_id: logged_in.account.id,
-        }),
+        actor: Some(logged_in.actor()),
         old_password: form.old_password,
         password: form.password,
         algorithm: String::new(),

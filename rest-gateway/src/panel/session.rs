@@ -5,11 +5,13 @@
 //! CSRF").
 
 use axum::{
-    extract::FromRequestParts,
+    extract::{FromRequest, FromRequestParts, Request},
     http::{header, request::Parts, HeaderMap, StatusCode},
     response::Response,
+    Form,
 };
 use flexiapi_proto::pb;
+use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq as _;
 
 use super::page;
@@ -95,6 +97,22 @@ pub fn invalid_form() -> Response {
     )
 }
 
+/// A posted form. One that cannot be read (no form body, another content
+/// type, bytes that are not a form) carries no readable CSRF token either,
+/// so it gets the contract's 403 page, not axum's plain-text 415 or 422.
+pub struct Posted<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Posted<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        match Form::<T>::from_request(request, state).await {
+            Ok(Form(form)) => Ok(Self(form)),
+            Err(_) => Err(invalid_form()),
+        }
+    }
+}
+
 /// A page's logged-in account, read from the core on every request.
 /// Without a live session: a 303 to `/login`; ended by a block: the 403
 /// page `Account blocked`.
@@ -109,6 +127,14 @@ impl LoggedIn {
         page::Chrome {
             csrf_token: &self.csrf_token,
             admin: self.account.admin,
+            super_admin: self.account.super_admin,
+        }
+    }
+
+    /// Every call a page makes is made for the logged-in account.
+    pub fn actor(&self) -> pb::Actor {
+        pb::Actor {
+            account_id: self.account.id,
         }
     }
 }
@@ -117,7 +143,7 @@ impl FromRequestParts<AppState> for LoggedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let name = session_cookie(state.web.https);
+        let name = session_cookie(state.web.secure_cookies());
         let Some(token) = cookie(&parts.headers, name) else {
             return Err(page::see_other("/login"));
         };
@@ -144,7 +170,7 @@ impl FromRequestParts<AppState> for LoggedIn {
 
 /// `response`, clearing the session cookie.
 pub fn forget(state: &AppState, response: Response) -> Response {
-    let https = state.web.https;
+    let https = state.web.secure_cookies();
     let cleared = set_cookie(https, session_cookie(https), "", Some(0));
     page::with_cookie(response, &cleared)
 }

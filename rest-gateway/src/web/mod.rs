@@ -41,6 +41,17 @@ impl Web {
         })
     }
 
+    /// Whether browsers reach the gateway over HTTPS: it serves TLS, or
+    /// `--public-url` says https (a TLS-terminating proxy in front). The
+    /// panel's cookies are then `__Host-` and `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.https
+            || self
+                .public_url
+                .as_deref()
+                .is_some_and(|url| url.starts_with("https://"))
+    }
+
     /// The public origin for a request: `--public-url`, else the scheme
     /// served and the request's `Host`.
     pub fn origin(&self, parts_host: Option<&str>) -> String {

@@ -38,6 +38,17 @@ mod admin_pages_in_chromium {
     }
 }
 
+mod operator_tasks_in_chromium {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::operator_tasks_in_chromium(super::Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::operator_tasks_in_chromium(super::Backend::Postgres).await
+    }
+}
+
 /// Where the browser scripts are.
 fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -105,6 +116,21 @@ async fn admin_pages_in_chromium(backend: Backend) {
     run_script(
         "panel_admin.py",
         &[&system.base, &admin, ADMIN_PASSWORD, &user],
+    )
+    .await;
+}
+
+async fn operator_tasks_in_chromium(backend: Backend) {
+    if !browser_available().await {
+        return;
+    }
+    let Some(system) = spawn_system(backend).await else {
+        return;
+    };
+    let admin = format!("{ADMIN}@{DOMAIN}");
+    run_script(
+        "panel_manage.py",
+        &[&system.base, &admin, ADMIN_PASSWORD, DOMAIN],
     )
     .await;
 }

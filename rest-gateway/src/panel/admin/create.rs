@@ -7,17 +7,19 @@ use axum::{
     extract::State,
     http::{request::Parts, StatusCode},
     response::Response,
-    Form,
 };
 use flexiapi_proto::pb;
 use maud::html;
 use serde::Deserialize;
 
-use super::{
-    page::{self, Field},
-    session::{self, LoggedIn},
+use crate::{
+    error::ApiError,
+    panel::{
+        page::{self, Field},
+        session::{self, LoggedIn, Posted},
+    },
+    state::AppState,
 };
-use crate::{error::ApiError, state::AppState};
 
 #[derive(Deserialize, Default)]
 pub struct CreateForm {
@@ -57,7 +59,7 @@ pub async fn create(
     State(state): State<AppState>,
     logged_in: LoggedIn,
     parts: Parts,
-    Form(form): Form<CreateForm>,
+    Posted(form): Posted<CreateForm>,
 ) -> Response {
     if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
@@ -73,9 +75,7 @@ pub async fn create(
             form.algorithm.clone()
         },
         admin: form.admin == "on",
-        actor: Some(pb::Actor {
-            account_id: logged_in.account.id,
-        }),
+        actor: Some(logged_in.actor()),
         email: optional(&form.email),
         display_name: optional(&form.display_name),
         activated: Some(form.activated == "on"),
@@ -101,8 +101,7 @@ async fn render(
     form: &CreateForm,
     errors: &[(String, String)],
 ) -> Response {
-    let error = |name: &str| page::error_of(errors, name);
-    let known = [
+    let shown = [
         "username",
         "domain",
         "password",
@@ -110,35 +109,19 @@ async fn render(
         "email",
         "display_name",
     ];
-    let other: Vec<&str> = errors
-        .iter()
-        .filter(|(field, _)| !known.contains(&field.as_str()))
-        .map(|(_, message)| message.as_str())
-        .collect();
     // A super admin picks a space; an admin's domain is its own.
     let spaces = if logged_in.account.super_admin {
-        let actor = pb::Actor {
-            account_id: logged_in.account.id,
-        };
+        let actor = logged_in.actor();
         state.core.list_spaces(actor).await.unwrap_or_default()
     } else {
         Vec::new()
     };
-    let text = |label, name, autocomplete, value| Field {
-        label,
-        name,
-        kind: "text",
-        autocomplete,
-        value,
-        error: error(name),
-    };
+    let text = |label, name, value| Field::text(label, name, value, errors);
     let main = html! {
         form method="post" action="/admin/accounts/create" data-testid="account-form" novalidate {
-            @for message in &other {
-                p role="alert" data-testid="form-error" { (message) }
-            }
+            (page::form_errors(errors, &shown))
             input type="hidden" name="_csrf" value=(logged_in.csrf_token);
-            (text("Username", "username", "off", &form.username).render())
+            (text("Username", "username", &form.username).render())
             @if spaces.is_empty() {
                 p { "Domain: " strong { (form.domain) } }
                 input type="hidden" name="domain" value=(form.domain);
@@ -152,14 +135,14 @@ async fn render(
                     }
                 }
             }
-            (Field { kind: "password", ..text("Password", "password", "new-password", "") }.render())
+            (Field { kind: "password", autocomplete: "new-password", ..text("Password", "password", "") }.render())
             label for="algorithm" { "Password algorithm" }
             select id="algorithm" name="algorithm" {
                 option value="SHA-256" selected[form.algorithm != "MD5"] { "SHA-256" }
                 option value="MD5" selected[form.algorithm == "MD5"] { "MD5" }
             }
-            (Field { kind: "email", ..text("Email", "email", "off", &form.email) }.render())
-            (text("Display name", "display_name", "off", &form.display_name).render())
+            (Field { kind: "email", ..text("Email", "email", &form.email) }.render())
+            (text("Display name", "display_name", &form.display_name).render())
             div class="check" {
                 input id="admin" name="admin" type="checkbox" checked[form.admin == "on"];
                 label for="admin" { "Admin of its domain" }

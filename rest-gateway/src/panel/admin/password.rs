@@ -6,23 +6,23 @@
 //! be lost (the same as a REST client's PUT).
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{request::Parts, StatusCode},
     response::Response,
-    Form,
 };
 use flexiapi_proto::pb;
 use maud::html;
 use serde::Deserialize;
 
-use super::{
-    admin_accounts::{actor, refusal},
-    page::{self, Field},
-    session::{self, LoggedIn},
+use super::{account, refusal, sip_address, Id};
+use crate::{
+    error::ApiError,
+    panel::{
+        page::{self, Field},
+        session::{self, LoggedIn, Posted},
+    },
+    state::AppState,
 };
-use crate::{error::ApiError, state::AppState};
-
-type Id = Result<Path<i64>, axum::extract::rejection::PathRejection>;
 
 /// `GET /admin/accounts/{id}/password`.
 pub async fn form(State(state): State<AppState>, logged_in: LoggedIn, id: Id) -> Response {
@@ -48,7 +48,7 @@ pub async fn set(
     logged_in: LoggedIn,
     id: Id,
     parts: Parts,
-    Form(form): Form<PasswordForm>,
+    Posted(form): Posted<PasswordForm>,
 ) -> Response {
     if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
@@ -62,7 +62,7 @@ pub async fn set(
         _ => "SHA-256".into(),
     };
     let request = pb::UpdateAccountRequest {
-        actor: Some(actor(&logged_in)),
+        actor: Some(logged_in.actor()),
         id: account.id,
         email: account.email.clone(),
         display_name: account.display_name.clone(),
@@ -84,23 +84,6 @@ pub async fn set(
     }
 }
 
-/// The account in the admin's reach, or the page saying why not.
-async fn account(state: &AppState, logged_in: &LoggedIn, id: Id) -> Result<pb::Account, Response> {
-    let Ok(Path(id)) = id else {
-        let chrome = logged_in.chrome();
-        return Err(page::error(
-            StatusCode::NOT_FOUND,
-            "Account not found",
-            Some(&chrome),
-        ));
-    };
-    state
-        .core
-        .get_account(actor(logged_in), Some(id))
-        .await
-        .map_err(|error| refusal(logged_in, error))
-}
-
 fn render(
     logged_in: &LoggedIn,
     account: &pb::Account,
@@ -117,7 +100,7 @@ fn render(
         error: error("password"),
     };
     let main = html! {
-        p { "For " strong { "sip:" (account.username) "@" (account.domain) } "." }
+        p { "For " strong { (sip_address(account)) } "." }
         form method="post" action={ "/admin/accounts/" (account.id) "/password" }
             data-testid="admin-password-form" novalidate {
             input type="hidden" name="_csrf" value=(logged_in.csrf_token);
