@@ -27,10 +27,12 @@ mod page;
 mod password;
 mod session;
 
-/// The stylesheet's and the script's paths; the files are built into the
-/// binary.
+/// The stylesheet's, the script's and the icon's paths; the files are
+/// built into the binary.
 const STYLESHEET: &str = "/static/panel.css";
 const SCRIPT: &str = "/static/panel.js";
+/// Given in every page's head, so browsers do not ask for /favicon.ico.
+const ICON: &str = "/static/favicon.svg";
 
 /// The panel's routes. Pages are not part of the JSON API, so they are
 /// not in the OpenAPI document: added with `route`, not utoipa's `routes!`.
@@ -51,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin_router())
         .route(STYLESHEET, get(stylesheet))
         .route(SCRIPT, get(script))
+        .route(ICON, get(icon))
 }
 
 /// `/admin/…`: accounts for admins, spaces for super admins.
@@ -107,6 +110,10 @@ async fn stylesheet() -> Response {
 
 async fn script() -> Response {
     static_file(include_str!("panel.js"), "text/javascript; charset=utf-8")
+}
+
+async fn icon() -> Response {
+    static_file(include_str!("favicon.svg"), "image/svg+xml")
 }
 
 fn static_file(body: &'static str, content_type: &'static str) -> Response {

@@ -33,6 +33,7 @@ pub fn layout(title: &str, chrome: Option<&Chrome<'_>>, main: Markup) -> Markup 
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · FlexiAPI" }
                 link rel="stylesheet" href=(super::STYLESHEET);
+                link rel="icon" href=(super::ICON) type="image/svg+xml";
                 script src=(super::SCRIPT) defer {}
             }
             body {

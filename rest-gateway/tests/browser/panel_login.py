@@ -45,6 +45,9 @@ def main():
         blocked = []
         # No request may leave the gateway's origin (no CDN, no font service).
         page.on("request", lambda r: None if r.url.startswith(base) else blocked.append(r.url))
+        # Nor any the gateway cannot answer (a linked file, the icon).
+        missing = []
+        page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
 
         # A private page without a session lands on the login.
         page.goto(f"{base}/dashboard")
@@ -116,6 +119,7 @@ def main():
         assert stolen.url == f"{base}/login", stolen.url
 
         assert not blocked, blocked
+        assert not missing, missing
         browser.close()
     print("ok")
 

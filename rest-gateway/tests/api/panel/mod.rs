@@ -78,17 +78,18 @@ async fn logging_in_and_out(backend: Backend) {
             && csrf_cookie.contains("HttpOnly; SameSite=Strict; Path=/"),
         "{csrf_cookie}"
     );
-    let css = system
-        .http
-        .get(system.url("/static/panel.css"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(css.status(), StatusCode::OK);
-    assert!(css.headers()[header::CONTENT_TYPE]
-        .to_str()
-        .unwrap()
-        .starts_with("text/css"));
+    // Every file the page links is served, with its type.
+    for (path, kind) in [
+        ("/static/panel.css", "text/css"),
+        ("/static/panel.js", "text/javascript"),
+        ("/static/favicon.svg", "image/svg+xml"),
+    ] {
+        assert!(form.body.contains(&format!(r#""{path}""#)), "{path} linked");
+        let file = system.http.get(system.url(path)).send().await.unwrap();
+        assert_eq!(file.status(), StatusCode::OK, "{path}");
+        let content_type = file.headers()[header::CONTENT_TYPE].to_str().unwrap();
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+    }
 
     // A path that is no page: the HTML 404; under /api, the JSON one.
     let missing = browser.send(Method::GET, "/no-such-page", None).await;
