@@ -11,6 +11,11 @@
 #      -p core-service -p rest-gateway)
 #   bench/before-after.sh /tmp/before-target/release      # ROUNDS=3 SECONDS_EACH=8 CONNECTIONS="16 32" MODES="reused fresh apikey" BACKENDS=sqlite
 #
+# TRANSPORT_AFTER=unix: the after side's gateway reaches its core over the
+# core's --unix-socket (the before side over loopback TCP): with the same
+# build on both sides (BEFORE_RELEASE_DIR = target/release), what the hop
+# costs.
+#
 # Prints one line per figure and the median of each side; writes nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,11 +73,15 @@ start() {
     --username "$user" --algorithm MD5 --domain "$domain" >/dev/null 2>&1
   DATABASE_URL=$url "$2/core-service" api-keys create --username "$user" --domain "$domain" \
     --name bench >"$work/$1.key" 2>/dev/null
+  local socket=() core_url="http://127.0.0.1:$3"
+  if [ "$1" = after ] && [ "${TRANSPORT_AFTER:-tcp}" = unix ]; then
+    socket=(--unix-socket "$work/after.sock"); core_url="unix:$work/after.sock"
+  fi
   RUST_LOG=warn DATABASE_URL=$url "$2/core-service" serve --listen "127.0.0.1:$3" \
-    --sip-domain "$domain" 2>>"$work/$1.log" &
+    --sip-domain "$domain" "${socket[@]}" 2>>"$work/$1.log" &
   pids+=($!)
   wait_for "127.0.0.1:$3"
-  RUST_LOG=warn "$2/rest-gateway" --listen "127.0.0.1:$4" --core-url "http://127.0.0.1:$3" \
+  RUST_LOG=warn "$2/rest-gateway" --listen "127.0.0.1:$4" --core-url "$core_url" \
     2>>"$work/$1.log" &
   pids+=($!)
   wait_for "127.0.0.1:$4"

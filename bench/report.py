@@ -125,11 +125,15 @@ print(f"Run of `bench/run.sh` on {run_at}, {platform.machine()}, "
       "defaults a user gets (no worker, log or pool setting); a row labelled *tuned* says what it changed. "
       "Absolute figures drift on this shared machine; ratios are taken within one run.\n")
 
+# bench/run.sh's BENCH_TRANSPORT: how the gateway reaches the core.
+HOP = ("the gateway reaching the core over its Unix socket (`--unix-socket`, as `scripts/run` "
+       "starts them)" if os.environ.get("BENCH_TRANSPORT") == "unix"
+       else "the gateway reaching the core over loopback TCP (as two hosts or pods would)")
 print("## With the defaults, against Apache\n")
 print(f"Medians of {rounds()} rounds; each round measures every server in turn, in an order that "
       "rotates, so each gets the machine at several moments. Apache httpd 2.4 `mod_auth_digest` "
       "checks `nc` (`AuthDigestNcCheck On`); the project runs the gateway and the core (1,000 "
-      "accounts), with its database on the same 2 cores.\n")
+      f"accounts), {HOP}, with its database on the same 2 cores.\n")
 print(f"![requests/s against connections]({os.path.basename(chart_path)})\n")
 for mode, title in [("reused", "Nonce reused (`nc` + 1 on one nonce per connection)"),
                     ("fresh", "A fresh challenge before every request (two exchanges)")]:

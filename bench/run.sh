@@ -20,6 +20,9 @@
 #
 #   bench/run.sh                                             # about 25 minutes
 #   BENCH_ROUNDS=1 BENCH_SIZES=1000 BENCH_SECONDS=3 bench/run.sh   # a quick look
+#   BENCH_TRANSPORT=unix BENCH_OUTPUT=bench/unix/BENCHMARKS.md bench/run.sh
+#     # the gateway reaches the core over its --unix-socket, as scripts/run
+#     # starts them (default: loopback TCP, as two hosts or pods would)
 #
 # Needs root for apt-get (Apache, nginx, clients) and the PostgreSQL and
 # MariaDB of this machine (BENCH_POSTGRES_URL, BENCH_MYSQL_URL).
@@ -43,6 +46,7 @@ domain=sip.example.org
 user=bench01
 password=bench-password
 out=${BENCH_OUTPUT:-BENCHMARKS.md}
+transport=${BENCH_TRANSPORT:-tcp}
 
 need() { command -v "$1" >/dev/null 2>&1; }
 if ! [ -x /usr/sbin/apache2 ] || ! [ -x /usr/sbin/nginx ] || ! need pgbench || ! need psql \
@@ -192,14 +196,18 @@ new_database() {
 # start_core DATABASE_URL [VAR=VALUE…]: the defaults, plus the settings given.
 start_core() {
   local url=$1; shift
+  local socket=()
+  if [ "$transport" = unix ]; then socket=(--unix-socket "$work/core.sock"); fi
   env DATABASE_URL="$url" "$@" "$bin/core-service" serve --listen "$core_addr" \
-    --sip-domain "$domain" 2>>"$work/core.log" &
+    --sip-domain "$domain" "${socket[@]}" 2>>"$work/core.log" &
   core_pid=$!; pids+=("$core_pid")
   wait_for "$core_addr"
 }
 
 start_gateway() {
-  env "$@" "$bin/rest-gateway" --listen "$gateway_addr" --core-url "http://$core_addr" \
+  local core_url="http://$core_addr"
+  if [ "$transport" = unix ]; then core_url="unix:$work/core.sock"; fi
+  env "$@" "$bin/rest-gateway" --listen "$gateway_addr" --core-url "$core_url" \
     2>>"$work/gateway.log" &
   gateway_pid=$!; pids+=("$gateway_pid")
   wait_for "$gateway_addr"

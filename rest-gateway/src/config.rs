@@ -23,8 +23,9 @@ pub struct Config {
     )]
     pub listen: SocketAddr,
 
-    /// The core service's gRPC URL: http://HOST:PORT (HTTP/2 without TLS)
-    /// or https://HOST:PORT (with --core-ca-file). Several replicas: URLs
+    /// The core service's gRPC URL: http://HOST:PORT (HTTP/2 without TLS),
+    /// https://HOST:PORT (with --core-ca-file), or unix:/PATH (the core's
+    /// --unix-socket on the same host). Several replicas: URLs
     /// separated by commas, or a host name resolving to each (a headless
     /// Service), resolved again every 2 s.
     #[arg(

@@ -38,6 +38,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None | Some(Command::Serve) => {
             let config = ServeConfig {
                 listen: cli.serve.listen,
+                unix_socket: cli.serve.unix_socket.clone(),
                 database_url: cli.database.database_url.clone(),
                 database_max_connections: cli.database.database_max_connections,
                 sip_domain: cli.database.sip_domain.clone(),

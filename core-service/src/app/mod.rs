@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod config;
 pub mod health;
+mod incoming;
 pub mod metrics;
 mod purge;
 mod serve_config;

@@ -17,6 +17,8 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub listen: SocketAddr,
+    /// `--unix-socket`: also serve there (a gateway on the same host).
+    pub unix_socket: Option<PathBuf>,
     pub database_url: String,
     pub database_max_connections: u32,
     pub sip_domain: Domain,
@@ -64,6 +66,7 @@ impl Default for ServeConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            unix_socket: None,
             database_url: "sqlite://flexiapi.sqlite?mode=rwc".into(),
             database_max_connections: crate::adapters::sql::DEFAULT_POSTGRES_CONNECTIONS,
             sip_domain: Domain::default(),

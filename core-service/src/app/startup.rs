@@ -4,6 +4,7 @@
 
 use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc};
 
+use super::incoming::{incoming, UnixSocket};
 use anyhow::Context as _;
 use flexiapi_proto::pb::{
     self, account_service_server::AccountServiceServer,
@@ -17,7 +18,6 @@ use flexiapi_proto::pb::{
     voicemail_service_server::VoicemailServiceServer,
 };
 use tokio::{net::TcpListener, sync::watch};
-use tokio_stream::{wrappers::TcpListenerStream, Stream, StreamExt as _};
 use tonic::transport::{Server, ServerTlsConfig};
 
 pub use super::serve_config::ServeConfig;
@@ -46,6 +46,8 @@ use crate::{
 
 pub struct Application {
     listener: TcpListener,
+    /// `--unix-socket`, bound; its file goes when serving ends.
+    unix_socket: Option<UnixSocket>,
     /// The nonce keys (read at start: none is a failed start) and the
     /// answered nonces of this replica.
     nonces: Arc<NonceState>,
@@ -100,6 +102,16 @@ impl Application {
                 config.listen
             )
         })?;
+        let unix_socket = match &config.unix_socket {
+            // The gateway's Unix connector speaks plain HTTP/2: TLS there
+            // would be refused by every caller.
+            Some(_) if tls.is_some() => anyhow::bail!(
+                "--unix-socket serves plain gRPC to a gateway on the same host: \
+                 it cannot be used with --tls-cert-file"
+            ),
+            Some(path) => Some(UnixSocket::bind(path).await?),
+            None => None,
+        };
         let registrar = config
             .registrar_redis_url
             .as_deref()
@@ -117,6 +129,7 @@ impl Application {
         };
         Ok(Self {
             listener,
+            unix_socket,
             nonces,
             metrics_listener,
             health_listener,
@@ -252,8 +265,10 @@ impl Application {
             self.guards,
             self.onboarding,
         );
+        let mut unix_socket = self.unix_socket;
         tracing::info!(
             addr = %self.listener.local_addr()?,
+            unix_socket = unix_socket.as_ref().map(|s| s.path().display().to_string()),
             tls = self.tls.is_some(),
             "core-service listening"
         );
@@ -303,8 +318,9 @@ impl Application {
             .add_service(PushNotificationServiceServer::new(api.clone()))
             .add_service(SessionServiceServer::new(api.clone()))
             .add_service(DeviceServiceServer::new(api))
-            .serve_with_incoming_shutdown(without_delay(self.listener), shutdown)
+            .serve_with_incoming_shutdown(incoming(self.listener, unix_socket.as_mut()), shutdown)
             .await;
+        drop(unix_socket);
 
         drop(stop_background);
         let _ = purger.await;
@@ -349,18 +365,6 @@ fn guards(config: &ServeConfig) -> Guards {
 /// segment (a page of accounts) otherwise waits for the caller's delayed
 /// ACK, 40 ms on Linux (measured: 43 ms per `GET /api/accounts`, idle).
 /// tonic sets it only on listeners it binds itself.
-fn without_delay(
-    listener: TcpListener,
-) -> impl Stream<Item = std::io::Result<tokio::net::TcpStream>> {
-    TcpListenerStream::new(listener).map(|accepted| {
-        let stream = accepted?;
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
-        }
-        Ok(stream)
-    })
-}
-
 fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)

@@ -7,7 +7,7 @@
 //! One method per RPC, in a file per service, each with its client span;
 //! every call on someone's behalf carries the acting account.
 
-use std::{sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 
@@ -24,7 +24,7 @@ use flexiapi_proto::pb::{
     statistics_service_client::StatisticsServiceClient,
     voicemail_service_client::VoicemailServiceClient,
 };
-use hyper::Uri;
+use hyper::{http::uri::Authority, Uri};
 use replicas::{Replicas, Target};
 use tonic::{
     metadata::AsciiMetadataValue,
@@ -187,9 +187,24 @@ impl CoreClient {
         let outgoing = Outgoing {
             authorization: bearer(config.core_token.as_deref())?,
         };
-        let (origin, targets, https) = targets(&config.core_url)?;
+        let unix = unix_socket(&config.core_url)?;
+        let (origin, targets, https) = match &unix {
+            // One endpoint, reached whatever its address says; requests
+            // carry `localhost` as their authority.
+            Some(_) => (
+                Uri::from_static("http://localhost"),
+                vec![Target::new(
+                    &Authority::from_static("127.0.0.1"),
+                    false,
+                    true,
+                )],
+                false,
+            ),
+            None => targets(&config.core_url)?,
+        };
         let connector = Connector {
             tls: tls::client_config(config, https)?,
+            unix,
         };
         let replicas = Arc::new(Replicas::new(origin.clone(), targets, connector));
         let transport = Transport::new(replicas.clone(), call_timeout);
@@ -258,6 +273,22 @@ impl CoreClient {
     }
 }
 
+/// A `unix:/PATH` (or `unix:///PATH`) `--core-url`: the core's socket on
+/// this host. It names one core, so it stands alone.
+fn unix_socket(urls: &str) -> anyhow::Result<Option<PathBuf>> {
+    let urls = urls.trim();
+    let Some(rest) = urls.strip_prefix("unix:") else {
+        return Ok(None);
+    };
+    let path = rest.strip_prefix("//").unwrap_or(rest);
+    anyhow::ensure!(
+        path.starts_with('/') && !path.contains(','),
+        "invalid --core-url / FLEXIAPI_CORE_URL: {urls}: expected unix:/PATH, an absolute \
+         path to the core's --unix-socket, alone"
+    );
+    Ok(Some(PathBuf::from(path)))
+}
+
 /// `--core-url`: one URL, or several separated by commas, all http:// or
 /// all https://; the first one's origin, each one's target, and whether
 /// they are https.
@@ -265,7 +296,7 @@ fn targets(urls: &str) -> anyhow::Result<(Uri, Vec<Target>, bool)> {
     let invalid = |url: &str| {
         format!(
             "invalid --core-url / FLEXIAPI_CORE_URL: {url}: expected http://HOST:PORT or \
-             https://HOST:PORT, or several separated by commas"
+             https://HOST:PORT, or several separated by commas, or unix:/PATH"
         )
     };
     let mut parsed = Vec::new();
@@ -311,6 +342,10 @@ mod tests {
             "http://core:50051/path",
             "http://a:50051,https://b:50051",
             "http://a:50051,",
+            "unix:relative/core.sock",
+            "unix:",
+            "unix:/run/a.sock,unix:/run/b.sock",
+            "unix:/run/a.sock,http://b:50051",
         ] {
             let config = Config {
                 core_url: url.into(),
@@ -333,6 +368,18 @@ mod tests {
         assert!(!https);
         let (_, _, https) = targets("https://core-service-replicas:50051").unwrap();
         assert!(https);
+    }
+
+    #[test]
+    fn a_unix_core_url_names_a_socket() {
+        for url in [
+            "unix:/run/flexiapi/core.sock",
+            "unix:///run/flexiapi/core.sock",
+        ] {
+            let path = unix_socket(url).unwrap().unwrap();
+            assert_eq!(path, PathBuf::from("/run/flexiapi/core.sock"), "{url}");
+        }
+        assert_eq!(unix_socket("http://127.0.0.1:50051").unwrap(), None);
     }
 
     #[test]

@@ -44,4 +44,5 @@ mod spaces;
 mod statistics;
 mod tls_diagnosis;
 mod tracing;
+mod unix_socket;
 mod voicemails;

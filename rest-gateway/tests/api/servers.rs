@@ -18,8 +18,8 @@ pub const DOMAIN: &str = "sip.example.org";
 
 /// A server task that stops when told to.
 pub struct Running {
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<anyhow::Result<()>>,
+    pub(crate) stop: oneshot::Sender<()>,
+    pub(crate) task: JoinHandle<anyhow::Result<()>>,
 }
 
 impl Running {

@@ -97,6 +97,12 @@ pub struct ServeArgs {
     )]
     pub listen: SocketAddr,
 
+    /// Also serve gRPC on this Unix socket (mode 0660), for a gateway on
+    /// the same host (`--core-url unix:PATH`): the same services and
+    /// callers' rules, without the loopback TCP stack. Not with TLS.
+    #[arg(long, env = "FLEXIAPI_CORE_UNIX_SOCKET", global = true)]
+    pub unix_socket: Option<PathBuf>,
+
     /// How long a Digest nonce may be used; an expired nonce is answered
     /// "Nonce expired" (stale=true) for one more such period, then purged.
     #[arg(

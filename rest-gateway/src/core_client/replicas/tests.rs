@@ -34,7 +34,14 @@ fn replicas(addresses: &[&str]) -> Replicas {
         .enumerate()
         .map(|(index, url)| Target::new(url.authority().unwrap(), false, index == 0))
         .collect();
-    Replicas::new(urls[0].clone(), targets, Connector { tls: None })
+    Replicas::new(
+        urls[0].clone(),
+        targets,
+        Connector {
+            tls: None,
+            unix: None,
+        },
+    )
 }
 
 fn at(endpoint: Arc<Endpoint>) -> String {
