@@ -1,10 +1,12 @@
 """An operator's and a user's tasks in a real Chromium (contract panel.md):
 create an account (its password then passes Digest over REST, with Python
-requests), edit it, the user changing its password and refused on the
-admin pages, a POST without its CSRF token refused, the account deleted,
-and a space created and deleted; axe-core on each new page.
+requests), edit it, set its password, deactivate and activate it, remove
+another account's device, the user changing its password and refused on
+the admin pages, a POST without its CSRF token refused, the account
+deleted, and a space created and deleted; axe-core on each new page.
 
-    python3 panel_manage.py BASE_URL ADMIN PASSWORD DOMAIN SCREENSHOTS_DIR
+    python3 panel_manage.py BASE_URL ADMIN PASSWORD DOMAIN DEVICE_OWNER SCREENSHOTS_DIR
+(DEVICE_OWNER: the username of an account with one registered device.)
 Prints "ok" when every check passed; any failure raises.
 """
 
@@ -18,9 +20,10 @@ from requests.auth import HTTPDigestAuth
 sys.path.insert(0, os.path.dirname(__file__))
 from panel_login import accessible, no_horizontal_scroll  # noqa: E402  (shared checks)
 
-base, admin, password, domain, shots = sys.argv[1:6]
+base, admin, password, domain, device_owner, shots = sys.argv[1:7]
 chromium = os.environ.get("FLEXIAPI_CHROMIUM", "/usr/bin/chromium")
-USER, USER_PW, USER_NEW_PW = "erin01", "erin pw 2026!", "erin new pw 2026!"
+USER, FIRST_PW = "erin01", "erin first pw 2026!"
+USER_PW, USER_NEW_PW = "erin pw 2026!", "erin new pw 2026!"
 
 
 def rest_ping(user_password):
@@ -53,12 +56,12 @@ with sync_playwright() as playwright:
     page.get_by_test_id("account-create").click()
     form = page.get_by_test_id("account-form")
     form.get_by_label("Username").fill(USER)
-    form.get_by_label("Password", exact=True).fill(USER_PW)
+    form.get_by_label("Password", exact=True).fill(FIRST_PW)
     form.get_by_label("Display name").fill("Erin")
     form.locator("[type=submit]").click()
     expect(page.get_by_test_id("flash")).to_have_text("Account created")
     account_url = page.url.split("?")[0]
-    assert rest_ping(USER_PW) == 200
+    assert rest_ping(FIRST_PW) == 200
 
     # Edit: display name and a dictionary row, shown on the account's page.
     page.get_by_test_id("account-edit").click()
@@ -77,6 +80,34 @@ with sync_playwright() as playwright:
     expect(page.get_by_test_id("flash")).to_have_text("Account updated")
     expect(page.get_by_test_id("display-name")).to_have_text("Erin Brockovich")
     expect(page.get_by_test_id("dictionary")).to_contain_text("legal")
+
+    # A password set by the admin: the first one then refused over REST.
+    page.get_by_test_id("account-password").click()
+    form = page.get_by_test_id("admin-password-form")
+    form.get_by_label("New password").fill(USER_PW)
+    form.locator("[type=submit]").click()
+    expect(page.get_by_test_id("flash")).to_have_text("Password set")
+    assert rest_ping(FIRST_PW) == 401
+    assert rest_ping(USER_PW) == 200
+
+    # Deactivated: Digest refused; activated again: accepted.
+    page.get_by_test_id("action-deactivate").click()
+    expect(page.get_by_test_id("flash")).to_have_text("Account deactivated")
+    expect(page.get_by_test_id("account-state")).to_contain_text("Deactivated")
+    assert rest_ping(USER_PW) != 200
+    page.get_by_test_id("action-activate").click()
+    expect(page.get_by_test_id("flash")).to_have_text("Account activated")
+    assert rest_ping(USER_PW) == 200
+
+    # Another account's device, removed after the confirmation.
+    page.goto(f"{base}/admin/accounts?search={device_owner}")
+    page.get_by_test_id("account-row").get_by_role("link").click()
+    expect(page.get_by_test_id("device-row")).to_have_count(1)
+    page.get_by_test_id("device-remove").click()
+    accessible(page, "device removal confirmation")
+    page.get_by_test_id("confirm-delete").click()
+    expect(page.get_by_test_id("flash")).to_have_text("Device removed")
+    expect(page.get_by_test_id("devices-empty")).to_be_visible()
 
     # The user: its password changed (the old one then refused over REST),
     # the admin pages refused, a POST without its token refused.
