@@ -372,7 +372,7 @@ bench "nginx: static pong (no authentication)" http --addr "$nginx_addr" --anony
 
 chart="$(dirname "$out")/benchmarks.svg"
 # Kept beside the report, so that it can be written again from them.
-kept="$(dirname "$out")/bench/results"
+if [ "$out" = BENCHMARKS.md ]; then kept=bench/results; else kept="$(dirname "$out")/results"; fi
 mkdir -p "$kept"
 cp "$results" "$sweep_results" "$kept/"
 python3 "$root/bench/report.py" "$results" "$sweep_results" "$seconds" "$connections" "$chart" \

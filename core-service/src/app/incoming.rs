@@ -1,8 +1,8 @@
 //! What the gRPC server accepts: connections to the TCP port and, with
 //! `--unix-socket`, to a Unix socket, for a gateway on the same host. Both
 //! reach the same server, services and callers' rules; the socket spares
-//! each call the loopback TCP stack (5-9 % more requests a second through
-//! the pair on all three databases, bench/notes.md "A Unix socket").
+//! each call the loopback TCP stack (2-7 % more requests a second through
+//! the pair, bench/notes.md "A Unix socket between gateway and core").
 
 use std::{
     io,
