@@ -90,8 +90,10 @@ type Connections = Pin<Box<dyn Stream<Item = io::Result<Accepted>> + Send>>;
 pub fn incoming(tcp: TcpListener, unix: Option<&mut UnixSocket>) -> Connections {
     let tcp = TcpListenerStream::new(tcp).map(|accepted| {
         let stream = accepted?;
-        // One small gRPC frame at a time: Nagle would hold each for the
-        // previous one's acknowledgement.
+        // An answer larger than one segment (a page of accounts) otherwise
+        // waits for the caller's delayed ACK, 40 ms on Linux (measured: 43
+        // ms per `GET /api/accounts`, idle). tonic sets TCP_NODELAY only on
+        // listeners it binds itself.
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }

@@ -4,7 +4,6 @@
 
 use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc};
 
-use super::incoming::{incoming, UnixSocket};
 use anyhow::Context as _;
 use flexiapi_proto::pb::{
     self, account_service_server::AccountServiceServer,
@@ -20,6 +19,7 @@ use flexiapi_proto::pb::{
 use tokio::{net::TcpListener, sync::watch};
 use tonic::transport::{Server, ServerTlsConfig};
 
+use super::incoming::{incoming, UnixSocket};
 pub use super::serve_config::ServeConfig;
 use crate::{
     adapters::{delivery::Channels, files::FilesDir, registrar::RedisRegistrar, SqlStore},
@@ -361,10 +361,6 @@ fn guards(config: &ServeConfig) -> Guards {
     )
 }
 
-/// The accepted connections, with TCP_NODELAY: an answer larger than one
-/// segment (a page of accounts) otherwise waits for the caller's delayed
-/// ACK, 40 ms on Linux (measured: 43 ms per `GET /api/accounts`, idle).
-/// tonic sets it only on listeners it binds itself.
 fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
