@@ -1,30 +1,16 @@
 //! `GET /dashboard`: the logged-in account as the core has it now.
 
-use axum::{
-    extract::{rejection::QueryRejection, Query, State},
-    http::StatusCode,
-    response::Response,
-};
+use axum::{extract::State, http::StatusCode, response::Response};
 use maud::html;
-use serde::Deserialize;
 
 use super::{devices, page, session::LoggedIn};
 use crate::state::AppState;
 
-/// What the page that sent the user here did (Post/Redirect/Get): a known
-/// word, never text to show, so no page can make this one say anything.
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     logged_in: LoggedIn,
-    done: Result<Query<Done>, QueryRejection>,
+    page::Done(done): page::Done,
 ) -> Response {
-    // A malformed query is no reason to refuse the page: no message then.
-    let done = done.ok().and_then(|Query(done)| done.done);
     let flash = match done.as_deref() {
         Some("password") => Some("Password changed"),
         Some("device") => Some("Device removed"),

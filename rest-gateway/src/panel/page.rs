@@ -3,8 +3,11 @@
 //! carries (contract panel.md "Serving"). Templates are maud's: checked at
 //! build time, every value escaped unless marked otherwise.
 
+use std::convert::Infallible;
+
 use axum::{
-    http::{header, HeaderName, HeaderValue, StatusCode},
+    extract::{FromRequestParts, Query},
+    http::{header, request::Parts, HeaderName, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 use maud::{html, Markup, DOCTYPE};
@@ -167,6 +170,25 @@ pub fn count(n: i64, noun: &str) -> String {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
+    }
+}
+
+/// What the page that sent the browser here did (Post/Redirect/Get,
+/// `?done=WORD`): a known word each page maps to its message, never text
+/// to show, so no link can make a page say anything. A malformed query is
+/// no reason to refuse the page: no message then.
+pub struct Done(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Done {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        #[derive(serde::Deserialize)]
+        struct Word {
+            done: Option<String>,
+        }
+        let word = Query::<Word>::from_request_parts(parts, state).await;
+        Ok(Self(word.ok().and_then(|Query(word)| word.done)))
     }
 }
 

@@ -2,7 +2,6 @@
 //! the way Flexisip's registrar records them: `DeviceService.UpsertDevice`.
 
 use core_service::testing::Backend;
-use flexiapi_proto::pb::{self, device_service_client::DeviceServiceClient};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -13,18 +12,9 @@ core_service::on_every_backend!(devices_are_listed_by_uuid, a_device_is_removed_
 const UUID: &str = "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6";
 
 async fn register(system: &TestSystem, username: &str, uuid: &str, expires_seconds: i64) {
-    let mut devices = DeviceServiceClient::new(system.core_channel().await);
-    devices
-        .upsert_device(pb::UpsertDeviceRequest {
-            username: username.into(),
-            domain: String::new(),
-            uuid: uuid.into(),
-            contact: format!("sip:{username}@192.0.2.4:5060;transport=tcp"),
-            user_agent: "Linphone/5.2 (Android)".into(),
-            expires_seconds,
-        })
-        .await
-        .unwrap();
+    system
+        .register_device(username, uuid, "Linphone/5.2 (Android)", expires_seconds)
+        .await;
 }
 
 async fn devices_are_listed_by_uuid(backend: Backend) {

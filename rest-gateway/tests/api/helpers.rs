@@ -4,7 +4,9 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use core_service::testing::{Backend, TestDatabase};
-use flexiapi_proto::pb::{self, account_service_client::AccountServiceClient};
+use flexiapi_proto::pb::{
+    self, account_service_client::AccountServiceClient, device_service_client::DeviceServiceClient,
+};
 use reqwest::{header, Method, StatusCode};
 
 pub use crate::digest_client::{challenges, hash, DigestClient};
@@ -163,6 +165,28 @@ impl TestSystem {
             .connect()
             .await
             .unwrap()
+    }
+
+    /// A device of `username` (default domain), as Flexisip's registrar
+    /// reports one.
+    pub async fn register_device(
+        &self,
+        username: &str,
+        uuid: &str,
+        user_agent: &str,
+        expires_seconds: i64,
+    ) {
+        DeviceServiceClient::new(self.core_channel().await)
+            .upsert_device(pb::UpsertDeviceRequest {
+                username: username.into(),
+                domain: String::new(),
+                uuid: uuid.into(),
+                contact: format!("sip:{username}@192.0.2.4:5060;transport=tcp"),
+                user_agent: user_agent.into(),
+                expires_seconds,
+            })
+            .await
+            .unwrap();
     }
 
     /// `GET /api/ping` with the given headers and nothing else.

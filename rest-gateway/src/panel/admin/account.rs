@@ -2,13 +2,12 @@
 //! its dictionary and devices), its state changes and its deletion.
 
 use axum::{
-    extract::{rejection::QueryRejection, Path, Query, State},
+    extract::{Path, State},
     http::{request::Parts, StatusCode},
     response::Response,
 };
 use flexiapi_proto::pb;
 use maud::html;
-use serde::Deserialize;
 
 use super::{account, badges, refusal, sip_address, Id};
 use crate::{
@@ -21,23 +20,18 @@ use crate::{
     state::AppState,
 };
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 /// `GET /admin/accounts/{id}`.
 pub async fn show(
     State(state): State<AppState>,
     logged_in: LoggedIn,
     id: Id,
-    done: Result<Query<Done>, QueryRejection>,
+    page::Done(done): page::Done,
 ) -> Response {
     let account = match account(&state, &logged_in, id).await {
         Ok(account) => account,
         Err(response) => return response,
     };
-    let flash = match done.ok().and_then(|Query(d)| d.done).as_deref() {
+    let flash = match done.as_deref() {
         Some("activate") => Some("Account activated"),
         Some("deactivate") => Some("Account deactivated"),
         Some("block") => Some("Account blocked"),

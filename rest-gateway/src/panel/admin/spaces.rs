@@ -4,7 +4,7 @@
 //! refuses everyone else (`Unauthorized area`, a 403 page).
 
 use axum::{
-    extract::{rejection::QueryRejection, Path, Query, State},
+    extract::{Path, State},
     http::{request::Parts, StatusCode},
     response::Response,
 };
@@ -23,22 +23,17 @@ use crate::{
     state::AppState,
 };
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    done: Option<String>,
-}
-
 /// `GET /admin/spaces`.
 pub async fn list(
     State(state): State<AppState>,
     logged_in: LoggedIn,
-    done: Result<Query<Done>, QueryRejection>,
+    page::Done(done): page::Done,
 ) -> Response {
     let spaces = match state.core.list_spaces(logged_in.actor()).await {
         Ok(spaces) => spaces,
         Err(error) => return refusal(&logged_in, error),
     };
-    let flash = match done.ok().and_then(|Query(d)| d.done).as_deref() {
+    let flash = match done.as_deref() {
         Some("created") => Some("Space created"),
         Some("edited") => Some("Space updated"),
         Some("deleted") => Some("Space deleted"),
@@ -141,24 +136,7 @@ pub async fn create(
     parts: Parts,
     Posted(form): Posted<SpaceForm>,
 ) -> Response {
-    if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
-        return session::invalid_form();
-    }
-    let refused = StatusCode::UNPROCESSABLE_ENTITY;
-    let fields = match form.fields() {
-        Ok(fields) => fields,
-        Err(error) => return render(&logged_in, None, refused, &form, &[error]),
-    };
-    let request = pb::CreateSpaceRequest {
-        actor: Some(logged_in.actor()),
-        domain: form.domain.trim().to_owned(),
-        fields: Some(fields),
-    };
-    match state.core.create_space(request).await {
-        Ok(_) => page::see_other("/admin/spaces?done=created"),
-        Err(ApiError::Validation(errors)) => render(&logged_in, None, refused, &form, &errors),
-        Err(error) => refusal(&logged_in, error),
-    }
+    save(&state, &logged_in, None, &parts, &form).await
 }
 
 /// `GET /admin/spaces/{domain}/edit`.
@@ -187,26 +165,51 @@ pub async fn edit(
     parts: Parts,
     Posted(form): Posted<SpaceForm>,
 ) -> Response {
-    if !session::csrf_ok(&state, &parts, &logged_in.csrf_token, &form.csrf) {
+    save(&state, &logged_in, Some(&domain), &parts, &form).await
+}
+
+/// Creates the form's space (`domain` None) or updates space `domain`;
+/// a refusal comes back beside its field.
+async fn save(
+    state: &AppState,
+    logged_in: &LoggedIn,
+    domain: Option<&str>,
+    parts: &Parts,
+    form: &SpaceForm,
+) -> Response {
+    if !session::csrf_ok(state, parts, &logged_in.csrf_token, &form.csrf) {
         return session::invalid_form();
     }
     let refused = StatusCode::UNPROCESSABLE_ENTITY;
     let fields = match form.fields() {
         Ok(fields) => fields,
-        Err(error) => return render(&logged_in, Some(&domain), refused, &form, &[error]),
+        Err(error) => return render(logged_in, domain, refused, form, &[error]),
     };
-    let request = pb::UpdateSpaceRequest {
-        actor: Some(logged_in.actor()),
-        domain: domain.clone(),
-        fields: Some(fields),
-        new_domain: None,
-    };
-    match state.core.update_space(request).await {
-        Ok(_) => page::see_other("/admin/spaces?done=edited"),
-        Err(ApiError::Validation(errors)) => {
-            render(&logged_in, Some(&domain), refused, &form, &errors)
+    let actor = Some(logged_in.actor());
+    let saved = match domain {
+        None => {
+            let domain = form.domain.trim().to_owned();
+            let request = pb::CreateSpaceRequest {
+                actor,
+                domain,
+                fields: Some(fields),
+            };
+            state.core.create_space(request).await.map(|_| "created")
         }
-        Err(error) => refusal(&logged_in, error),
+        Some(domain) => {
+            let request = pb::UpdateSpaceRequest {
+                actor,
+                domain: domain.to_owned(),
+                fields: Some(fields),
+                new_domain: None,
+            };
+            state.core.update_space(request).await.map(|_| "edited")
+        }
+    };
+    match saved {
+        Ok(done) => page::see_other_to(format!("/admin/spaces?done={done}")),
+        Err(ApiError::Validation(errors)) => render(logged_in, domain, refused, form, &errors),
+        Err(error) => refusal(logged_in, error),
     }
 }
 

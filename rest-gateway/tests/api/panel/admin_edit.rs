@@ -2,7 +2,6 @@
 //! its devices, from the panel; what the panel saved is what REST reads.
 
 use core_service::testing::Backend;
-use flexiapi_proto::pb::{self, device_service_client::DeviceServiceClient};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -185,17 +184,14 @@ async fn an_admin_removes_a_device_of_an_account(backend: Backend) {
     let alice = system
         .grpc_create_account("alice01", "alice-pw", "SHA-256", false)
         .await;
-    DeviceServiceClient::new(system.core_channel().await)
-        .upsert_device(pb::UpsertDeviceRequest {
-            username: "alice01".into(),
-            domain: String::new(),
-            uuid: UUID.into(),
-            contact: "sip:alice01@192.0.2.4:5060;transport=tcp".into(),
-            user_agent: "LinphoneiOS/6.0.2 (iPhone de Alice) LinphoneSDK/5.4.1".into(),
-            expires_seconds: 3600,
-        })
-        .await
-        .unwrap();
+    system
+        .register_device(
+            "alice01",
+            UUID,
+            "LinphoneiOS/6.0.2 (iPhone de Alice) LinphoneSDK/5.4.1",
+            3600,
+        )
+        .await;
     let mut admin = Browser::new(&system);
     admin.log_in(ADMIN, ADMIN_PASSWORD).await;
     let page = format!("/admin/accounts/{}", alice.id);

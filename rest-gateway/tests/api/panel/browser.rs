@@ -7,7 +7,6 @@
 use std::path::PathBuf;
 
 use core_service::testing::Backend;
-use flexiapi_proto::pb::{self, device_service_client::DeviceServiceClient};
 use tokio::process::Command;
 
 use crate::{
@@ -132,17 +131,14 @@ async fn operator_tasks_in_chromium(backend: Backend) {
     system
         .grpc_create_account("frank01", "frank pw 2026!", "SHA-256", false)
         .await;
-    DeviceServiceClient::new(system.core_channel().await)
-        .upsert_device(pb::UpsertDeviceRequest {
-            username: "frank01".into(),
-            domain: String::new(),
-            uuid: "urn:uuid:6c1b2f4e-93a0-4d8e-b7c2-5f0e1a9d3c77".into(),
-            contact: "sip:frank01@192.0.2.9:5060;transport=tcp".into(),
-            user_agent: "LinphoneAndroid/5.2.1 (Fairphone 5) LinphoneSDK/5.3.4".into(),
-            expires_seconds: 3600,
-        })
-        .await
-        .unwrap();
+    system
+        .register_device(
+            "frank01",
+            "urn:uuid:6c1b2f4e-93a0-4d8e-b7c2-5f0e1a9d3c77",
+            "LinphoneAndroid/5.2.1 (Fairphone 5) LinphoneSDK/5.3.4",
+            3600,
+        )
+        .await;
     let admin = format!("{ADMIN}@{DOMAIN}");
     run_script(
         "panel_manage.py",

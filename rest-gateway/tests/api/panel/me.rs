@@ -2,7 +2,6 @@
 //! shown once, and its account deleted after typing its SIP address.
 
 use core_service::testing::Backend;
-use flexiapi_proto::pb::{self, device_service_client::DeviceServiceClient};
 use reqwest::{header, Method, StatusCode};
 
 use super::{alice, Browser};
@@ -26,17 +25,14 @@ async fn a_user_looks_after_its_own_account(backend: Backend) {
     assert!(empty.body.contains(r#"data-testid="devices-empty""#));
 
     // A device, as Flexisip's registrar reports it, then removed.
-    DeviceServiceClient::new(system.core_channel().await)
-        .upsert_device(pb::UpsertDeviceRequest {
-            username: "alice01".into(),
-            domain: String::new(),
-            uuid: UUID.into(),
-            contact: "sip:alice01@192.0.2.4:5060;transport=tcp".into(),
-            user_agent: "LinphoneAndroid/5.2.1 (Pixel 7) LinphoneSDK/5.3.4".into(),
-            expires_seconds: 3600,
-        })
-        .await
-        .unwrap();
+    system
+        .register_device(
+            "alice01",
+            UUID,
+            "LinphoneAndroid/5.2.1 (Pixel 7) LinphoneSDK/5.3.4",
+            3600,
+        )
+        .await;
     let dashboard = browser.send(Method::GET, "/dashboard", None).await;
     assert!(dashboard.body.contains(r#"data-testid="device-row""#));
     assert!(dashboard.body.contains("Pixel 7"), "{}", dashboard.body);
