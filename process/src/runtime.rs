@@ -4,6 +4,8 @@
 //! and `bench/cpu-per-request.sh` (BENCHMARKS.md, "Defaults"), not for a
 //! tuned benchmark.
 
+use std::time::Duration;
+
 /// The allocator of both binaries: mimalloc, with per-thread heaps. glibc's
 /// malloc spent about a tenth of each service's CPU under load in its arena
 /// locks and free-list consolidation.
@@ -51,7 +53,30 @@ pub fn build(worker_threads: Option<u16>) -> std::io::Result<tokio::runtime::Run
             builder
         }
     };
-    builder.enable_all().build()
+    let runtime = builder.enable_all().build()?;
+    runtime.spawn(beat());
+    Ok(runtime)
+}
+
+/// How often [`beat`] wakes the runtime.
+const BEAT: Duration = Duration::from_millis(500);
+
+/// Keeps a timer due within [`BEAT`] at all times.
+///
+/// tokio wakes its own I/O driver (an eventfd write, then an `epoll_wait`
+/// that returns at once) whenever a timer is set earlier than the driver's
+/// next planned wake-up, even when the thread setting it is the one running
+/// the driver (tokio issue 5207). The gateway sets a deadline of seconds on
+/// every call to the core; with no timer due sooner, that was every call:
+/// two system calls a request, seen with strace. With a timer always due
+/// within half a second, a later deadline wakes nothing. Costs two
+/// wake-ups a second.
+async fn beat() {
+    let mut beat = tokio::time::interval(BEAT);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        beat.tick().await;
+    }
 }
 
 #[cfg(test)]
@@ -71,6 +96,14 @@ mod tests {
         assert_eq!(flavor(None, 3), Flavor::Workers(3));
         assert_eq!(flavor(None, 16), Flavor::Workers(16));
         assert_eq!(flavor(Some(4), 16), Flavor::Workers(4));
+    }
+
+    #[test]
+    fn every_runtime_keeps_its_beat() {
+        for threads in [1, 2] {
+            let runtime = build(Some(threads)).unwrap();
+            assert_eq!(runtime.metrics().num_alive_tasks(), 1, "the beat runs");
+        }
     }
 
     #[test]

@@ -13,6 +13,8 @@ use std::{
 };
 
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+
+use super::corked::Corked;
 use hyper_util::{
     client::legacy::{
         connect::{dns::Name, Connected, Connection, HttpConnector},
@@ -30,9 +32,9 @@ pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// first use and again after it breaks.
 #[derive(Clone, Debug)]
 pub(super) enum Pool {
-    Unix(Client<UnixConnector, tonic::body::Body>),
-    Plain(Client<HttpConnector<Resolver>, tonic::body::Body>),
-    Tls(Client<HttpsConnector<HttpConnector<Resolver>>, tonic::body::Body>),
+    Unix(Client<Corked<UnixConnector>, tonic::body::Body>),
+    Plain(Client<Corked<HttpConnector<Resolver>>, tonic::body::Body>),
+    Tls(Client<HttpsConnector<Corked<HttpConnector<Resolver>>>, tonic::body::Body>),
 }
 
 impl Pool {
@@ -68,10 +70,10 @@ impl Connector {
         let mut builder = Client::builder(TokioExecutor::new());
         builder.http2_only(true);
         if let Some(path) = &self.unix {
-            return Pool::Unix(builder.build(UnixConnector(path.clone())));
+            return Pool::Unix(builder.build(Corked(UnixConnector(path.clone()))));
         }
         match &self.tls {
-            None => Pool::Plain(builder.build(connector)),
+            None => Pool::Plain(builder.build(Corked(connector))),
             Some(tls) => {
                 connector.enforce_http(false);
                 // The URL keeps its host name, so the certificate is checked
@@ -80,7 +82,7 @@ impl Connector {
                     .with_tls_config(tls.clone())
                     .https_only()
                     .enable_http2()
-                    .wrap_connector(connector);
+                    .wrap_connector(Corked(connector));
                 Pool::Tls(builder.build(connector))
             }
         }

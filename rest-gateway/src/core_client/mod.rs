@@ -57,6 +57,7 @@ mod accounts;
 mod auth;
 pub(crate) mod call_forwardings;
 mod connection;
+mod corked;
 mod devices;
 pub(crate) mod onboarding;
 pub(crate) mod provisioning;
