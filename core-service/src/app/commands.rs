@@ -98,8 +98,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::ApiKeys { command }) => {
             let store = open(database_url, default_domain).await?;
+            let changes = !matches!(command, ApiKeysCommand::List(_));
             let outcome = api_keys_command(&store, default_domain, command).await;
             store.close().await;
+            if changes {
+                fence().await;
+            }
             report(outcome)
         }
         Some(Command::Spaces { command }) => {

@@ -118,7 +118,8 @@ impl<S: Store> Api<S> {
             return Ok((throttled, None));
         }
         let pending = super::pending_access(request.pending);
-        let account = api_keys::verify(&self.store, &request.key, scope, pending, now).await?;
+        let account =
+            api_keys::verify(&self.store, &self.keys, &request.key, scope, pending, now).await?;
         tracing::Span::current().record("ok", account.is_some());
         // A right key does not clear the count: a guesser holding one key of
         // its own could otherwise try without end.

@@ -2,9 +2,9 @@
 //! or passwords is answered only [`CHANGE_FENCE`] after its commit, when the
 //! account epoch moved during it. By then no replica trusts a copy read
 //! before the change (see [`crate::rules::auth::account_cache`]), so the
-//! very next Digest check anywhere judges the account as changed. The hot
-//! calls (Digest, API keys, devices, Flexisip's data) are let through as
-//! they are: none of them changes an account.
+//! very next Digest or API key check anywhere judges the account (or key)
+//! as changed. The hot calls (Digest, key checks, devices, Flexisip's data)
+//! are let through as they are: none of them changes an account or a key.
 
 use std::{
     future::Future,
@@ -18,12 +18,15 @@ use crate::rules::{
     auth::account_cache::{AccountCache, CHANGE_FENCE},
 };
 
-/// The services whose calls may change an account, a password or a realm.
-const CHANGING: [&str; 4] = [
+/// The services and calls that may change an account, a password, a realm
+/// or an API key (keys are kept in memory under the same lease).
+const CHANGING: [&str; 6] = [
     "/flexiapi.v1.AccountService/",
     "/flexiapi.v1.SpaceService/",
     "/flexiapi.v1.OnboardingService/",
     "/flexiapi.v1.ProvisioningService/",
+    "/flexiapi.v1.ApiKeyService/CreateApiKey",
+    "/flexiapi.v1.ApiKeyService/RevokeApiKey",
 ];
 
 #[derive(Clone)]

@@ -18,6 +18,7 @@ use crate::{
     error::{CoreError, Result},
     rules::{
         accounts::{self as account_rules, roles::PendingAccess, Actor},
+        api_keys::cache::KeyCache,
         auth::{
             account_cache::AccountCache,
             throttle::{Client, Guards},
@@ -77,6 +78,8 @@ pub struct Settings {
 pub struct Api<S> {
     store: S,
     accounts: Arc<AccountCache>,
+    /// The API keys found lately, under the accounts' lease.
+    keys: Arc<KeyCache>,
     /// The nonce keys and answered nonces of this replica.
     nonces: Arc<NonceState>,
     settings: Arc<Settings>,
@@ -94,6 +97,7 @@ impl<S: Clone> Clone for Api<S> {
         Self {
             store: self.store.clone(),
             accounts: self.accounts.clone(),
+            keys: self.keys.clone(),
             nonces: self.nonces.clone(),
             settings: self.settings.clone(),
             registrar: self.registrar.clone(),
@@ -116,9 +120,12 @@ impl<S> Api<S> {
         guards: Guards,
         onboarding: Onboarding,
     ) -> Self {
+        // As many keys as accounts: a key is a few hundred bytes too.
+        let keys = Arc::new(KeyCache::new(accounts.capacity(), accounts.clone()));
         Self {
             store,
             accounts,
+            keys,
             nonces,
             settings: Arc::new(settings),
             registrar,

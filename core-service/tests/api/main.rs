@@ -19,6 +19,7 @@ mod digest_flow;
 mod discovery;
 mod guessing;
 mod import_cli;
+mod key_cache;
 mod management;
 mod nonce_flood;
 mod onboarding_store;

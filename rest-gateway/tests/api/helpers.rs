@@ -265,7 +265,8 @@ pub enum Bind<'a> {
 }
 
 /// Runs one statement on the system's database, for what the API cannot do
-/// (`$n` placeholders, each once and in the order of `binds`).
+/// (`$n` placeholders, each once and in the order of `binds`), as an
+/// operator's SQL: the cores see it within the change fence, which this waits.
 pub async fn execute(system: &TestSystem, sql: &str, binds: &[Bind<'_>]) {
     let store = system.database.connect().await.unwrap();
     let sql = match &store {
@@ -292,6 +293,7 @@ pub async fn execute(system: &TestSystem, sql: &str, binds: &[Bind<'_>]) {
         core_service::adapters::SqlStore::Mysql { pool } => run!(pool),
     }
     store.close().await;
+    tokio::time::sleep(core_service::rules::auth::account_cache::CHANGE_FENCE).await;
 }
 
 pub async fn wait_until(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {

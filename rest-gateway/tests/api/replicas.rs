@@ -9,7 +9,7 @@
 use std::{collections::HashSet, time::Duration};
 
 use core_service::testing::Backend;
-use flexiapi_proto::routing;
+use flexiapi_proto::{pb, routing};
 use reqwest::{header, Method, StatusCode};
 use serde_json::json;
 
@@ -24,6 +24,7 @@ core_service::on_shared_backends!(
     answers_reach_the_issuing_replica_through_either_gateway,
     a_change_through_one_replica_is_refused_through_the_other_at_once,
     a_stopped_replica_is_skipped_and_its_clients_challenged_again_once,
+    a_key_revoked_through_one_replica_is_refused_through_the_other_at_once,
 );
 
 /// Two cores and two gateways each given both; the system's own gateway
@@ -31,6 +32,8 @@ core_service::on_shared_backends!(
 struct Deployment {
     system: TestSystem,
     gateways: [String; 2],
+    /// The second core's gRPC URL.
+    second_core: String,
     _running: Vec<Running>,
 }
 
@@ -43,6 +46,7 @@ async fn deployment(backend: Backend) -> Option<Deployment> {
     Some(Deployment {
         system,
         gateways: [one_base, two_base],
+        second_core: format!("http://{second_addr}"),
         _running: vec![second, one, two],
     })
 }
@@ -237,5 +241,61 @@ async fn a_stopped_replica_is_skipped_and_its_clients_challenged_again_once(back
         let mut fresh = system.client("alice01", "alice-pw");
         fresh.through(&gateway);
         assert_eq!(fresh.get("/api/ping").await.status(), StatusCode::OK);
+    }
+}
+
+/// API keys are kept in memory by each core under the same lease as the
+/// accounts: a key revoked through one core is refused through every
+/// gateway, whichever core answers, on the very next request.
+async fn a_key_revoked_through_one_replica_is_refused_through_the_other_at_once(backend: Backend) {
+    let Some(deployment) = deployment(backend).await else {
+        return;
+    };
+    let Deployment {
+        system,
+        gateways,
+        second_core,
+        ..
+    } = &deployment;
+    system
+        .grpc_create_account("bob00001", "bob-password", "MD5", false)
+        .await;
+    let http = reqwest::Client::new();
+    let status_of = |base: &str, key: &str| {
+        http.get(format!("{base}/api/accounts/me"))
+            .header("x-api-key", key.to_owned())
+            .header(header::ACCEPT, "application/json")
+            .send()
+    };
+    let mut keys = pb::api_key_service_client::ApiKeyServiceClient::connect(second_core.clone())
+        .await
+        .unwrap();
+    // Three rounds: 12 refusals from one address, under the invalid-key
+    // limit (20 per core) that would refuse the next round's right key.
+    for round in 0..3 {
+        let name = format!("server-{round}");
+        let key = system.named_key("bob00001", &name).await;
+        // Used through both gateways, so that both cores hold it.
+        for _ in 0..4 {
+            for base in gateways {
+                let status = status_of(base, &key).await.unwrap().status();
+                assert_eq!(status, StatusCode::OK, "round {round}: a new key");
+            }
+        }
+        keys.revoke_api_key(pb::RevokeApiKeyRequest {
+            owner: Some(pb::AccountAddress {
+                username: "bob00001".into(),
+                domain: DOMAIN.into(),
+            }),
+            name,
+        })
+        .await
+        .unwrap();
+        for _ in 0..2 {
+            for base in gateways {
+                let status = status_of(base, &key).await.unwrap().status();
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "round {round}: revoked");
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ use crate::{
         Algorithm,
     },
     error::{CoreError, Result},
+    rules::api_keys::store::KeyWithOwner,
 };
 
 /// The stored columns, read from `accounts a`, as a literal so that
@@ -45,13 +46,15 @@ macro_rules! columns {
 
 pub(super) const COLUMNS: &str = columns!();
 
-/// An API key and its owner, in one statement: the only read of a request
-/// authenticated by key. (On SQLite it runs inline, see `sqlite_nonces`.)
+/// An API key, its owner and the account epoch they were read at, in one
+/// statement: the only read of a request by a key not in memory. (On SQLite
+/// it runs inline, see `sqlite_nonces`.)
 pub(in crate::adapters) const KEY_WITH_OWNER: &str = concat!(
     "SELECT k.id AS key_id, k.name AS key_name, k.idle_expiry_seconds, \
      k.created_at AS key_created_at, k.last_used_at, k.scope AS key_scope, ",
     columns!(),
-    " FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_sha256 = $1"
+    ", (SELECT epoch FROM account_epoch WHERE id = 1) AS epoch \
+     FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_sha256 = $1"
 );
 
 /// A row of [`KEY_WITH_OWNER`].
@@ -65,9 +68,10 @@ pub(in crate::adapters) struct KeyOwnerRow {
     pub(in crate::adapters) key_scope: Text,
     #[sqlx(flatten)]
     pub(in crate::adapters) account: AccountRow,
+    pub(in crate::adapters) epoch: i64,
 }
 
-impl From<KeyOwnerRow> for (ApiKey, Account) {
+impl From<KeyOwnerRow> for KeyWithOwner {
     fn from(row: KeyOwnerRow) -> Self {
         let key = ApiKey {
             id: row.key_id,
@@ -78,7 +82,11 @@ impl From<KeyOwnerRow> for (ApiKey, Account) {
             last_used_at: row.last_used_at,
             scope: row.key_scope.0,
         };
-        (key, row.account.into())
+        KeyWithOwner {
+            key,
+            account: row.account.into(),
+            epoch: row.epoch,
+        }
     }
 }
 

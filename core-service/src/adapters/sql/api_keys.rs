@@ -10,9 +10,9 @@ use super::{
     SqlStore,
 };
 use crate::{
-    domain::model::{Account, ApiKey},
+    domain::model::ApiKey,
     error::{CoreError, Result},
-    rules::api_keys::store::{ApiKeyStore, NewApiKey},
+    rules::api_keys::store::{ApiKeyStore, KeyWithOwner, NewApiKey},
 };
 
 const COLUMNS: &str = "id, account_id, name, idle_expiry_seconds, created_at, last_used_at, scope";
@@ -96,7 +96,7 @@ impl ApiKeyStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all, fields(db.system = self.system(), otel.kind = "client"))]
-    async fn api_key_with_owner(&self, key_sha256: &str) -> Result<Option<(ApiKey, Account)>> {
+    async fn api_key_with_owner(&self, key_sha256: &str) -> Result<Option<KeyWithOwner>> {
         let row: Option<KeyOwnerRow> = match self {
             // Inline, like the nonce statements: a request by key runs only this.
             Self::Sqlite { nonces, .. } => return nonces.api_key_with_owner(key_sha256),

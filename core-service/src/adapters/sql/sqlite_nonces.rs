@@ -29,9 +29,8 @@ use super::{
     nonce_sql,
 };
 use crate::{
-    domain::model::{Account, ApiKey},
     error::Result,
-    rules::auth::nonces::NonceRecord,
+    rules::{api_keys::store::KeyWithOwner, auth::nonces::NonceRecord},
 };
 
 /// Expired nonces are deleted this many at a time, so the purge never holds
@@ -50,7 +49,7 @@ impl std::fmt::Debug for SqliteNonces {
 }
 
 /// The columns of [`KEY_WITH_OWNER`], in order.
-const KEY_OWNER_COLUMNS: [&str; 22] = [
+const KEY_OWNER_COLUMNS: [&str; 23] = [
     "key_id",
     "key_name",
     "idle_expiry_seconds",
@@ -73,6 +72,7 @@ const KEY_OWNER_COLUMNS: [&str; 22] = [
     "super_admin",
     "realm",
     "password_kinds",
+    "epoch",
 ];
 
 impl SqliteNonces {
@@ -122,7 +122,7 @@ impl SqliteNonces {
     /// An API key and its owner: the one read of a request by key, inline
     /// for the reason the nonce statements are (the accounts database is
     /// attached, so the statement reads it as it is).
-    pub fn api_key_with_owner(&self, key_sha256: &str) -> Result<Option<(ApiKey, Account)>> {
+    pub fn api_key_with_owner(&self, key_sha256: &str) -> Result<Option<KeyWithOwner>> {
         let connection = self.lock();
         let mut statement = connection.prepare_cached(KEY_WITH_OWNER)?;
         let row = statement
@@ -156,6 +156,7 @@ impl SqliteNonces {
                         realm: row.get(20)?,
                         password_kinds: row.get(21)?,
                     },
+                    epoch: row.get(22)?,
                 })
             })
             .optional()?;

@@ -143,7 +143,8 @@ pub struct ServeArgs {
     /// How many active accounts (with their HA1s) are kept in memory, so a
     /// Digest check with a reused nonce is one statement; 0 keeps none. A
     /// copy is checked against the database's account epoch before it is
-    /// trusted, so a change made anywhere takes effect at once.
+    /// trusted, so a change made anywhere takes effect at once. As many API
+    /// keys are kept the same way.
     #[arg(
         long,
         env = "FLEXIAPI_ACCOUNT_CACHE_ENTRIES",

@@ -10,6 +10,8 @@
 //! so a key's idle time is counted from a use up to a minute before its
 //! last one, and a busy key costs no write per request.
 
+use std::sync::Arc;
+
 use crate::{
     domain::{
         model::{Account, ApiKey, Secret},
@@ -19,11 +21,14 @@ use crate::{
     error::{CoreError, Result},
     rules::{
         accounts::{roles::PendingAccess, store::AccountStore, Actor},
-        api_keys::store::{ApiKeyStore, NewApiKey},
+        api_keys::store::{ApiKeyStore, KeyWithOwner, NewApiKey},
     },
 };
 
+pub mod cache;
 pub mod store;
+
+use cache::KeyCache;
 
 pub use crate::domain::random::fingerprint;
 
@@ -149,9 +154,12 @@ pub async fn create_named_key(
 /// The activated account a key authenticates as; `None` for a key that is
 /// malformed, unknown, revoked, expired, or of another scope than `scope`
 /// (validated by [`parse_scope`]), or of [`EXTERNAL_AUTH`] whose owner is no
-/// longer an admin.
+/// longer an admin. A key found lately is judged by its copy in `keys`
+/// while that is current, with no statement; a refusal is always read
+/// again ([`cache`]).
 pub async fn verify(
     store: &(impl ApiKeyStore + AccountStore),
+    keys: &KeyCache,
     key: &str,
     scope: &str,
     pending: PendingAccess,
@@ -160,21 +168,55 @@ pub async fn verify(
     if !well_formed(key) {
         return Ok(None);
     }
-    let Some((stored, account)) = store.api_key_with_owner(&fingerprint(key)).await? else {
+    let key_sha256 = fingerprint(key);
+    if let Some(copy) = keys.current(&key_sha256) {
+        if admits(&copy, scope, pending, now) {
+            return Ok(Some(used(store, keys, &key_sha256, copy, now).await?));
+        }
+    }
+    let start = keys.lease().read_starts();
+    let Some(found) = store.api_key_with_owner(&key_sha256).await? else {
+        keys.forget(&key_sha256);
         return Ok(None);
     };
-    if stored.expired(now) || !pending.admits(&account) || stored.scope != scope {
+    keys.lease().observe(found.epoch, start);
+    let found = Arc::new(found);
+    keys.insert(&key_sha256, found.clone());
+    if !admits(&found, scope, pending, now) {
         return Ok(None);
     }
-    if scope == EXTERNAL_AUTH && !account.admin {
-        return Ok(None);
+    Ok(Some(used(store, keys, &key_sha256, found, now).await?))
+}
+
+/// Whether the key lets its owner in for `scope` at `now`.
+fn admits(found: &KeyWithOwner, scope: &str, pending: PendingAccess, now: i64) -> bool {
+    let (stored, account) = (&found.key, &found.account);
+    !stored.expired(now)
+        && pending.admits(account)
+        && stored.scope == scope
+        && (scope != EXTERNAL_AUTH || account.admin)
+}
+
+/// Records a use of the key when the last one recorded is older than
+/// [`TOUCH_EVERY`] (in the database and in the copy), and answers its owner.
+async fn used(
+    store: &impl ApiKeyStore,
+    keys: &KeyCache,
+    key_sha256: &str,
+    found: Arc<KeyWithOwner>,
+    now: i64,
+) -> Result<Account> {
+    if found.key.last_used_at >= now - TOUCH_EVERY {
+        return Ok(found.account.clone());
     }
-    if stored.last_used_at < now - TOUCH_EVERY {
-        store
-            .touch_api_key(stored.id, now, now - TOUCH_EVERY)
-            .await?;
-    }
-    Ok(Some(account))
+    store
+        .touch_api_key(found.key.id, now, now - TOUCH_EVERY)
+        .await?;
+    let mut touched = KeyWithOwner::clone(&found);
+    touched.key.last_used_at = now;
+    let account = touched.account.clone();
+    keys.insert(key_sha256, Arc::new(touched));
+    Ok(account)
 }
 
 /// The keys of `owner`, or of every account; never a key, only what it is.

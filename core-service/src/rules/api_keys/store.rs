@@ -8,6 +8,15 @@ use crate::{
     error::Result,
 };
 
+/// A stored key, its owner, and the account epoch of the read that found
+/// them (what [`super::cache::KeyCache`] judges a copy by).
+#[derive(Debug, Clone)]
+pub struct KeyWithOwner {
+    pub key: ApiKey,
+    pub account: Account,
+    pub epoch: i64,
+}
+
 /// A key to store: only its SHA-256.
 pub struct NewApiKey<'a> {
     pub account_id: i64,
@@ -23,11 +32,11 @@ pub struct NewApiKey<'a> {
 pub trait ApiKeyStore {
     /// `AlreadyExists` (field `name`) for a named key the account has.
     fn insert_api_key(&self, key: NewApiKey<'_>) -> impl Future<Output = Result<ApiKey>> + Send;
-    /// The key with this SHA-256 and its owner, in one read.
+    /// The key with this SHA-256, its owner and the account epoch, in one read.
     fn api_key_with_owner(
         &self,
         key_sha256: &str,
-    ) -> impl Future<Output = Result<Option<(ApiKey, Account)>>> + Send;
+    ) -> impl Future<Output = Result<Option<KeyWithOwner>>> + Send;
     /// Records a use at `now`, unless one was recorded since `since`: at
     /// most one write per key in that span, however busy the key.
     fn touch_api_key(

@@ -94,8 +94,13 @@ impl AccountCache {
         self.reload(store, address).await
     }
 
+    /// How many accounts it holds at most.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// Whether the latest read of the epoch started recently enough.
-    fn trusted(&self) -> bool {
+    pub fn trusted(&self) -> bool {
         let confirmed_at = Duration::from_micros(self.confirmed_at.load(Ordering::Relaxed));
         self.started.elapsed().saturating_sub(confirmed_at) < TRUSTED_FOR
     }
