@@ -8,37 +8,23 @@
 #   bench/one-client.sh                 # BENCH_ROUNDS=3 BENCH_SECONDS=4
 #
 # Needs apache2-bin and nginx-light (bench/run.sh installs them) and the
-# release binaries. Prints one line per figure.
+# release binaries (built first). Prints one line per figure.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-cargo build --release --quiet -p core-service -p rest-gateway -p flexiapi-bench
-bin=$root/target/release
+cd "$(dirname "$0")/.."
 rounds=${BENCH_ROUNDS:-3}
 seconds=${BENCH_SECONDS:-4}
+db=flexiapi_bench_one
 domain=sip.example.org user=bench01 password=bench-password
-core_addr=127.0.0.1:25071 gateway_addr=127.0.0.1:28071
-apache_addr=127.0.0.1:28072 nginx_addr=127.0.0.1:28073
 # Below the ephemeral range (32768-60999), where a client socket in
 # TIME_WAIT can hold a port Apache then cannot bind.
-work=$(mktemp -d)
+core_addr=127.0.0.1:25071 gateway_addr=127.0.0.1:28071
+apache_addr=127.0.0.1:28072 nginx_addr=127.0.0.1:28073
+
+cargo build --release --quiet -p core-service -p rest-gateway -p flexiapi-bench
+# shellcheck source=bench/pair.sh
+source bench/pair.sh
+# Apache reads its files as another user.
 chmod 755 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  [ -f "$work/apache/httpd.pid" ] && kill -TERM "$(cat "$work/apache/httpd.pid")" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill -QUIT "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-wait_for() {
-  for _ in $(seq 1 200); do
-    (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "bench/one-client.sh: nothing listens on $1" >&2; exit 1
-}
 
 # Apache, as bench/run.sh configures it.
 mkdir -p "$work/apache/htdocs/api"
@@ -48,7 +34,8 @@ printf '%s:%s:%s\n' "$user" "$domain" "$ha1" > "$work/apache/htdigest"
 sed -e "s|@WORK@|$work|g" -e "s|@ADDR@|$apache_addr|g" -e "s|@MODS@|/usr/lib/apache2/modules|g" \
   -e "s|@DOMAIN@|$domain|g" bench/apache-httpd.conf > "$work/apache/httpd.conf"
 chmod -R a+rX "$work/apache"
-/usr/sbin/apache2 -f "$work/apache/httpd.conf" -k start
+/usr/sbin/apache2 -f "$work/apache/httpd.conf" -DFOREGROUND &
+pids+=($!)
 wait_for "$apache_addr"
 
 # nginx in front of it, keeping its connections to Apache open.
@@ -73,21 +60,15 @@ http {
     }
 }
 CONF
-/usr/sbin/nginx -c "$work/nginx.conf"
+/usr/sbin/nginx -c "$work/nginx.conf" -g 'daemon off;' &
+pids+=($!)
 wait_for "$nginx_addr"
 
 # Gateway and core, the defaults, on a SQLite file.
-export DATABASE_URL="sqlite://$work/one.sqlite?mode=rwc"
-"$bin/core-service" migrate 2>/dev/null
+fresh_database sqlite
 FLEXIAPI_ACCOUNT_PASSWORD=$password "$bin/core-service" accounts create --username "$user" \
   --algorithm MD5 --domain "$domain" >/dev/null 2>&1
-"$bin/core-service" serve --listen "$core_addr" --sip-domain "$domain" 2>>"$work/core.log" &
-pids+=($!)
-unset DATABASE_URL
-wait_for "$core_addr"
-"$bin/rest-gateway" --listen "$gateway_addr" --core-url "http://$core_addr" 2>>"$work/gateway.log" &
-pids+=($!)
-wait_for "$gateway_addr"
+start_pair "$domain"
 
 one() { # LABEL ADDR
   printf '%s: ' "$1"
